@@ -1,0 +1,61 @@
+# tracetrack.aws — the two commands are `make deploy` and `make test` (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ENV ?= local
+VENV ?= .venv
+PLAYBOOK_ARGS ?=
+EMULATOR_PORT ?= 5100
+export EMULATOR_PORT
+
+BIN := $(CURDIR)/$(VENV)/bin
+PY := $(BIN)/python
+COLLECTION_LINK := .local/collections/ansible_collections/tracetrack/aws
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export PATH := $(BIN):$(PATH)
+export PYTHONPATH := $(CURDIR)/emulator
+export ANSIBLE_PYTHON_INTERPRETER := $(PY)
+
+.PHONY: help venv system-deps link deploy plan teardown emulator-up emulator-down emulator-status \
+        test lint sanity units emulator-test system-test molecule app-test build-check clean
+
+help:
+	@echo "make deploy [ENV=local|dev|staging|production]   provision the stack for one environment"
+	@echo "make test                                        every test and quality gate"
+	@echo "make teardown ENV=... [CONFIRM=<env>]            remove what the collection created"
+	@echo "make emulator-up | emulator-down                 the local AWS emulator (ENV=local)"
+
+venv:
+	@scripts/bootstrap.sh
+
+system-deps:
+	@scripts/system-deps.sh $(SYSTEM_PROFILE)
+
+link:
+	@mkdir -p $(dir $(COLLECTION_LINK))
+	@ln -sfn $(CURDIR) $(COLLECTION_LINK)
+
+emulator-up: venv
+	@echo "==> starting the local AWS emulator on 127.0.0.1:$(EMULATOR_PORT)"
+	@$(PY) -m tracetrack_emulator start
+
+emulator-down:
+	@if [ -x $(PY) ]; then $(PY) -m tracetrack_emulator stop; else echo "emulator not running"; fi
+
+emulator-status: venv
+	@$(PY) -m tracetrack_emulator status
+
+deploy: venv link
+	@scripts/deploy.sh $(ENV) playbooks/site.yml $(PLAYBOOK_ARGS)
+
+teardown: venv link
+	@scripts/deploy.sh $(ENV) playbooks/teardown.yml $(if $(CONFIRM),-e confirm_teardown=$(CONFIRM)) $(PLAYBOOK_ARGS)
+
+test: venv link
+	@scripts/test.sh
+
+lint sanity units emulator-test system-test molecule app-test build-check: venv link
+	@scripts/test.sh $@
+
+clean: emulator-down
+	rm -rf .local tests/output collections

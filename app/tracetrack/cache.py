@@ -1,0 +1,129 @@
+"""Shared cache on Redis with an in-process fallback.
+
+While Redis fails, a circuit breaker opens and every operation is served by a bounded in-process
+cache, so requests keep succeeding. After ``CACHE_RETRY_SECONDS`` the next operation tries Redis
+again and, when it answers, the cache is back on Redis. Entries written during the outage stay local:
+every cached value has a short TTL, which bounds how stale the other store can be.
+"""
+
+import json
+import threading
+import time
+from typing import Any
+
+import pybreaker
+import redis
+from cachetools import TLRUCache
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+
+def redis_options(config: dict) -> dict:
+    """Client options shared by the cache and the rate limiter's storage."""
+    options = {
+        "socket_timeout": config["REDIS_TIMEOUT"],
+        "socket_connect_timeout": config["REDIS_TIMEOUT"],
+        "health_check_interval": 30,
+        # The fallback is the retry strategy: redis-py's own retries would hold each request for seconds.
+        "retry": Retry(NoBackoff(), 0),
+    }
+    # A password in the URL wins (redis-py applies URL options last); the token covers ElastiCache AUTH.
+    if config["REDIS_AUTH_TOKEN"]:
+        options["password"] = config["REDIS_AUTH_TOKEN"]
+    return options
+
+
+class Cache:
+    def __init__(self, config: dict):
+        self.prefix = config["CACHE_KEY_PREFIX"]
+        self._local = TLRUCache(maxsize=config["CACHE_LOCAL_MAX_ITEMS"], ttu=lambda _key, item, now: now + item[0])
+        self._local_lock = threading.Lock()
+        self._redis = redis.Redis.from_url(config["REDIS_URL"], **redis_options(config)) if config["REDIS_URL"] else None
+        self.breaker = pybreaker.CircuitBreaker(
+            fail_max=1, reset_timeout=config["CACHE_RETRY_SECONDS"],
+            exclude=[lambda exc: not isinstance(exc, redis.RedisError)], name="cache",
+        )
+        self.hits = 0
+        self.misses = 0
+        self.fallback_operations = 0
+
+    @property
+    def configured(self) -> bool:
+        return self._redis is not None
+
+    @property
+    def backend(self) -> str:
+        if self._redis is None or self.breaker.current_state == pybreaker.STATE_OPEN:
+            return "memory"
+        return "redis"
+
+    def _on_redis(self, operation, *args):
+        """Run a Redis command; ``None`` as the second value means it could not, use the local store."""
+        if self.backend != "redis":
+            return None, False
+        try:
+            with self.breaker.calling():
+                return operation(*args), True
+        except (redis.RedisError, pybreaker.CircuitBreakerError):
+            self.fallback_operations += 1
+            return None, False
+
+    def get(self, key: str) -> Any:
+        key = self.prefix + key
+        raw, done = self._on_redis(self._redis.get, key) if self._redis else (None, False)
+        if done:
+            value = json.loads(raw) if raw is not None else None
+        else:
+            with self._local_lock:
+                item = self._local.get(key)
+            value = item[1] if item is not None else None
+        if value is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return value
+
+    def set(self, key: str, value: Any, ttl: float) -> None:
+        key = self.prefix + key
+        if self._redis is not None:
+            _, done = self._on_redis(self._redis.set, key, json.dumps(value, separators=(",", ":")), max(int(ttl), 1))
+            if done:
+                return
+        with self._local_lock:
+            self._local[key] = (ttl, value)
+
+    def delete(self, *keys: str) -> None:
+        keys = [self.prefix + key for key in keys]
+        # The local copy goes too: it may hold a value written while Redis was away.
+        with self._local_lock:
+            for key in keys:
+                self._local.pop(key, None)
+        if self._redis is not None and keys:
+            self._on_redis(self._redis.delete, *keys)
+
+    def hit_ratio(self) -> float | None:
+        total = self.hits + self.misses
+        return round(self.hits / total, 4) if total else None
+
+    def probe(self) -> dict:
+        """Readiness view: ``ok`` on Redis (or by design without it), ``fallback`` while Redis is away."""
+        status = {"backend": self.backend, "hit_ratio": self.hit_ratio(), "latency_ms": None}
+        if self._redis is None:
+            return {"status": "ok", **status}
+        started = time.perf_counter()
+        _, done = self._on_redis(self._redis.ping)
+        status["backend"] = self.backend
+        status["circuit"] = self.breaker.current_state
+        if not done:
+            return {"status": "fallback", **status}
+        status["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        return {"status": "ok", **status}
+
+    def stats(self) -> dict:
+        return {
+            "backend": self.backend,
+            "hits": self.hits,
+            "misses": self.misses,
+            "hit_ratio": self.hit_ratio(),
+            "fallback_operations": self.fallback_operations,
+        }

@@ -1,0 +1,115 @@
+"""Settings read from environment variables.
+
+Every variable is listed with its default in README.md; nothing else configures the application.
+"""
+
+import os
+import secrets
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from . import __version__
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the environment cannot describe a working application."""
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalize_database_url(url: str, password: str = "") -> str:
+    """Make secrets-manager style URLs usable by SQLAlchemy with psycopg 3.
+
+    RDS and most tooling hand out ``postgres://`` or ``postgresql://`` URLs; SQLAlchemy would pick
+    psycopg2 for those, which is not installed. A password kept in its own secret (so it can rotate
+    without rewriting the URL) is inserted when the URL carries none.
+    """
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            url = "postgresql+psycopg://" + url[len(prefix):]
+    if password and url.startswith("postgresql"):
+        parts = urlsplit(url)
+        if parts.username and parts.password is None:
+            netloc = f"{parts.username}:{quote(password, safe='')}@{parts.hostname}"
+            if parts.port:
+                netloc += f":{parts.port}"
+            url = urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def from_environ(environ: os._Environ | dict, instance_path: str) -> dict:
+    """Translate environment variables into Flask config keys."""
+
+    def get(name: str, default: str = "") -> str:
+        return environ.get(name, default)
+
+    env = get("TRACETRACK_ENV", "development")
+    production = env != "development"
+    embedded_default = "sqlite:///" + os.path.join(instance_path, "tracetrack.sqlite")
+    database_url = get("DATABASE_URL") or embedded_default
+    password = get("DATABASE_PASSWORD")
+
+    return {
+        "TRACETRACK_ENV": env,
+        "APP_VERSION": get("APP_VERSION", __version__),
+        "SECRET_KEY": get("SECRET_KEY"),
+        "DATABASE_URL": normalize_database_url(database_url, password),
+        "DATABASE_READ_URL": normalize_database_url(get("DATABASE_READ_URL"), password),
+        "DATABASE_SCHEMA": get("DATABASE_SCHEMA"),
+        # The embedded database has no separate migration step to run, so it migrates itself.
+        "DB_AUTO_MIGRATE": _flag(get("DB_AUTO_MIGRATE", "false" if get("DATABASE_URL") else "true")),
+        "DB_POOL_SIZE": int(get("DB_POOL_SIZE", "10")),
+        "DB_MAX_OVERFLOW": int(get("DB_MAX_OVERFLOW", "20")),
+        "DB_POOL_TIMEOUT": float(get("DB_POOL_TIMEOUT", "5")),
+        "DB_POOL_RECYCLE": int(get("DB_POOL_RECYCLE", "1800")),
+        "DB_POOL_PRE_PING": _flag(get("DB_POOL_PRE_PING", "true")),
+        "DB_CONNECT_TIMEOUT": int(get("DB_CONNECT_TIMEOUT", "2")),
+        "DB_STATEMENT_TIMEOUT_MS": int(get("DB_STATEMENT_TIMEOUT_MS", "5000")),
+        "REDIS_URL": get("REDIS_URL"),
+        "REDIS_AUTH_TOKEN": get("REDIS_AUTH_TOKEN"),
+        "REDIS_TIMEOUT": float(get("REDIS_TIMEOUT", "0.25")),
+        "CACHE_KEY_PREFIX": get("CACHE_KEY_PREFIX", "tracetrack:"),
+        "CACHE_LOCAL_MAX_ITEMS": int(get("CACHE_LOCAL_MAX_ITEMS", "10000")),
+        "CACHE_RETRY_SECONDS": float(get("CACHE_RETRY_SECONDS", "5")),
+        "BREAKER_FAIL_MAX": int(get("BREAKER_FAIL_MAX", "5")),
+        "BREAKER_RESET_SECONDS": float(get("BREAKER_RESET_SECONDS", "10")),
+        "HEALTH_CACHE_SECONDS": float(get("HEALTH_CACHE_SECONDS", "1")),
+        "RATELIMIT_ENABLED": _flag(get("RATELIMIT_ENABLED", "true")),
+        "RATELIMIT_API": get("RATELIMIT_API", "3000 per minute"),
+        "RATELIMIT_LOGIN": get("RATELIMIT_LOGIN", "10 per minute"),
+        "TRUSTED_PROXY_COUNT": int(get("TRUSTED_PROXY_COUNT", "0")),
+        "SESSION_COOKIE_SECURE": _flag(get("SESSION_COOKIE_SECURE", "true" if production else "false")),
+        "SESSION_LIFETIME_HOURS": int(get("SESSION_LIFETIME_HOURS", "12")),
+        "METRICS_TOKEN": get("METRICS_TOKEN"),
+        "METRICS_EMF_ENABLED": _flag(get("METRICS_EMF_ENABLED", "false")),
+        "METRICS_NAMESPACE": get("METRICS_NAMESPACE", f"TraceTrack/{env}"),
+        "METRICS_FLUSH_SECONDS": float(get("METRICS_FLUSH_SECONDS", "10")),
+        "METRICS_WINDOW_SECONDS": int(get("METRICS_WINDOW_SECONDS", "60")),
+        "SCALE_OUT_P95_MS": float(get("SCALE_OUT_P95_MS", "100")),
+        "SCALE_OUT_UTILIZATION": float(get("SCALE_OUT_UTILIZATION", "0.75")),
+        "SCALE_IN_UTILIZATION": float(get("SCALE_IN_UTILIZATION", "0.25")),
+        "WORKER_THREADS": int(get("GUNICORN_THREADS", "8")),
+        "OTEL_ENABLED": _flag(get("OTEL_ENABLED", "false")),
+        "OTEL_SERVICE_NAME": get("OTEL_SERVICE_NAME", "tracetrack"),
+        "LOG_LEVEL": get("LOG_LEVEL", "INFO").upper(),
+        "ACCESS_LOG": _flag(get("ACCESS_LOG", "true")),
+        "TRACETRACK_TIMEZONE": get("TRACETRACK_TIMEZONE", "UTC"),
+    }
+
+
+def finalize(config: dict) -> None:
+    """Fill derived settings and refuse configurations that would be unsafe to serve."""
+    if not config.get("SECRET_KEY"):
+        if config["TRACETRACK_ENV"] != "development" and not config.get("TESTING"):
+            raise ConfigError("SECRET_KEY must be set outside development (TRACETRACK_ENV=%s)" % config["TRACETRACK_ENV"])
+        # A per-process key is enough for the single-process development server.
+        config["SECRET_KEY"] = secrets.token_hex(32)
+    config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    config.setdefault("SESSION_COOKIE_NAME", "tracetrack_session")
+    config.setdefault("PERMANENT_SESSION_LIFETIME", config["SESSION_LIFETIME_HOURS"] * 3600)
+    config.setdefault("MAX_CONTENT_LENGTH", 64 * 1024)
+    # Session-authenticated API calls carry the token in a header, checked explicitly (see auth.py).
+    config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    config.setdefault("WTF_CSRF_TIME_LIMIT", None)

@@ -1,0 +1,417 @@
+"""Bag and bill operations. Every function runs inside the caller's transaction.
+
+Capacity and single-linking are guaranteed by locking the parent row (``SELECT ... FOR UPDATE`` on
+PostgreSQL; on SQLite every write transaction starts with BEGIN IMMEDIATE, see db.py), by the unique
+``qr_id`` constraint for concurrently created children, and by a CHECK constraint as the last line.
+"""
+
+import re
+
+from sqlalchemy import Connection, false, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from .auth import Actor, now
+from .errors import BadRequest, Conflict, NotFound
+from .models import PARENT_CAPACITY, bags, bills, devices, scan_events, users
+
+PARENT_QR = re.compile(r"SB\d{5,8}")
+CHILD_QR = re.compile(r"CB\d{5,8}")
+ANY_QR = re.compile(r"[SC]B\d{5,8}")
+BILL_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9/_-]{0,31}")
+SEARCH_TERM = re.compile(r"[A-Z0-9/_-]{1,32}")
+MAX_EXPECTED_PARENTS = 500
+HISTORY_LIMIT = 50
+
+
+def parse_qr(value, pattern: re.Pattern = ANY_QR, what: str = "qr_id") -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest(f"{what} is required")
+    qr = value.strip().upper()
+    if not pattern.fullmatch(qr):
+        expected = {PARENT_QR: "a parent bag id like SB12345", CHILD_QR: "a child bag id like CB12345"}
+        raise BadRequest(f"{what} {qr!r} is not {expected.get(pattern, 'a bag id like SB12345 or CB12345')}")
+    return qr
+
+
+def parse_bill_number(value) -> str:
+    if not isinstance(value, str) or not BILL_NUMBER.fullmatch(value.strip().upper()):
+        raise BadRequest("bill_number must be 1-32 letters, digits, '/', '_' or '-'")
+    return value.strip().upper()
+
+
+def _insert(conn: Connection, table):
+    """INSERT that supports ON CONFLICT DO NOTHING on both supported databases."""
+    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
+
+
+def _actor_columns(actor: Actor) -> dict:
+    return {"user_id": actor.id} if actor.kind == "user" else {"device_id": actor.id}
+
+
+def _record(conn: Connection, action: str, actor: Actor, bag_id: int, **columns) -> None:
+    conn.execute(
+        scan_events.insert().values(action=action, bag_id=bag_id, created_at=now(), **_actor_columns(actor), **columns)
+    )
+
+
+def parent_status(child_count: int, bill_status: str | None) -> str:
+    if bill_status == "closed":
+        return "dispatched"
+    if bill_status == "open":
+        return "billed"
+    if child_count >= PARENT_CAPACITY:
+        return "filled"
+    return "filling" if child_count else "empty"
+
+
+def _parent_view(qr_id: str, child_count: int, bill_status: str | None = None) -> dict:
+    return {
+        "qr_id": qr_id,
+        "child_count": child_count,
+        "capacity": PARENT_CAPACITY,
+        "status": parent_status(child_count, bill_status),
+    }
+
+
+def _bill_of(conn: Connection, bill_id: int | None):
+    if bill_id is None:
+        return None
+    return conn.execute(select(bills.c.bill_number, bills.c.status).where(bills.c.id == bill_id)).first()
+
+
+def scan_parent(conn: Connection, qr_value, actor: Actor) -> dict:
+    """Register (on first sight) and select a parent bag for the child scans that follow."""
+    qr = parse_qr(qr_value, PARENT_QR)
+    row = conn.execute(select(bags.c.id, bags.c.child_count, bags.c.bill_id).where(bags.c.qr_id == qr)).first()
+    created = False
+    if row is None:
+        timestamp = now()
+        bag_id = conn.execute(
+            _insert(conn, bags)
+            .values(qr_id=qr, kind="parent", child_count=0, created_at=timestamp, updated_at=timestamp)
+            .on_conflict_do_nothing(index_elements=["qr_id"])
+            .returning(bags.c.id)
+        ).scalar()
+        if bag_id is None:  # another scanner registered it a moment ago
+            row = conn.execute(select(bags.c.id, bags.c.child_count, bags.c.bill_id).where(bags.c.qr_id == qr)).first()
+        else:
+            created = True
+    bill = _bill_of(conn, row.bill_id) if row is not None else None
+    if bill is not None and bill.status == "closed":
+        raise Conflict("parent_dispatched", f"{qr} was dispatched on bill {bill.bill_number}")
+    if row is not None:
+        bag_id = row.id
+    _record(conn, "parent_scan", actor, bag_id)
+    child_count = row.child_count if row is not None else 0
+    return {"parent": _parent_view(qr, child_count, bill.status if bill else None), "created": created}
+
+
+def current_parent(conn: Connection, actor: Actor) -> str | None:
+    """The parent this actor scanned most recently; child scans default to it."""
+    column = scan_events.c.user_id if actor.kind == "user" else scan_events.c.device_id
+    return conn.execute(
+        select(bags.c.qr_id)
+        .join(scan_events, scan_events.c.bag_id == bags.c.id)
+        .where(column == actor.id, scan_events.c.action == "parent_scan")
+        .order_by(scan_events.c.id.desc())
+        .limit(1)
+    ).scalar()
+
+
+def scan_child(conn: Connection, child_value, parent_qr: str, actor: Actor) -> dict:
+    """Link a child bag to a parent, refusing a full parent and a child that is already linked."""
+    child_qr = parse_qr(child_value, CHILD_QR)
+    parent = conn.execute(
+        select(bags.c.id, bags.c.child_count, bags.c.bill_id).where(bags.c.qr_id == parent_qr).with_for_update()
+    ).first()
+    if parent is None:
+        raise NotFound(f"parent bag {parent_qr} has not been scanned")
+    bill = _bill_of(conn, parent.bill_id)
+    if bill is not None and bill.status == "closed":
+        raise Conflict("parent_dispatched", f"{parent_qr} was dispatched on bill {bill.bill_number}")
+    if parent.child_count >= PARENT_CAPACITY:
+        raise Conflict(
+            "parent_full", f"{parent_qr} is full ({PARENT_CAPACITY}/{PARENT_CAPACITY})",
+            parent=_parent_view(parent_qr, parent.child_count, bill.status if bill else None),
+        )
+    timestamp = now()
+    child_id = conn.execute(
+        _insert(conn, bags)
+        .values(qr_id=child_qr, kind="child", parent_id=parent.id, created_at=timestamp, updated_at=timestamp)
+        .on_conflict_do_nothing(index_elements=["qr_id"])
+        .returning(bags.c.id)
+    ).scalar()
+    if child_id is None:
+        child = conn.execute(
+            select(bags.c.id, bags.c.parent_id).where(bags.c.qr_id == child_qr).with_for_update()
+        ).first()
+        if child.parent_id is not None:
+            holder = conn.execute(select(bags.c.qr_id).where(bags.c.id == child.parent_id)).scalar()
+            raise Conflict("already_linked", f"{child_qr} is already in {holder}", parent_qr_id=holder)
+        conn.execute(update(bags).where(bags.c.id == child.id).values(parent_id=parent.id, updated_at=timestamp))
+        child_id = child.id
+    count = parent.child_count + 1
+    values = {"child_count": bags.c.child_count + 1, "updated_at": timestamp}
+    if count == PARENT_CAPACITY:
+        values["filled_at"] = timestamp
+    conn.execute(update(bags).where(bags.c.id == parent.id).values(**values))
+    _record(conn, "child_scan", actor, child_id, parent_bag_id=parent.id)
+    return {
+        "child": {"qr_id": child_qr, "parent_qr_id": parent_qr},
+        "parent": _parent_view(parent_qr, count, bill.status if bill else None),
+    }
+
+
+def undo_last_scan(conn: Connection, actor: Actor) -> dict:
+    """Unlink the child this actor linked most recently (and not yet undone)."""
+    column = scan_events.c.user_id if actor.kind == "user" else scan_events.c.device_id
+    event = conn.execute(
+        select(scan_events.c.id, scan_events.c.bag_id, scan_events.c.parent_bag_id)
+        .where(column == actor.id, scan_events.c.action == "child_scan", scan_events.c.reverted == false())
+        .order_by(scan_events.c.id.desc())
+        .limit(1)
+        .with_for_update()
+    ).first()
+    if event is None:
+        raise NotFound("there is no child scan to undo")
+    parent = conn.execute(
+        select(bags.c.id, bags.c.qr_id, bags.c.child_count, bags.c.bill_id)
+        .where(bags.c.id == event.parent_bag_id)
+        .with_for_update()
+    ).first()
+    bill = _bill_of(conn, parent.bill_id)
+    if bill is not None and bill.status == "closed":
+        raise Conflict("parent_dispatched", f"{parent.qr_id} was dispatched on bill {bill.bill_number}")
+    timestamp = now()
+    child_qr = conn.execute(select(bags.c.qr_id).where(bags.c.id == event.bag_id)).scalar_one()
+    conn.execute(
+        update(bags)
+        .where(bags.c.id == event.bag_id, bags.c.parent_id == parent.id)
+        .values(parent_id=None, updated_at=timestamp)
+    )
+    conn.execute(
+        update(bags)
+        .where(bags.c.id == parent.id)
+        .values(child_count=bags.c.child_count - 1, filled_at=None, updated_at=timestamp)
+    )
+    conn.execute(update(scan_events).where(scan_events.c.id == event.id).values(reverted=True))
+    _record(conn, "undo", actor, event.bag_id, parent_bag_id=parent.id)
+    return {
+        "undone": {"child_qr_id": child_qr, "parent_qr_id": parent.qr_id},
+        "parent": _parent_view(parent.qr_id, parent.child_count - 1, bill.status if bill else None),
+    }
+
+
+def create_bill(conn: Connection, number_value, expected_value, actor: Actor) -> dict:
+    number = parse_bill_number(number_value)
+    if isinstance(expected_value, bool) or not isinstance(expected_value, int):
+        raise BadRequest("expected_parent_count must be an integer")
+    if not 1 <= expected_value <= MAX_EXPECTED_PARENTS:
+        raise BadRequest(f"expected_parent_count must be between 1 and {MAX_EXPECTED_PARENTS}")
+    bill_id = conn.execute(
+        _insert(conn, bills)
+        .values(
+            bill_number=number, status="open", expected_parent_count=expected_value, parent_count=0,
+            created_by=actor.id if actor.kind == "user" else None, created_at=now(),
+        )
+        .on_conflict_do_nothing(index_elements=["bill_number"])
+        .returning(bills.c.id)
+    ).scalar()
+    if bill_id is None:
+        raise Conflict("bill_exists", f"bill {number} already exists")
+    return get_bill(conn, number)
+
+
+def _locked_open_bill(conn: Connection, number: str):
+    bill = conn.execute(
+        select(bills.c.id, bills.c.status, bills.c.parent_count, bills.c.expected_parent_count)
+        .where(bills.c.bill_number == number)
+        .with_for_update()
+    ).first()
+    if bill is None:
+        raise NotFound(f"bill {number} does not exist")
+    if bill.status == "closed":
+        raise Conflict("bill_closed", f"bill {number} is closed")
+    return bill
+
+
+def add_parent_to_bill(conn: Connection, number_value, qr_value, actor: Actor) -> dict:
+    number = parse_bill_number(number_value)
+    qr = parse_qr(qr_value, PARENT_QR)
+    bill = _locked_open_bill(conn, number)
+    if bill.parent_count >= bill.expected_parent_count:
+        raise Conflict("bill_full", f"bill {number} already has its {bill.expected_parent_count} parent bags")
+    parent = conn.execute(
+        select(bags.c.id, bags.c.child_count, bags.c.bill_id).where(bags.c.qr_id == qr).with_for_update()
+    ).first()
+    if parent is None:
+        raise NotFound(f"parent bag {qr} has not been scanned")
+    if parent.bill_id is not None:
+        other = _bill_of(conn, parent.bill_id)
+        raise Conflict("already_billed", f"{qr} is already on bill {other.bill_number}")
+    if parent.child_count == 0:
+        raise Conflict("parent_empty", f"{qr} holds no child bags")
+    timestamp = now()
+    conn.execute(update(bags).where(bags.c.id == parent.id).values(bill_id=bill.id, updated_at=timestamp))
+    conn.execute(update(bills).where(bills.c.id == bill.id).values(parent_count=bills.c.parent_count + 1))
+    _record(conn, "bill_add", actor, parent.id, bill_id=bill.id)
+    return get_bill(conn, number)
+
+
+def close_bill(conn: Connection, number_value) -> dict:
+    number = parse_bill_number(number_value)
+    bill = _locked_open_bill(conn, number)
+    if bill.parent_count == 0:
+        raise Conflict("bill_empty", f"bill {number} has no parent bags")
+    conn.execute(update(bills).where(bills.c.id == bill.id).values(status="closed", closed_at=now()))
+    return get_bill(conn, number)
+
+
+def _bill_view(row) -> dict:
+    filled = row.parent_count >= row.expected_parent_count
+    return {
+        "bill_number": row.bill_number,
+        "status": row.status if row.status == "closed" else ("filled" if filled else "open"),
+        "parent_count": row.parent_count,
+        "expected_parent_count": row.expected_parent_count,
+        "created_at": row.created_at.isoformat() + "Z",
+        "closed_at": row.closed_at.isoformat() + "Z" if row.closed_at else None,
+    }
+
+
+_BILL_COLUMNS = (
+    bills.c.id, bills.c.bill_number, bills.c.status, bills.c.parent_count,
+    bills.c.expected_parent_count, bills.c.created_at, bills.c.closed_at,
+)
+
+
+def get_bill(conn: Connection, number_value) -> dict:
+    number = parse_bill_number(number_value)
+    row = conn.execute(select(*_BILL_COLUMNS).where(bills.c.bill_number == number)).first()
+    if row is None:
+        raise NotFound(f"bill {number} does not exist")
+    parents = conn.execute(
+        select(bags.c.qr_id, bags.c.child_count).where(bags.c.bill_id == row.id).order_by(bags.c.qr_id)
+    ).all()
+    view = _bill_view(row)
+    view["parents"] = [_parent_view(p.qr_id, p.child_count, row.status) for p in parents]
+    return view
+
+
+def list_bills(conn: Connection, status: str | None = None, limit: int = 50) -> list[dict]:
+    query = select(*_BILL_COLUMNS).order_by(bills.c.id.desc()).limit(limit)
+    if status == "closed":
+        query = query.where(bills.c.status == "closed")
+    elif status == "open":
+        query = query.where(bills.c.status == "open")
+    elif status is not None:
+        raise BadRequest("status must be 'open' or 'closed'")
+    return [_bill_view(row) for row in conn.execute(query)]
+
+
+def lookup(conn: Connection, qr_value) -> dict:
+    """A bag with its parent or children, its bill, and its scan history (newest first)."""
+    qr = parse_qr(qr_value)
+    holder = bags.alias("holder")
+    row = conn.execute(
+        select(
+            bags.c.id, bags.c.qr_id, bags.c.kind, bags.c.child_count, bags.c.created_at, bags.c.filled_at,
+            holder.c.qr_id.label("parent_qr_id"), bills.c.bill_number, bills.c.status.label("bill_status"),
+        )
+        .select_from(
+            bags.outerjoin(holder, holder.c.id == bags.c.parent_id).outerjoin(
+                bills, bills.c.id == func.coalesce(holder.c.bill_id, bags.c.bill_id)
+            )
+        )
+        .where(bags.c.qr_id == qr)
+    ).first()
+    if row is None:
+        raise NotFound(f"bag {qr} has never been scanned")
+    bag = {
+        "qr_id": row.qr_id,
+        "kind": row.kind,
+        "created_at": row.created_at.isoformat() + "Z",
+        "bill": {"bill_number": row.bill_number, "status": row.bill_status} if row.bill_number else None,
+    }
+    if row.kind == "parent":
+        bag.update(_parent_view(row.qr_id, row.child_count, row.bill_status))
+        bag["filled_at"] = row.filled_at.isoformat() + "Z" if row.filled_at else None
+        bag["children"] = list(
+            conn.execute(select(bags.c.qr_id).where(bags.c.parent_id == row.id).order_by(bags.c.qr_id)).scalars()
+        )
+    else:
+        bag["parent_qr_id"] = row.parent_qr_id
+        bag["status"] = "dispatched" if row.bill_status == "closed" else ("linked" if row.parent_qr_id else "unlinked")
+    bag["history"] = _history(conn, row.id)
+    return bag
+
+
+def _history(conn: Connection, bag_id: int) -> list[dict]:
+    subject = bags.alias("subject")
+    parent = bags.alias("parent")
+    rows = conn.execute(
+        select(
+            scan_events.c.action, scan_events.c.created_at, scan_events.c.reverted,
+            subject.c.qr_id.label("bag_qr_id"), parent.c.qr_id.label("parent_qr_id"),
+            bills.c.bill_number, users.c.username, devices.c.name.label("device_name"),
+        )
+        .select_from(
+            scan_events.join(subject, subject.c.id == scan_events.c.bag_id)
+            .outerjoin(parent, parent.c.id == scan_events.c.parent_bag_id)
+            .outerjoin(bills, bills.c.id == scan_events.c.bill_id)
+            .outerjoin(users, users.c.id == scan_events.c.user_id)
+            .outerjoin(devices, devices.c.id == scan_events.c.device_id)
+        )
+        .where(or_(scan_events.c.bag_id == bag_id, scan_events.c.parent_bag_id == bag_id))
+        .order_by(scan_events.c.id.desc())
+        .limit(HISTORY_LIMIT)
+    ).all()
+    return [
+        {
+            "at": r.created_at.isoformat() + "Z",
+            "action": r.action,
+            "bag_qr_id": r.bag_qr_id,
+            "parent_qr_id": r.parent_qr_id,
+            "bill_number": r.bill_number,
+            "actor": {"type": "user", "name": r.username} if r.username else {"type": "device", "name": r.device_name},
+            "reverted": r.reverted,
+        }
+        for r in rows
+    ]
+
+
+def search(conn: Connection, term_value, kind: str | None = None, limit: int = 20) -> dict:
+    """Bags whose id starts with the term, and bills whose number does."""
+    if not isinstance(term_value, str) or not SEARCH_TERM.fullmatch(term_value.strip().upper()):
+        raise BadRequest("q must be 1-32 letters, digits, '/', '_' or '-'")
+    if kind not in (None, "parent", "child"):
+        raise BadRequest("kind must be 'parent' or 'child'")
+    if not 1 <= limit <= 100:
+        raise BadRequest("limit must be between 1 and 100")
+    pattern = term_value.strip().upper().replace("_", r"\_") + "%"
+    holder = bags.alias("holder")
+    query = (
+        select(bags.c.qr_id, bags.c.kind, bags.c.child_count, holder.c.qr_id.label("parent_qr_id"))
+        .select_from(bags.outerjoin(holder, holder.c.id == bags.c.parent_id))
+        .where(bags.c.qr_id.like(pattern, escape="\\"))
+        .order_by(bags.c.qr_id)
+        .limit(limit)
+    )
+    if kind:
+        query = query.where(bags.c.kind == kind)
+    found_bags = [
+        {"qr_id": r.qr_id, "kind": r.kind}
+        | ({"child_count": r.child_count} if r.kind == "parent" else {"parent_qr_id": r.parent_qr_id})
+        for r in conn.execute(query)
+    ]
+    found_bills = [
+        _bill_view(r)
+        for r in conn.execute(
+            select(*_BILL_COLUMNS)
+            .where(bills.c.bill_number.like(pattern, escape="\\"))
+            .order_by(bills.c.bill_number)
+            .limit(limit)
+        )
+    ]
+    return {"bags": found_bags, "bills": found_bills}

@@ -1,0 +1,117 @@
+"""Start, stop and inspect the emulator as a background process owned by this project.
+
+State (pid file, log) lives in a git-ignored folder, by default `.local/emulator` at the repo root.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from tracetrack_emulator import DEFAULT_HOST, DEFAULT_PORT
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class EmulatorError(RuntimeError):
+    pass
+
+
+class Emulator:
+    def __init__(self, host: str | None = None, port: int | None = None, state_dir: str | None = None):
+        self.host = host or os.environ.get("EMULATOR_HOST", DEFAULT_HOST)
+        self.port = int(port or os.environ.get("EMULATOR_PORT", DEFAULT_PORT))
+        self.state_dir = Path(state_dir or os.environ.get("EMULATOR_STATE_DIR", REPO_ROOT / ".local" / "emulator"))
+        if not self.host.startswith("127.") and self.host not in ("localhost", "::1"):
+            raise EmulatorError(f"the emulator listens on loopback only, not on {self.host}")
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.state_dir / f"emulator-{self.port}.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.state_dir / f"emulator-{self.port}.log"
+
+    def pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        return pid
+
+    def ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/moto-api/data.json", timeout=2) as response:
+                return response.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def start(self, timeout: float = 60) -> str:
+        if self.pid() and self.ready():
+            return f"emulator already running at {self.url} (pid {self.pid()})"
+        if self.ready():
+            raise EmulatorError(f"port {self.port} already answers but is not this project's emulator")
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT / "emulator"), env.get("PYTHONPATH")]))
+        with open(self.log_file, "ab") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "tracetrack_emulator", "serve", "--host", self.host, "--port", str(self.port)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
+            )
+        self.pid_file.write_text(str(process.pid))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise EmulatorError(f"emulator exited with {process.returncode}; see {self.log_file}")
+            if self.ready():
+                return f"emulator running at {self.url} (pid {process.pid}, log {self.log_file})"
+            time.sleep(0.2)
+        self.stop()
+        raise EmulatorError(f"emulator did not answer within {timeout:.0f}s; see {self.log_file}")
+
+    def stop(self, timeout: float = 15) -> str:
+        pid = self.pid()
+        if pid is None:
+            self.pid_file.unlink(missing_ok=True)
+            return "emulator not running"
+        # The server runs in its own session: signal the whole process group so nothing is left behind.
+        os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.pid() is not None:
+            time.sleep(0.1)
+        if self.pid() is not None:
+            os.killpg(pid, signal.SIGKILL)
+        self.pid_file.unlink(missing_ok=True)
+        return f"emulator stopped (pid {pid})"
+
+    def reset(self) -> str:
+        """Forget every resource (POST /moto-api/reset)."""
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+        return f"emulator at {self.url} reset"
+
+    def status(self) -> dict:
+        return {"url": self.url, "pid": self.pid(), "ready": self.ready(), "log": str(self.log_file)}
+
+    def status_text(self) -> str:
+        return json.dumps(self.status())

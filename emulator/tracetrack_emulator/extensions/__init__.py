@@ -1,0 +1,16 @@
+"""Behaviours of AWS that moto lacks and the stack needs.
+
+Each module here exposes `apply()`, patches moto in place following one AWS API reference, and has a
+test in tests/emulator. Modules are applied in the order listed.
+"""
+
+import importlib
+
+EXTENSIONS = [
+    "ec2_tag_resource_types",
+]
+
+
+def apply_all() -> None:
+    for name in EXTENSIONS:
+        importlib.import_module(f"{__name__}.{name}").apply()
