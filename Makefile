@@ -51,7 +51,7 @@ deploy: venv link
 teardown: venv link
 	@scripts/deploy.sh $(ENV) playbooks/teardown.yml $(if $(CONFIRM),-e confirm_teardown=$(CONFIRM)) $(PLAYBOOK_ARGS)
 
-test: venv link
+test: venv link system-deps
 	@scripts/test.sh
 
 lint sanity units emulator-test system-test molecule app-test build-check: venv link

@@ -2,10 +2,12 @@
 # Run ansible-test on a copy of the collection placed at .../ansible_collections/tracetrack/aws
 # (ansible-test refuses symlinks), with amazon.aws and community.aws installed beside it.
 #   scripts/ansible-test.sh sanity [args]    scripts/ansible-test.sh units [args]
+#   scripts/ansible-test.sh prepare          (only build the tree; prints its root for PYTHONPATH)
+# ANSIBLE_TEST_TREE picks another tree root, so that several runs can go on at once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-tree=$root/.local/ansible-test
+tree=${ANSIBLE_TEST_TREE:-$root/.local/ansible-test}
 dest=$tree/ansible_collections/tracetrack/aws
 site=$(.venv/bin/python -c 'import ansible_collections, os; print(os.path.dirname(list(ansible_collections.__path__)[0]))')
 
@@ -27,6 +29,11 @@ PY
 )
 mkdir -p ~/.ansible/test/cache
 cp tests/ansible-test/get_pip.py ~/.ansible/test/cache/get_pip_${version}.py
+
+if [ "${1:-}" = prepare ]; then
+  echo "$tree"
+  exit 0
+fi
 
 cd "$dest"
 # ansible-test lists the collection's files with git when it can; give it a repository of its own.

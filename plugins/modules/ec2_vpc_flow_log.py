@@ -246,24 +246,36 @@ def ensure_present(client, module, params):
         if module.check_mode:
             module.exit_json(changed=True, flow_log={})
         flow_log_id = create_flow_log(client, module, params)
-        created = [f for f in describe_flow_logs(client, module, params["resource_id"]) if f["FlowLogId"] == flow_log_id]
+        created = [
+            f for f in describe_flow_logs(client, module, params["resource_id"]) if f["FlowLogId"] == flow_log_id
+        ]
         module.exit_json(changed=True, flow_log=format_flow_log(created[0] if created else {"FlowLogId": flow_log_id}))
 
     changed = False
     if not module.check_mode:
         changed = ensure_ec2_tags(
-            client, module, current["FlowLogId"], resource_type="vpc-flow-log",
-            tags=params["tags"], purge_tags=params["purge_tags"],
+            client,
+            module,
+            current["FlowLogId"],
+            resource_type="vpc-flow-log",
+            tags=params["tags"],
+            purge_tags=params["purge_tags"],
         )
     else:
         current_tags = boto3_tag_list_to_ansible_dict(current.get("Tags", []))
         if params["tags"] is not None:
             wanted = dict(params["tags"])
-            changed = (current_tags != wanted) if params["purge_tags"] else any(
-                current_tags.get(k) != v for k, v in wanted.items()
+            changed = (
+                (current_tags != wanted)
+                if params["purge_tags"]
+                else any(current_tags.get(k) != v for k, v in wanted.items())
             )
     if changed and not module.check_mode:
-        current = [f for f in describe_flow_logs(client, module, params["resource_id"]) if f["FlowLogId"] == current["FlowLogId"]][0]
+        current = [
+            f
+            for f in describe_flow_logs(client, module, params["resource_id"])
+            if f["FlowLogId"] == current["FlowLogId"]
+        ][0]
     module.exit_json(changed=changed, flow_log=format_flow_log(current))
 
 

@@ -7,6 +7,7 @@ test in tests/emulator. Modules are applied in the order listed.
 import importlib
 
 EXTENSIONS = [
+    "recorder_in_memory",
     "ec2_tag_resource_types",
 ]
 

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Every test and quality gate. `make test` runs them all; `make <stage>` runs one:
+#   lint sanity units emulator-test system-test molecule app-test build-check
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+export PATH="$root/.venv/bin:$PATH" PYTHONPATH="$root/emulator" ANSIBLE_CONFIG="$root/ansible.cfg"
+export ANSIBLE_PYTHON_INTERPRETER="$root/.venv/bin/python" ANSIBLE_NOCOLOR=1 ANSIBLE_DEPRECATION_WARNINGS=false NO_COLOR=1 PY_COLORS=0
+# The tests' own emulators, apart from the one `make deploy` may have running (EMULATOR_PORT).
+export TEST_EMULATOR_PORT=${TEST_EMULATOR_PORT:-5199}
+MOLECULE_EMULATOR_PORT=${MOLECULE_EMULATOR_PORT:-5198}
+
+ALL_STAGES=(lint sanity units emulator-test system-test molecule app-test build-check)
+stages=("$@")
+[ ${#stages[@]} -gt 0 ] || stages=("${ALL_STAGES[@]}")
+
+say() { printf '\n==> %s\n' "$*"; }
+
+stage_lint() {
+  yamllint --strict . && ruff check . && ansible-lint --offline
+}
+
+stage_sanity() {
+  scripts/ansible-test.sh sanity --venv
+}
+
+stage_units() {
+  local tree
+  tree=$(scripts/ansible-test.sh prepare) || return 1
+  (cd "$tree" && PYTHONPATH="$tree" python -m pytest -q -p no:cacheprovider ansible_collections/tracetrack/aws/tests/unit)
+}
+
+stage_emulator-test() {
+  python -m pytest -q tests/emulator
+}
+
+stage_system-test() {
+  python -m pytest -q tests/system
+}
+
+stage_molecule() {
+  local rc=0
+  python -m tracetrack_emulator start --port "$MOLECULE_EMULATOR_PORT" || return 1
+  for scenario in $(ls extensions/molecule); do
+    [ -f "extensions/molecule/$scenario/molecule.yml" ] || continue
+    say "molecule scenario $scenario"
+    EMULATOR_PORT=$MOLECULE_EMULATOR_PORT molecule test -s "$scenario" || rc=$?
+  done
+  python -m tracetrack_emulator stop --port "$MOLECULE_EMULATOR_PORT"
+  return $rc
+}
+
+stage_app-test() {
+  if [ ! -d app/tests ]; then echo "no application tests"; return 1; fi
+  (cd app && python -m pytest -q -p no:cacheprovider tests)
+}
+
+stage_build-check() {
+  # The built collection must install offline into an empty path and document its modules.
+  local work; work=$(mktemp -d)
+  ansible-galaxy collection build --force --output-path "$work" . >/dev/null &&
+  ansible-galaxy collection install --offline -p "$work/collections" "$work"/tracetrack-aws-*.tar.gz >/dev/null &&
+  ANSIBLE_COLLECTIONS_PATH="$work/collections" ansible-doc -l tracetrack.aws > "$work/modules.txt" &&
+  cat "$work/modules.txt" &&
+  for module in $(ls plugins/modules | sed -n 's/\.py$//p'); do
+    grep -q "^tracetrack.aws.$module " "$work/modules.txt" || { echo "missing from the built collection: $module"; return 1; }
+  done
+  local rc=$?
+  rm -rf "$work"
+  return $rc
+}
+
+passed=(); failed=()
+for stage in "${stages[@]}"; do
+  if ! declare -F "stage_$stage" >/dev/null; then echo "unknown stage: $stage (have: ${ALL_STAGES[*]})"; exit 2; fi
+  say "$stage"
+  start=$SECONDS
+  if "stage_$stage"; then passed+=("$stage"); else failed+=("$stage"); fi
+  echo "--- $stage: $((SECONDS - start))s"
+done
+
+say "summary"
+[ ${#passed[@]} -gt 0 ] && echo "passed: ${passed[*]}"
+[ ${#failed[@]} -gt 0 ] && echo "FAILED: ${failed[*]}"
+echo "stages: ${#passed[@]} passed, ${#failed[@]} failed"
+[ ${#failed[@]} -eq 0 ]
