@@ -17,6 +17,7 @@ export PYTHONPATH := $(CURDIR)/emulator
 export ANSIBLE_PYTHON_INTERPRETER := $(PY)
 
 .PHONY: help venv system-deps link deploy plan teardown emulator-up emulator-down emulator-status \
+        image base-image registry-up registry-down registry-status \
         test lint sanity units emulator-test system-test molecule app-test build-check clean
 
 help:
@@ -24,6 +25,8 @@ help:
 	@echo "make test                                        every test and quality gate"
 	@echo "make teardown ENV=... [CONFIRM=<env>]            remove what the collection created"
 	@echo "make emulator-up | emulator-down                 the local AWS emulator (ENV=local)"
+	@echo "make image                                       build the application image (podman, buildah or docker)"
+	@echo "make registry-up | registry-down                 the local loopback image registry"
 
 venv:
 	@scripts/bootstrap.sh
@@ -45,6 +48,21 @@ emulator-down:
 emulator-status: venv
 	@$(PY) -m tracetrack_emulator status
 
+image: venv
+	@scripts/build-image.sh
+
+base-image:
+	@scripts/containers/base-image.sh
+
+registry-up:
+	@scripts/containers/registry.sh start
+
+registry-down:
+	@scripts/containers/registry.sh stop
+
+registry-status:
+	@scripts/containers/registry.sh status
+
 deploy: venv link
 	@scripts/deploy.sh $(ENV) playbooks/site.yml $(PLAYBOOK_ARGS)
 
@@ -58,4 +76,6 @@ lint sanity units emulator-test system-test molecule app-test build-check: venv 
 	@scripts/test.sh $@
 
 clean: emulator-down
+	@scripts/containers/registry.sh stop
+	@if command -v podman >/dev/null; then . scripts/containers/env.sh && podman rm -af >/dev/null; fi
 	rm -rf .local tests/output collections
