@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 root=$PWD
 export PATH="$root/.venv/bin:$PATH" PYTHONPATH="$root/emulator" ANSIBLE_CONFIG="$root/ansible.cfg"
 export ANSIBLE_PYTHON_INTERPRETER="$root/.venv/bin/python" ANSIBLE_NOCOLOR=1 ANSIBLE_DEPRECATION_WARNINGS=false NO_COLOR=1 PY_COLORS=0
-# The tests' own emulators, apart from the one `make deploy` may have running (EMULATOR_PORT).
-export TEST_EMULATOR_PORT=${TEST_EMULATOR_PORT:-5199}
+# pytest starts an emulator of its own on a free port; molecule's listens here, apart from the one
+# `make deploy` may have running (EMULATOR_PORT).
 MOLECULE_EMULATOR_PORT=${MOLECULE_EMULATOR_PORT:-5198}
 
 ALL_STAGES=(lint sanity units emulator-test system-test molecule app-test build-check)

@@ -10,15 +10,18 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "emulator"))
 sys.path.insert(0, str(REPO_ROOT))
 
-from tracetrack_emulator.control import Emulator  # noqa: E402
+from tracetrack_emulator.control import Emulator, free_loopback_port  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def emulator():
-    """An emulator of the tests' own (TEST_EMULATOR_PORT, default 5199), started and stopped here."""
-    port = int(os.environ.get("TEST_EMULATOR_PORT", "5199"))
+    """An emulator of this test session's own, started and stopped here.
+
+    It listens on TEST_EMULATOR_PORT when set, else on a free loopback port, so that test sessions
+    running side by side (and a `make deploy` emulator) never share or stop each other's.
+    """
+    port = int(os.environ.get("TEST_EMULATOR_PORT") or free_loopback_port())
     instance = Emulator(port=port, state_dir=str(REPO_ROOT / ".local" / "test-emulator"))
-    instance.stop()
     instance.start()
     yield instance
     instance.stop()

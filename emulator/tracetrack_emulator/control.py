@@ -6,6 +6,7 @@ State (pid file, log) lives in a git-ignored folder, by default `.local/emulator
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,6 +21,13 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 class EmulatorError(RuntimeError):
     pass
+
+
+def free_loopback_port() -> int:
+    """A port nothing listens on now, for an emulator of a test or benchmark run's own."""
+    with socket.socket() as probe:
+        probe.bind((DEFAULT_HOST, 0))
+        return probe.getsockname()[1]
 
 
 class Emulator:

@@ -9,6 +9,7 @@ import importlib
 EXTENSIONS = [
     "recorder_in_memory",
     "ec2_tag_resource_types",
+    "elasticache",
 ]
 
 
