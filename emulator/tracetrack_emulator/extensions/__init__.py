@@ -10,6 +10,9 @@ EXTENSIONS = [
     "recorder_in_memory",
     "ec2_tag_resource_types",
     "elasticache",
+    "ecs",
+    "xray",
+    "ecr",
 ]
 
 

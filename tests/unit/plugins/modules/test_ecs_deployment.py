@@ -1,0 +1,261 @@
+"""tracetrack.aws.ecs_deployment: how DescribeServices answers are read, and the wait loop."""
+
+from datetime import datetime, timedelta, timezone
+from unittest.mock import MagicMock
+
+import pytest
+
+from ansible_collections.tracetrack.aws.plugins.modules import ecs_deployment
+
+TD_OLD = "arn:aws:ecs:ap-south-1:123456789012:task-definition/web:6"
+TD_NEW = "arn:aws:ecs:ap-south-1:123456789012:task-definition/web:7"
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def deployment(status="PRIMARY", task_definition=TD_NEW, rollout="COMPLETED", running=2, desired=2, **extra):
+    item = {
+        "id": f"ecs-svc/{status.lower()}-{task_definition[-1]}",
+        "status": status,
+        "taskDefinition": task_definition,
+        "desiredCount": desired,
+        "runningCount": running,
+        "pendingCount": desired - running,
+        "createdAt": T0,
+    }
+    if rollout is not None:
+        item["rolloutState"] = rollout
+    item.update(extra)
+    return item
+
+
+def service(deployments, running=2, desired=2, events=None):
+    return {
+        "serviceName": "web",
+        "status": "ACTIVE",
+        "desiredCount": desired,
+        "runningCount": running,
+        "deployments": deployments,
+        "events": events or [],
+    }
+
+
+def event(message, minutes=1):
+    return {"id": f"e-{minutes}", "createdAt": T0 + timedelta(minutes=minutes), "message": message}
+
+
+# --- evaluate ---------------------------------------------------------------------------------------
+
+
+def test_completed_when_primary_completed_and_counts_match():
+    status = ecs_deployment.evaluate(service([deployment()]), TD_NEW)
+    assert status.progress == ecs_deployment.COMPLETED
+    assert status.rollback_reason is None
+
+
+def test_in_progress_while_new_tasks_start():
+    status = ecs_deployment.evaluate(
+        service(
+            [deployment(rollout="IN_PROGRESS", running=1), deployment("ACTIVE", TD_OLD, running=2)],
+            running=3,
+        ),
+        TD_NEW,
+    )
+    assert status.progress == ecs_deployment.IN_PROGRESS
+    assert "1 of 2 tasks running" in status.reason
+    assert status.rollback_reason is None
+
+
+def test_completed_rollout_state_waits_for_service_counts():
+    # Old tasks still draining: the service runs more than it wants.
+    status = ecs_deployment.evaluate(service([deployment()], running=3), TD_NEW)
+    assert status.progress == ecs_deployment.IN_PROGRESS
+
+
+def test_without_rollout_state_needs_a_single_deployment():
+    two = service([deployment(rollout=None), deployment("ACTIVE", TD_OLD, rollout=None)])
+    assert ecs_deployment.evaluate(two).progress == ecs_deployment.IN_PROGRESS
+    one = service([deployment(rollout=None)])
+    assert ecs_deployment.evaluate(one).progress == ecs_deployment.COMPLETED
+
+
+def test_primary_failed_is_a_failed_deployment():
+    status = ecs_deployment.evaluate(
+        service([deployment(rollout="FAILED", running=0, rolloutStateReason="tasks failed to start")], running=0),
+        TD_NEW,
+    )
+    assert status.progress == ecs_deployment.FAILED
+    assert "tasks failed to start" in status.reason
+
+
+def test_primary_on_another_task_definition_is_a_rollback():
+    status = ecs_deployment.evaluate(service([deployment(task_definition=TD_OLD)]), TD_NEW)
+    assert status.progress == ecs_deployment.COMPLETED
+    assert TD_OLD in status.rollback_reason
+
+
+def test_failed_active_deployment_is_a_rollback():
+    status = ecs_deployment.evaluate(
+        service(
+            [
+                deployment(task_definition=TD_OLD, rollout="IN_PROGRESS", running=1),
+                deployment("ACTIVE", TD_NEW, rollout="FAILED", running=0, rolloutStateReason="circuit breaker"),
+            ],
+            running=1,
+        )
+    )
+    assert status.progress == ecs_deployment.IN_PROGRESS
+    assert "circuit breaker" in status.rollback_reason
+
+
+def test_rolling_back_event_is_a_rollback():
+    events = [event("(service web) deployment ecs-svc/1 deployment failed: tasks failed to start. rolling back")]
+    status = ecs_deployment.evaluate(service([deployment()], events=events))
+    assert status.rollback_reason is not None
+
+
+def test_rollback_events_of_earlier_rollouts_are_ignored():
+    events = [event("(service web) rolling back to deployment ecs-svc/0", minutes=-30)]
+    status = ecs_deployment.evaluate(service([deployment()], events=events))
+    assert status.progress == ecs_deployment.COMPLETED
+    assert status.rollback_reason is None
+
+
+@pytest.mark.parametrize(
+    "expected, matches",
+    [(TD_NEW, True), (TD_OLD, False), ("web:7", True), ("web:6", False), ("web", True), ("api", False), (None, True)],
+)
+def test_task_definition_forms(expected, matches):
+    assert ecs_deployment.matches_task_definition(TD_NEW, expected) is matches
+
+
+# --- wait loop ----------------------------------------------------------------------------------------
+
+
+class Exit(Exception):
+    def __init__(self, failed, kwargs):
+        super().__init__(kwargs.get("msg"))
+        self.failed = failed
+        self.result = kwargs
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def fake_module(**params):
+    module = MagicMock()
+    module.params = dict(
+        cluster="production",
+        service="web",
+        task_definition=TD_NEW,
+        timeout=60,
+        poll_interval=10,
+        fail_on_rollback=True,
+        event_count=10,
+    )
+    module.params.update(params)
+
+    def exit_json(**kwargs):
+        raise Exit(False, kwargs)
+
+    def fail_json(**kwargs):
+        raise Exit(True, kwargs)
+
+    module.exit_json.side_effect = exit_json
+    module.fail_json.side_effect = fail_json
+    return module
+
+
+def client_answering(*answers):
+    client = MagicMock()
+    client.describe_services.side_effect = [{"services": [a], "failures": []} for a in answers]
+    return client
+
+
+def run(module, client, clock=None):
+    clock = clock or FakeClock()
+    with pytest.raises(Exit) as outcome:
+        ecs_deployment.wait_for_rollout(client, module, clock=clock, sleep=clock.sleep)
+    return outcome.value, clock
+
+
+def test_wait_returns_once_the_rollout_completes():
+    in_progress = service([deployment(rollout="IN_PROGRESS", running=0), deployment("ACTIVE", TD_OLD)], running=2)
+    done = service([deployment()], events=[event("(service web) has reached a steady state.")])
+    client = client_answering(in_progress, in_progress, done)
+    outcome, clock = run(fake_module(), client)
+    assert not outcome.failed
+    assert outcome.result["changed"] is False
+    assert outcome.result["rolled_back"] is False
+    assert outcome.result["deployment"]["task_definition"] == TD_NEW
+    assert outcome.result["deployment"]["running_count"] == 2
+    assert outcome.result["events"][0]["message"] == "(service web) has reached a steady state."
+    assert outcome.result["elapsed"] == 20.0
+    assert clock.sleeps == [10, 10]
+    client.describe_services.assert_called_with(aws_retry=True, cluster="production", services=["web"])
+
+
+def test_wait_times_out_with_a_clear_message():
+    in_progress = service([deployment(rollout="IN_PROGRESS", running=1)], running=1)
+    client = client_answering(*[in_progress] * 10)
+    outcome, clock = run(fake_module(timeout=25), client)
+    assert outcome.failed
+    assert outcome.result["msg"].startswith("Timed out after 25 seconds waiting for the deployment of service web")
+    assert "1 of 2 tasks running" in outcome.result["msg"]
+    assert clock.sleeps == [10, 10, 5]
+    assert outcome.result["deployment"]["rollout_state"] == "IN_PROGRESS"
+
+
+def test_wait_fails_on_rollback():
+    client = client_answering(service([deployment(task_definition=TD_OLD)]))
+    outcome = run(fake_module(), client)[0]
+    assert outcome.failed
+    assert "rolled back" in outcome.result["msg"]
+
+
+def test_wait_accepts_a_rollback_when_asked():
+    rolling_back = service(
+        [
+            deployment(task_definition=TD_OLD, rollout="IN_PROGRESS", running=1),
+            deployment("ACTIVE", TD_NEW, rollout="FAILED", running=0),
+        ],
+        running=1,
+    )
+    rolled_back = service([deployment(task_definition=TD_OLD)])
+    module = fake_module(fail_on_rollback=False)
+    outcome = run(module, client_answering(rolling_back, rolled_back))[0]
+    assert not outcome.failed
+    assert outcome.result["rolled_back"] is True
+    assert module.warn.call_count == 1
+
+
+def test_failed_deployment_fails_even_without_fail_on_rollback():
+    failed = service([deployment(rollout="FAILED", running=0)], running=0)
+    outcome = run(fake_module(fail_on_rollback=False), client_answering(failed))[0]
+    assert outcome.failed
+    assert "failed" in outcome.result["msg"]
+
+
+def test_missing_service_fails():
+    client = MagicMock()
+    client.describe_services.return_value = {"services": [], "failures": [{"arn": "x", "reason": "MISSING"}]}
+    outcome = run(fake_module(), client)[0]
+    assert outcome.failed
+    assert "MISSING" in outcome.result["msg"]
+
+
+def test_timeout_zero_checks_once():
+    in_progress = service([deployment(rollout="IN_PROGRESS", running=1)], running=1)
+    client = client_answering(in_progress)
+    outcome, clock = run(fake_module(timeout=0), client)
+    assert outcome.failed
+    assert clock.sleeps == []
