@@ -28,7 +28,7 @@ print(re.search(r"pip='([0-9.]+)'", src).group(1).replace(".", "_"))
 PY
 )
 mkdir -p ~/.ansible/test/cache
-cp tests/ansible-test/get_pip.py ~/.ansible/test/cache/get_pip_${version}.py
+cp tests/ansible-test/get_pip.py ~/.ansible/test/cache/"get_pip_${version}.py"
 
 if [ "${1:-}" = prepare ]; then
   echo "$tree"

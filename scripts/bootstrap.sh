@@ -17,9 +17,10 @@ python_ok() {
 find_python() {
   local candidate
   # An explicit choice wins; then the usual names on PATH; then pyenv's and the system's installs.
-  for candidate in "${PYTHON:-}" python3.13 python3.12 \
-      $(ls -d /root/.pyenv/versions/3.1[2-9]*/bin/python "${HOME:-/root}"/.pyenv/versions/3.1[2-9]*/bin/python \
-            /usr/bin/python3.1[2-9] /usr/local/bin/python3.1[2-9] 2>/dev/null | sort -Vr); do
+  local installed
+  installed=$(printf '%s\n' /root/.pyenv/versions/3.1[2-9]*/bin/python "${HOME:-/root}"/.pyenv/versions/3.1[2-9]*/bin/python \
+              /usr/bin/python3.1[2-9] /usr/local/bin/python3.1[2-9] | sort -Vru)
+  for candidate in "${PYTHON:-}" python3.13 python3.12 $installed; do
     [ -n "$candidate" ] || continue
     if command -v "$candidate" >/dev/null 2>&1 && python_ok "$(command -v "$candidate")"; then
       command -v "$candidate"

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 env_name=$1; playbook=$2; shift 2
 
 if [ ! -d "inventories/$env_name" ]; then
-  echo "ERROR: no inventory for ENV=$env_name (have: $(ls inventories | tr '\n' ' '))" >&2
+  echo "ERROR: no inventory for ENV=$env_name (have: $(cd inventories && echo */ | tr -d /))" >&2
   exit 2
 fi
 

@@ -2,7 +2,7 @@
 # Every test and quality gate. `make test` runs them all; `make <stage>` runs one:
 #   lint sanity units emulator-test system-test molecule app-test build-check
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 root=$PWD
 export PATH="$root/.venv/bin:$PATH" PYTHONPATH="$root/emulator" ANSIBLE_CONFIG="$root/ansible.cfg"
 export ANSIBLE_PYTHON_INTERPRETER="$root/.venv/bin/python" ANSIBLE_NOCOLOR=1 ANSIBLE_DEPRECATION_WARNINGS=false NO_COLOR=1 PY_COLORS=0
@@ -35,14 +35,15 @@ stage_emulator-test() {
 }
 
 stage_system-test() {
-  python -m pytest -q tests/system
+  # One worker per test file, each with an emulator of its own; the modules' waits leave the cores idle.
+  python -m pytest -q -n 3 --dist loadfile tests/system
 }
 
 stage_molecule() {
   local rc=0
   python -m tracetrack_emulator start --port "$MOLECULE_EMULATOR_PORT" || return 1
-  for scenario in $(ls extensions/molecule); do
-    [ -f "extensions/molecule/$scenario/molecule.yml" ] || continue
+  for config in extensions/molecule/*/molecule.yml; do
+    scenario=$(basename "$(dirname "$config")")
     say "molecule scenario $scenario"
     EMULATOR_PORT=$MOLECULE_EMULATOR_PORT molecule test -s "$scenario" || rc=$?
   done
@@ -62,7 +63,8 @@ stage_build-check() {
   ansible-galaxy collection install --offline -p "$work/collections" "$work"/tracetrack-aws-*.tar.gz >/dev/null &&
   ANSIBLE_COLLECTIONS_PATH="$work/collections" ansible-doc -l tracetrack.aws > "$work/modules.txt" &&
   cat "$work/modules.txt" &&
-  for module in $(ls plugins/modules | sed -n 's/\.py$//p'); do
+  for path in plugins/modules/*.py; do
+    module=$(basename "$path" .py)
     grep -q "^tracetrack.aws.$module " "$work/modules.txt" || { echo "missing from the built collection: $module"; return 1; }
   done
   local rc=$?

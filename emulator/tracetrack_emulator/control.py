@@ -56,6 +56,12 @@ class Emulator:
         except (FileNotFoundError, ValueError):
             return None
         try:
+            # A server this process started stays a zombie until reaped: reap it if it has exited.
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return None
+        except ChildProcessError:
+            pass
+        try:
             os.kill(pid, 0)
         except ProcessLookupError:
             return None

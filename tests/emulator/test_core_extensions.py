@@ -58,3 +58,14 @@ def test_describe_tags_reports_aws_resource_types(clean_emulator):
 
     assert [(t["ResourceId"], t["ResourceType"]) for t in tags_of_type("natgateway")] == [(nat, "natgateway")]
     assert [(t["ResourceId"], t["ResourceType"]) for t in tags_of_type("vpc-flow-log")] == [(flow_log, "vpc-flow-log")]
+
+
+def test_rest_protocol_calls_are_named_from_the_api_model(clean_emulator):
+    """REST services (X-Ray, CloudFront) carry no operation header: the request path names it."""
+    xray = emulator_client(clean_emulator, "xray")
+    with record_calls(clean_emulator.url) as calls:
+        xray.get_groups()
+        xray.create_group(GroupName="recorded", FilterExpression='service("tracetrack")')
+        xray.get_group(GroupName="recorded")
+    assert calls.reads == ["xray:GetGroups", "xray:GetGroup"]
+    assert calls.writes == ["xray:CreateGroup"]

@@ -8,6 +8,7 @@ import pytest
 from tests.support.clients import emulator_client
 from tests.support.playbook import REPO_ROOT, run_playbook
 
+
 def ec2(emulator):
     return emulator_client(emulator, "ec2")
 
@@ -134,6 +135,7 @@ def test_production_without_credentials_fails_fast_and_changes_nothing(tmp_path)
         capture_output=True,
         text=True,
         timeout=300,
+        check=False,
     )
     output = result.stdout + result.stderr
     assert result.returncode != 0

@@ -138,18 +138,6 @@ def test_cloudwatch_dashboard_lifecycle(clean_emulator):
 
 # --- xray_group, xray_sampling_rule -------------------------------------------------------------------
 
-# X-Ray's REST API reads with POST too: name its reads by request path.
-XRAY_READ_PATHS = {"/GetGroup", "/Groups", "/GetSamplingRules", "/ListTagsForResource"}
-
-
-def writes_of(run):
-    return [
-        str(call)
-        for call in run.calls.calls
-        if not call.is_read and not (call.service == "xray" and call.path in XRAY_READ_PATHS)
-    ]
-
-
 def xray_state(emulator):
     xray = emulator_client(emulator, "xray")
     groups = {g["GroupName"]: g for g in xray.get_groups()["Groups"]}
@@ -161,7 +149,7 @@ def test_xray_group_and_sampling_rule_lifecycle(clean_emulator):
     created = run_ops(clean_emulator, "xray")
     assert created.returncode == 0, created.explain()
     assert created.changed == 2, created.explain()
-    assert writes_of(created) == ["xray:POST /CreateGroup", "xray:POST /CreateSamplingRule"]
+    assert created.calls.writes == ["xray:CreateGroup", "xray:CreateSamplingRule"]
     group, rule = xray_state(clean_emulator)
     assert group["FilterExpression"] == 'service("tracetrack-ops-web") AND fault'
     assert (rule["FixedRate"], rule["HTTPMethod"], rule["URLPath"], rule["Host"]) == (0.05, "GET", "/api/*", "*")
@@ -169,7 +157,7 @@ def test_xray_group_and_sampling_rule_lifecycle(clean_emulator):
     again = run_ops(clean_emulator, "xray")
     assert again.returncode == 0, again.explain()
     assert again.changed == 0, again.explain()
-    assert writes_of(again) == []
+    assert again.calls.writes == []
 
     check = run_ops(
         clean_emulator,
@@ -179,24 +167,24 @@ def test_xray_group_and_sampling_rule_lifecycle(clean_emulator):
     )
     assert check.returncode == 0, check.explain()
     assert check.changed == 2, check.explain()
-    assert writes_of(check) == []
+    assert check.calls.writes == []
     assert xray_state(clean_emulator) == (group, rule)
 
     updated = run_ops(clean_emulator, "xray", {"ops_xray_fixed_rate": 0.2})
     assert updated.returncode == 0, updated.explain()
     assert updated.changed == 1, updated.explain()
-    assert writes_of(updated) == ["xray:POST /UpdateSamplingRule"]
+    assert updated.calls.writes == ["xray:UpdateSamplingRule"]
     assert xray_state(clean_emulator)[1]["FixedRate"] == 0.2
 
     deleted = run_ops(clean_emulator, "xray", {"ops_state": "absent"})
     assert deleted.returncode == 0, deleted.explain()
     assert deleted.changed == 2, deleted.explain()
-    assert writes_of(deleted) == ["xray:POST /DeleteGroup", "xray:POST /DeleteSamplingRule"]
+    assert deleted.calls.writes == ["xray:DeleteGroup", "xray:DeleteSamplingRule"]
     assert xray_state(clean_emulator) == (None, None)
 
     gone = run_ops(clean_emulator, "xray", {"ops_state": "absent"})
     assert gone.returncode == 0, gone.explain()
-    assert gone.changed == 0 and writes_of(gone) == [], gone.explain()
+    assert gone.changed == 0 and gone.calls.writes == [], gone.explain()
 
 
 # --- ecr_login ----------------------------------------------------------------------------------------

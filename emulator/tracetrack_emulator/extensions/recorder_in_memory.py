@@ -7,15 +7,44 @@ The endpoints stay the same: reset-recording, start-recording, stop-recording, d
 (JSON lines of {"service", "operation", "method", "path"}).
 """
 
+import functools
 import io
 import json
 import re
 import threading
 from urllib.parse import parse_qs
 
+import botocore.session
+
 from moto.moto_api._internal.recorder import models as recorder_models
 
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+
+
+@functools.cache
+def rest_operations(service: str) -> list[tuple[str, re.Pattern, str]]:
+    """(method, path pattern, operation) of a REST-protocol service, most specific path first."""
+    try:
+        model = botocore.session.get_session().get_service_model(service)
+    except Exception:  # an unknown service name: its requests stay unnamed
+        return []
+    operations = []
+    for name in model.operation_names:
+        http = model.operation_model(name).http
+        uri = http.get("requestUri", "/").split("?")[0]
+        pattern = re.sub(r"\\\{[^}]+\\\+\\\}", ".+", re.escape(uri))
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
+        operations.append((http.get("method", "POST"), re.compile(f"^{pattern}/?$"), name, len(uri)))
+    operations.sort(key=lambda item: -item[3])
+    return [(method, compiled, name) for method, compiled, name, _ in operations]
+
+
+def rest_operation(service: str, method: str, path: str) -> str:
+    """The operation of a REST request (CloudFront, X-Ray, ...), from the service's API model."""
+    for wanted_method, pattern, name in rest_operations(service):
+        if wanted_method == method and pattern.match(path):
+            return name
+    return ""
 
 
 def summarise(request, body: bytes | None = None) -> dict:
@@ -34,8 +63,10 @@ def summarise(request, body: bytes | None = None) -> dict:
             body = body.decode("utf-8", "replace")
         action = parse_qs(body or "").get("Action") or parse_qs(request.query_string.decode()).get("Action")
         operation = action[0] if action else ""
-    path = request.path if hasattr(request, "path") else request.raw_path
-    return {"service": service, "operation": operation, "method": request.method, "path": path.split("?")[0]}
+    path = (request.path if hasattr(request, "path") else request.raw_path).split("?")[0]
+    if not operation and service:
+        operation = rest_operation(service, request.method, path)
+    return {"service": service, "operation": operation, "method": request.method, "path": path}
 
 
 _lock = threading.Lock()

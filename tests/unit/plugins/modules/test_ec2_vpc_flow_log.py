@@ -40,12 +40,20 @@ class Exit(Exception):
         self.result = result
 
 
+def exit_json(**result):
+    raise Exit(**result)
+
+
+def fail_json(**result):
+    raise AssertionError(result)
+
+
 def fake_module(check_mode=False, **params):
     module = MagicMock()
     module.params = {**PARAMS, **params}
     module.check_mode = check_mode
-    module.exit_json.side_effect = lambda **kw: (_ for _ in ()).throw(Exit(**kw))
-    module.fail_json.side_effect = lambda **kw: (_ for _ in ()).throw(AssertionError(kw))
+    module.exit_json.side_effect = exit_json
+    module.fail_json.side_effect = fail_json
     return module
 
 
