@@ -67,16 +67,21 @@ class Emulator:
             return None
         return pid
 
-    def ready(self) -> bool:
+    def ready(self, timeout: float = 5) -> bool:
+        # /moto-api/config is answered without walking the emulated resources (data.json is not).
         try:
-            with urllib.request.urlopen(f"{self.url}/moto-api/data.json", timeout=2) as response:
-                return response.status == 200
+            with urllib.request.urlopen(f"{self.url}/moto-api/config", timeout=timeout) as response:
+                return 200 <= response.status < 300
         except (urllib.error.URLError, OSError):
             return False
 
     def start(self, timeout: float = 60) -> str:
-        if self.pid() and self.ready():
-            return f"emulator already running at {self.url} (pid {self.pid()})"
+        running = self.pid()
+        if running:
+            # Ours and alive: it may only be busy, so give it the whole timeout to answer.
+            if self.ready(timeout=timeout):
+                return f"emulator already running at {self.url} (pid {running})"
+            raise EmulatorError(f"emulator (pid {running}) does not answer at {self.url}; see {self.log_file}")
         if self.ready():
             raise EmulatorError(f"port {self.port} already answers but is not this project's emulator")
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -91,15 +96,17 @@ class Emulator:
                 env=env,
                 start_new_session=True,
             )
-        self.pid_file.write_text(str(process.pid))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise EmulatorError(f"emulator exited with {process.returncode}; see {self.log_file}")
-            if self.ready():
+            if self.ready(timeout=2):
+                # Recorded only once it answers, so a failed start never hides a running emulator.
+                self.pid_file.write_text(str(process.pid))
                 return f"emulator running at {self.url} (pid {process.pid}, log {self.log_file})"
             time.sleep(0.2)
-        self.stop()
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
         raise EmulatorError(f"emulator did not answer within {timeout:.0f}s; see {self.log_file}")
 
     def stop(self, timeout: float = 15) -> str:
