@@ -1,7 +1,9 @@
 """TraceTrack: warehouse bag tracking."""
 
+# Defined before the import below: submodules read it while they load.
+
 __version__ = "1.0.0"
 
-from .factory import create_app  # noqa: E402  (the version must exist before submodules import it)
+from .factory import create_app
 
 __all__ = ["__version__", "create_app"]

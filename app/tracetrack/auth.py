@@ -30,6 +30,8 @@ bp = Blueprint("auth", __name__)
 
 API_KEY_HEADER = "X-API-Key"
 ACTOR_CACHE_SECONDS = 60
+# Each worker also keeps the caller's identity this long, saving a Redis round trip on most requests.
+ACTOR_NEAR_SECONDS = 5
 PERMISSIONS = {
     "scan": {"admin", "dispatcher", "device"},
     "bill": {"admin", "biller"},
@@ -85,7 +87,7 @@ def create_device(conn, name: str) -> str:
 def _device_for_key(key: str) -> Actor | None:
     svc = services()
     digest = hash_api_key(key)
-    cached = svc.cache.get("device:" + digest)
+    cached = svc.cache.get("device:" + digest, ACTOR_NEAR_SECONDS)
     if cached is None:
         with svc.db.read() as conn:
             row = conn.execute(
@@ -93,20 +95,20 @@ def _device_for_key(key: str) -> Actor | None:
             ).first()
         # Unknown keys are cached too, so a client retrying a bad key does not reach the database each time.
         cached = {"id": row.id, "name": row.name} if row else {}
-        svc.cache.set("device:" + digest, cached, ACTOR_CACHE_SECONDS)
+        svc.cache.set("device:" + digest, cached, ACTOR_CACHE_SECONDS, ACTOR_NEAR_SECONDS)
     return Actor("device", cached["id"], cached["name"], "device") if cached else None
 
 
 def _user_for_session(user_id: int) -> Actor | None:
     svc = services()
-    cached = svc.cache.get(f"user:{user_id}")
+    cached = svc.cache.get(f"user:{user_id}", ACTOR_NEAR_SECONDS)
     if cached is None:
         with svc.db.read() as conn:
             row = conn.execute(
                 select(users.c.id, users.c.username, users.c.role).where(users.c.id == user_id, users.c.active)
             ).first()
         cached = {"id": row.id, "name": row.username, "role": row.role} if row else {}
-        svc.cache.set(f"user:{user_id}", cached, ACTOR_CACHE_SECONDS)
+        svc.cache.set(f"user:{user_id}", cached, ACTOR_CACHE_SECONDS, ACTOR_NEAR_SECONDS)
     return Actor("user", **cached) if cached else None
 
 
@@ -129,6 +131,8 @@ def load_actor() -> None:
 def check_csrf() -> None:
     """Forms and session-authenticated API calls need the CSRF token; device requests carry none."""
     if request.method in {"GET", "HEAD", "OPTIONS"} or request.headers.get(API_KEY_HEADER):
+        return
+    if request.routing_exception is not None:  # no such route: let it answer 404/405, nothing to protect
         return
     services().csrf.protect()
 

@@ -16,7 +16,8 @@ bp = Blueprint("bills", __name__)
 class NewBillForm(FlaskForm):
     bill_number = StringField("Bill number", validators=[DataRequired(), Length(max=32)])
     expected_parent_count = IntegerField(
-        "Parent bags expected", default=10,
+        "Parent bags expected",
+        default=10,
         validators=[DataRequired(), NumberRange(1, inventory.MAX_EXPECTED_PARENTS)],
     )
 

@@ -17,6 +17,8 @@ from cachetools import TLRUCache
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from .db import LogStateChanges
+
 
 def redis_options(config: dict) -> dict:
     """Client options shared by the cache and the rate limiter's storage."""
@@ -38,18 +40,19 @@ class Cache:
         self.prefix = config["CACHE_KEY_PREFIX"]
         self._local = TLRUCache(maxsize=config["CACHE_LOCAL_MAX_ITEMS"], ttu=lambda _key, item, now: now + item[0])
         self._local_lock = threading.Lock()
-        self._redis = redis.Redis.from_url(config["REDIS_URL"], **redis_options(config)) if config["REDIS_URL"] else None
+        self._redis = None
+        if config["REDIS_URL"]:
+            self._redis = redis.Redis.from_url(config["REDIS_URL"], **redis_options(config))
         self.breaker = pybreaker.CircuitBreaker(
-            fail_max=1, reset_timeout=config["CACHE_RETRY_SECONDS"],
-            exclude=[lambda exc: not isinstance(exc, redis.RedisError)], name="cache",
+            fail_max=1,
+            reset_timeout=config["CACHE_RETRY_SECONDS"],
+            exclude=[lambda exc: not isinstance(exc, redis.RedisError)],
+            name="cache",
+            listeners=[LogStateChanges()],
         )
         self.hits = 0
         self.misses = 0
         self.fallback_operations = 0
-
-    @property
-    def configured(self) -> bool:
-        return self._redis is not None
 
     @property
     def backend(self) -> str:
@@ -58,9 +61,11 @@ class Cache:
         return "redis"
 
     def _on_redis(self, operation, *args):
-        """Run a Redis command; ``None`` as the second value means it could not, use the local store."""
-        if self.backend != "redis":
-            return None, False
+        """Run a Redis command; ``False`` as the second value means it could not, use the local store.
+
+        While the circuit is open the breaker refuses at once; after the retry time it lets one command
+        through, and its success is what moves the cache back to Redis.
+        """
         try:
             with self.breaker.calling():
                 return operation(*args), True
@@ -68,26 +73,40 @@ class Cache:
             self.fallback_operations += 1
             return None, False
 
-    def get(self, key: str) -> Any:
+    def get(self, key: str, near_seconds: float = 0) -> Any:
+        """The cached value or None. ``near_seconds`` keeps a copy in this process for that long, so hot
+        keys (the caller's identity, asked for on every request) skip the Redis round trip."""
         key = self.prefix + key
-        raw, done = self._on_redis(self._redis.get, key) if self._redis else (None, False)
-        if done:
-            value = json.loads(raw) if raw is not None else None
-        else:
+        value = None
+        if near_seconds:
             with self._local_lock:
                 item = self._local.get(key)
             value = item[1] if item is not None else None
+        if value is None:
+            raw, done = self._on_redis(self._redis.get, key) if self._redis else (None, False)
+            if done:
+                value = json.loads(raw) if raw is not None else None
+                if value is not None and near_seconds:
+                    with self._local_lock:
+                        self._local[key] = (near_seconds, value)
+            elif not near_seconds:
+                with self._local_lock:
+                    item = self._local.get(key)
+                value = item[1] if item is not None else None
         if value is None:
             self.misses += 1
         else:
             self.hits += 1
         return value
 
-    def set(self, key: str, value: Any, ttl: float) -> None:
+    def set(self, key: str, value: Any, ttl: float, near_seconds: float = 0) -> None:
         key = self.prefix + key
         if self._redis is not None:
             _, done = self._on_redis(self._redis.set, key, json.dumps(value, separators=(",", ":")), max(int(ttl), 1))
             if done:
+                if near_seconds:
+                    with self._local_lock:
+                        self._local[key] = (min(near_seconds, ttl), value)
                 return
         with self._local_lock:
             self._local[key] = (ttl, value)

@@ -4,6 +4,7 @@ Every variable is listed with its default in README.md; nothing else configures 
 """
 
 import os
+import re
 import secrets
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -27,7 +28,7 @@ def normalize_database_url(url: str, password: str = "") -> str:
     """
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            url = "postgresql+psycopg://" + url[len(prefix):]
+            url = "postgresql+psycopg://" + url[len(prefix) :]
     if password and url.startswith("postgresql"):
         parts = urlsplit(url)
         if parts.username and parts.password is None:
@@ -63,7 +64,9 @@ def from_environ(environ: os._Environ | dict, instance_path: str) -> dict:
         "DB_MAX_OVERFLOW": int(get("DB_MAX_OVERFLOW", "20")),
         "DB_POOL_TIMEOUT": float(get("DB_POOL_TIMEOUT", "5")),
         "DB_POOL_RECYCLE": int(get("DB_POOL_RECYCLE", "1800")),
-        "DB_POOL_PRE_PING": _flag(get("DB_POOL_PRE_PING", "true")),
+        # Off: a ping costs a round trip per request, while a dead connection is detected on first use anyway
+        # and then the whole pool is replaced (that one request gets a 503).
+        "DB_POOL_PRE_PING": _flag(get("DB_POOL_PRE_PING", "false")),
         "DB_CONNECT_TIMEOUT": int(get("DB_CONNECT_TIMEOUT", "2")),
         "DB_STATEMENT_TIMEOUT_MS": int(get("DB_STATEMENT_TIMEOUT_MS", "5000")),
         "REDIS_URL": get("REDIS_URL"),
@@ -95,6 +98,15 @@ def from_environ(environ: os._Environ | dict, instance_path: str) -> dict:
         "LOG_LEVEL": get("LOG_LEVEL", "INFO").upper(),
         "ACCESS_LOG": _flag(get("ACCESS_LOG", "true")),
         "TRACETRACK_TIMEZONE": get("TRACETRACK_TIMEZONE", "UTC"),
+        # Fixed settings of Flask and its extensions, not read from the environment.
+        "SESSION_COOKIE_NAME": "tracetrack_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": 64 * 1024,
+        # CSRF is checked explicitly so that device requests (API key, no cookie) can skip it; see auth.py.
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        # Tokens live as long as the session; a time limit would fail scans on a page left open overnight.
+        "WTF_CSRF_TIME_LIMIT": None,
     }
 
 
@@ -102,14 +114,10 @@ def finalize(config: dict) -> None:
     """Fill derived settings and refuse configurations that would be unsafe to serve."""
     if not config.get("SECRET_KEY"):
         if config["TRACETRACK_ENV"] != "development" and not config.get("TESTING"):
-            raise ConfigError("SECRET_KEY must be set outside development (TRACETRACK_ENV=%s)" % config["TRACETRACK_ENV"])
+            environment = config["TRACETRACK_ENV"]
+            raise ConfigError(f"SECRET_KEY must be set outside development (TRACETRACK_ENV={environment})")
         # A per-process key is enough for the single-process development server.
         config["SECRET_KEY"] = secrets.token_hex(32)
-    config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    config.setdefault("SESSION_COOKIE_NAME", "tracetrack_session")
-    config.setdefault("PERMANENT_SESSION_LIFETIME", config["SESSION_LIFETIME_HOURS"] * 3600)
-    config.setdefault("MAX_CONTENT_LENGTH", 64 * 1024)
-    # Session-authenticated API calls carry the token in a header, checked explicitly (see auth.py).
-    config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
-    config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    if config["DATABASE_SCHEMA"] and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", config["DATABASE_SCHEMA"]):
+        raise ConfigError("DATABASE_SCHEMA must be a lower-case SQL identifier")
+    config["PERMANENT_SESSION_LIFETIME"] = config["SESSION_LIFETIME_HOURS"] * 3600

@@ -32,7 +32,7 @@ def is_connectivity_error(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
-def _engine(url: str, config: dict) -> Engine:
+def make_engine(url: str, config: dict) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -78,18 +78,32 @@ def _serialize_sqlite_writes(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class LogStateChanges(pybreaker.CircuitBreakerListener):
+    """Circuit transitions are the moments operators care about; each one is logged once."""
+
+    def state_change(self, cb, old_state, new_state) -> None:
+        log.warning("circuit state changed", extra={"circuit": cb.name, "from": old_state.name, "to": new_state.name})
+
+
 class Database:
     def __init__(self, config: dict):
-        self.writer = _engine(config["DATABASE_URL"], config)
-        self.reader = _engine(config["DATABASE_READ_URL"], config) if config["DATABASE_READ_URL"] else None
+        self.writer = make_engine(config["DATABASE_URL"], config)
+        self.reader = make_engine(config["DATABASE_READ_URL"], config) if config["DATABASE_READ_URL"] else None
         self.pool_limit = config["DB_POOL_SIZE"] + config["DB_MAX_OVERFLOW"]
         exclude = [lambda exc: not is_connectivity_error(exc)]
         self.breaker = pybreaker.CircuitBreaker(
-            fail_max=config["BREAKER_FAIL_MAX"], reset_timeout=config["BREAKER_RESET_SECONDS"],
-            exclude=exclude, name="database",
+            fail_max=config["BREAKER_FAIL_MAX"],
+            reset_timeout=config["BREAKER_RESET_SECONDS"],
+            exclude=exclude,
+            name="database",
+            listeners=[LogStateChanges()],
         )
         self.replica_breaker = pybreaker.CircuitBreaker(
-            fail_max=1, reset_timeout=config["BREAKER_RESET_SECONDS"], exclude=exclude, name="database_replica",
+            fail_max=1,
+            reset_timeout=config["BREAKER_RESET_SECONDS"],
+            exclude=exclude,
+            name="database_replica",
+            listeners=[LogStateChanges()],
         )
         self.replica_fallbacks = 0
 
@@ -103,7 +117,8 @@ class Database:
             with breaker.calling():
                 yield
         except pybreaker.CircuitBreakerError as exc:
-            raise DatabaseUnavailable(f"{what} unavailable (circuit open)", retry_after=int(breaker.reset_timeout)) from exc
+            retry_after = max(int(breaker.reset_timeout), 1)
+            raise DatabaseUnavailable(f"{what} unavailable (circuit open)", retry_after=retry_after) from exc
         except PoolTimeoutError as exc:
             raise DatabaseUnavailable(f"{what} busy: no connection free in the pool") from exc
         except DBAPIError as exc:
@@ -120,22 +135,26 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read-only connection, on the replica when one is configured and reachable."""
-        if self.reader is not None and self.replica_breaker.current_state != pybreaker.STATE_OPEN:
+        if self.reader is not None:
             conn = self._replica_connection()
             if conn is not None:
                 with conn:
                     yield conn
+                    conn.commit()
                 return
         with self._guarded(self.breaker, "database"), self.writer.connect() as conn:
             yield conn
+            # Ended with COMMIT, not the pool's ROLLBACK: psycopg drops every prepared statement of a
+            # connection on ROLLBACK, and planning the lookup queries again costs more than running them.
+            conn.commit()
 
     def _replica_connection(self) -> Connection | None:
+        """A replica connection, or None while the replica is failing (its breaker logs the transitions)."""
         try:
             with self._guarded(self.replica_breaker, "read replica"):
                 return self.reader.connect()
-        except DatabaseUnavailable as exc:
+        except DatabaseUnavailable:
             self.replica_fallbacks += 1
-            log.warning("reads fall back to the primary", extra={"reason": str(exc)})
             return None
 
     def probe(self, engine: Engine, breaker: pybreaker.CircuitBreaker, what: str) -> dict:
@@ -144,6 +163,7 @@ class Database:
         try:
             with self._guarded(breaker, what), engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
+                conn.commit()  # see read(): a ROLLBACK would cost the pooled connection its prepared statements
         except DatabaseUnavailable as exc:
             return {"status": "fail", "error": str(exc), "circuit": breaker.current_state}
         return {
@@ -162,6 +182,7 @@ class Database:
             "limit": self.pool_limit,
             "usage": round(checked_out / self.pool_limit, 3) if self.pool_limit else 0.0,
             "circuit": self.breaker.current_state,
+            "replica_fallbacks": self.replica_fallbacks,
         }
 
     def dispose(self) -> None:

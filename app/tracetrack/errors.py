@@ -3,6 +3,7 @@
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 from .db import DatabaseUnavailable
@@ -69,6 +70,9 @@ def register(app: Flask) -> None:
         response = _respond(exc.code or 500, code, exc.description or exc.name)
         if exc.code == 405 and exc.valid_methods:
             response[2]["Allow"] = ", ".join(exc.valid_methods)
+        if isinstance(exc, RateLimitExceeded):
+            # The whole window is an upper bound; cheaper than asking the storage when this key resets.
+            response[2]["Retry-After"] = str(exc.limit.limit.get_expiry())
         return response
 
     @app.errorhandler(Exception)

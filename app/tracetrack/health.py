@@ -1,19 +1,47 @@
 """Liveness (``/health``) and readiness (``/health/elb``) for the load balancer and the container.
 
+Both are answered by a thin WSGI layer in front of Flask. Health probes arrive every few seconds from
+every load balancer node and from the container runtime; they need no session, CSRF check, rate limit
+or template, and they must stay cheap precisely when the application is saturated.
+
 Readiness probes the database and the cache at most once per ``HEALTH_CACHE_SECONDS`` per process and
-serves the last result in between, so that frequent health checks cost no more than a static page.
+serves the last result in between.
 """
 
+import itertools
+import json
+import os
+import re
+import secrets
 import threading
 import time
 from datetime import UTC, datetime
 
-import pybreaker
-from flask import Blueprint, current_app
+LIVENESS_PATH = "/health"
+READINESS_PATH = "/health/elb"
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+METHOD_NOT_ALLOWED = b'{"error":{"code":"method_not_allowed","message":"health checks use GET"}}'
 
-from .services import services
 
-bp = Blueprint("health", __name__)
+class RequestIds:
+    """Unique request ids without a system call per request: a random per-process prefix and a counter."""
+
+    def __init__(self):
+        self._counter = itertools.count()
+        self._pid = None
+        self._prefix = ""
+
+    def new(self) -> str:
+        if self._pid != os.getpid():  # a forked worker must not repeat its parent's ids
+            self._pid, self._prefix = os.getpid(), secrets.token_hex(8)
+        return f"{self._prefix}{next(self._counter):016x}"
+
+    def accept(self, incoming: str) -> str:
+        """The caller's id when it is a safe token (so traces join up across services), else a new one."""
+        return incoming if REQUEST_ID.fullmatch(incoming) else self.new()
+
+
+request_ids = RequestIds()
 
 
 class Readiness:
@@ -57,24 +85,45 @@ class Readiness:
             self._lock.release()
 
 
-@bp.get("/health")
-def liveness():
-    return {"status": "ok", "version": current_app.config["APP_VERSION"]}
+class HealthMiddleware:
+    """Answers the two health paths; passes every other request to the Flask application."""
 
+    def __init__(self, app, readiness: Readiness, version: str):
+        self.app = app
+        self.readiness = readiness
+        self.version = version
+        self._liveness = json.dumps({"status": "ok", "version": version}).encode()
 
-@bp.get("/health/elb")
-def readiness():
-    report = services().readiness.current()
-    body = {"status": report["status"], "version": current_app.config["APP_VERSION"], **report}
-    headers = {}
-    if report["status"] == "fail":
-        headers["Retry-After"] = "5"
-    return body, 503 if report["status"] == "fail" else 200, headers
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path not in (LIVENESS_PATH, READINESS_PATH):
+            return self.app(environ, start_response)
+        if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
+            return self._respond(
+                environ,
+                start_response,
+                "405 METHOD NOT ALLOWED",
+                METHOD_NOT_ALLOWED,
+                [("Allow", "GET, HEAD")],
+            )
+        if path == LIVENESS_PATH:
+            return self._respond(environ, start_response, "200 OK", self._liveness)
+        report = self.readiness.current()
+        body = json.dumps({"status": report["status"], "version": self.version, **report}).encode()
+        if report["status"] == "fail":
+            return self._respond(environ, start_response, "503 SERVICE UNAVAILABLE", body, [("Retry-After", "5")])
+        return self._respond(environ, start_response, "200 OK", body)
 
-
-def breaker_states() -> dict:
-    svc = services()
-    return {
-        "database": svc.db.breaker.current_state,
-        "cache": svc.cache.breaker.current_state if svc.cache.configured else pybreaker.STATE_CLOSED,
-    }
+    @staticmethod
+    def _respond(environ, start_response, status: str, body: bytes, extra: list | None = None):
+        incoming = environ.get("HTTP_X_REQUEST_ID", "")
+        headers = [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(body))),
+            ("Cache-Control", "no-store"),
+            ("X-Content-Type-Options", "nosniff"),
+            ("X-Request-ID", request_ids.accept(incoming)),
+            *(extra or []),
+        ]
+        start_response(status, headers)
+        return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]

@@ -1,15 +1,14 @@
 """Bag and bill operations. Every function runs inside the caller's transaction.
 
-Capacity and single-linking are guaranteed by locking the parent row (``SELECT ... FOR UPDATE`` on
-PostgreSQL; on SQLite every write transaction starts with BEGIN IMMEDIATE, see db.py), by the unique
-``qr_id`` constraint for concurrently created children, and by a CHECK constraint as the last line.
+Capacity and single-linking are guaranteed by row locks on PostgreSQL (the UPDATE that takes a place
+in a parent, ``SELECT ... FOR UPDATE`` elsewhere; on SQLite every write transaction starts with
+BEGIN IMMEDIATE, see db.py), by the unique ``qr_id`` constraint for concurrently created children, and
+by a CHECK constraint as the last line.
 """
 
 import re
 
-from sqlalchemy import Connection, false, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, DateTime, Integer, bindparam, case, false, func, select, text, union_all, update
 
 from .auth import Actor, now
 from .errors import BadRequest, Conflict, NotFound
@@ -21,6 +20,10 @@ ANY_QR = re.compile(r"[SC]B\d{5,8}")
 BILL_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9/_-]{0,31}")
 SEARCH_TERM = re.compile(r"[A-Z0-9/_-]{1,32}")
 MAX_EXPECTED_PARENTS = 500
+# Aliases are built once: building one populates its column collection, which is costly per request.
+HOLDER = bags.alias("holder")
+SUBJECT = bags.alias("subject")
+PARENT = bags.alias("parent")
 HISTORY_LIMIT = 50
 
 
@@ -40,18 +43,69 @@ def parse_bill_number(value) -> str:
     return value.strip().upper()
 
 
-def _insert(conn: Connection, table):
-    """INSERT that supports ON CONFLICT DO NOTHING on both supported databases."""
-    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
+# The same SQL works on PostgreSQL and SQLite. Written as text because SQLAlchemy's dialect-specific
+# INSERT ... ON CONFLICT constructs are not cacheable and would be compiled again on every scan.
+_INSERT_BAG = (
+    text(
+        "INSERT INTO bags (qr_id, kind, parent_id, child_count, created_at, updated_at) "
+        "VALUES (:qr_id, :kind, :parent_id, 0, :at, :at) ON CONFLICT (qr_id) DO NOTHING RETURNING id"
+    )
+    .bindparams(bindparam("at", type_=DateTime), bindparam("parent_id", type_=Integer))
+    .columns(id=Integer)
+)
+_INSERT_BILL = (
+    text(
+        "INSERT INTO bills (bill_number, status, expected_parent_count, parent_count, created_by, created_at) "
+        "VALUES (:bill_number, 'open', :expected, 0, :created_by, :at) "
+        "ON CONFLICT (bill_number) DO NOTHING RETURNING id"
+    )
+    .bindparams(bindparam("at", type_=DateTime), bindparam("created_by", type_=Integer))
+    .columns(id=Integer)
+)
 
 
-def _actor_columns(actor: Actor) -> dict:
-    return {"user_id": actor.id} if actor.kind == "user" else {"device_id": actor.id}
+# Statements on the scanning path are built once; building and cache-keying them per request would cost
+# more CPU than running them.
+_RECORD = scan_events.insert()
+_BILL_STATUS = select(bills.c.bill_number, bills.c.status).where(bills.c.id == bindparam("bill_id"))
+_PARENT_BY_QR = select(bags.c.id, bags.c.child_count, bags.c.bill_id).where(bags.c.qr_id == bindparam("qr_id"))
+# One statement locks the parent row and takes a place in it. A scan that waited for the lock re-checks
+# the WHERE clause against the committed count, so capacity can never be exceeded.
+_TAKE_PLACE = (
+    update(bags)
+    .where(bags.c.qr_id == bindparam("parent_qr"), bags.c.kind == "parent", bags.c.child_count < PARENT_CAPACITY)
+    .values(
+        child_count=bags.c.child_count + 1,
+        updated_at=bindparam("at", type_=DateTime),
+        filled_at=case(
+            (bags.c.child_count == PARENT_CAPACITY - 1, bindparam("at", type_=DateTime)), else_=bags.c.filled_at
+        ),
+    )
+    .returning(bags.c.id, bags.c.child_count, bags.c.bill_id)
+)
+_LATEST_PARENT_SCAN = {
+    kind: select(bags.c.qr_id)
+    .join(scan_events, scan_events.c.bag_id == bags.c.id)
+    .where(column == bindparam("actor_id"), scan_events.c.action == "parent_scan")
+    .order_by(scan_events.c.id.desc())
+    .limit(1)
+    for kind, column in (("user", scan_events.c.user_id), ("device", scan_events.c.device_id))
+}
 
 
-def _record(conn: Connection, action: str, actor: Actor, bag_id: int, **columns) -> None:
+def _record(conn: Connection, action: str, actor: Actor, bag_id: int, parent_bag_id=None, bill_id=None) -> None:
     conn.execute(
-        scan_events.insert().values(action=action, bag_id=bag_id, created_at=now(), **_actor_columns(actor), **columns)
+        _RECORD,
+        {
+            "action": action,
+            "bag_id": bag_id,
+            "parent_bag_id": parent_bag_id,
+            "bill_id": bill_id,
+            "user_id": actor.id if actor.kind == "user" else None,
+            "device_id": actor.id if actor.kind == "device" else None,
+            "reverted": False,
+            "created_at": now(),
+        },
     )
 
 
@@ -77,70 +131,46 @@ def _parent_view(qr_id: str, child_count: int, bill_status: str | None = None) -
 def _bill_of(conn: Connection, bill_id: int | None):
     if bill_id is None:
         return None
-    return conn.execute(select(bills.c.bill_number, bills.c.status).where(bills.c.id == bill_id)).first()
+    return conn.execute(_BILL_STATUS, {"bill_id": bill_id}).first()
 
 
 def scan_parent(conn: Connection, qr_value, actor: Actor) -> dict:
     """Register (on first sight) and select a parent bag for the child scans that follow."""
     qr = parse_qr(qr_value, PARENT_QR)
-    row = conn.execute(select(bags.c.id, bags.c.child_count, bags.c.bill_id).where(bags.c.qr_id == qr)).first()
-    created = False
+    row = conn.execute(_PARENT_BY_QR, {"qr_id": qr}).first()
+    created = None
     if row is None:
-        timestamp = now()
-        bag_id = conn.execute(
-            _insert(conn, bags)
-            .values(qr_id=qr, kind="parent", child_count=0, created_at=timestamp, updated_at=timestamp)
-            .on_conflict_do_nothing(index_elements=["qr_id"])
-            .returning(bags.c.id)
-        ).scalar()
-        if bag_id is None:  # another scanner registered it a moment ago
-            row = conn.execute(select(bags.c.id, bags.c.child_count, bags.c.bill_id).where(bags.c.qr_id == qr)).first()
-        else:
-            created = True
-    bill = _bill_of(conn, row.bill_id) if row is not None else None
+        # None from the insert means another scanner registered the bag a moment ago.
+        created = conn.execute(_INSERT_BAG, {"qr_id": qr, "kind": "parent", "parent_id": None, "at": now()}).scalar()
+        row = conn.execute(_PARENT_BY_QR, {"qr_id": qr}).first()
+    bill = _bill_of(conn, row.bill_id)
     if bill is not None and bill.status == "closed":
         raise Conflict("parent_dispatched", f"{qr} was dispatched on bill {bill.bill_number}")
-    if row is not None:
-        bag_id = row.id
-    _record(conn, "parent_scan", actor, bag_id)
-    child_count = row.child_count if row is not None else 0
-    return {"parent": _parent_view(qr, child_count, bill.status if bill else None), "created": created}
+    _record(conn, "parent_scan", actor, row.id)
+    return {
+        "parent": _parent_view(qr, row.child_count, bill.status if bill else None),
+        "created": created is not None,
+    }
 
 
 def current_parent(conn: Connection, actor: Actor) -> str | None:
     """The parent this actor scanned most recently; child scans default to it."""
-    column = scan_events.c.user_id if actor.kind == "user" else scan_events.c.device_id
-    return conn.execute(
-        select(bags.c.qr_id)
-        .join(scan_events, scan_events.c.bag_id == bags.c.id)
-        .where(column == actor.id, scan_events.c.action == "parent_scan")
-        .order_by(scan_events.c.id.desc())
-        .limit(1)
-    ).scalar()
+    return conn.execute(_LATEST_PARENT_SCAN[actor.kind], {"actor_id": actor.id}).scalar()
 
 
 def scan_child(conn: Connection, child_value, parent_qr: str, actor: Actor) -> dict:
     """Link a child bag to a parent, refusing a full parent and a child that is already linked."""
     child_qr = parse_qr(child_value, CHILD_QR)
-    parent = conn.execute(
-        select(bags.c.id, bags.c.child_count, bags.c.bill_id).where(bags.c.qr_id == parent_qr).with_for_update()
-    ).first()
+    timestamp = now()
+    parent = conn.execute(_TAKE_PLACE, {"parent_qr": parent_qr, "at": timestamp}).first()
     if parent is None:
-        raise NotFound(f"parent bag {parent_qr} has not been scanned")
+        _refuse_parent(conn, parent_qr)
     bill = _bill_of(conn, parent.bill_id)
     if bill is not None and bill.status == "closed":
+        # Raising rolls the transaction back, taking the place in the parent back with it.
         raise Conflict("parent_dispatched", f"{parent_qr} was dispatched on bill {bill.bill_number}")
-    if parent.child_count >= PARENT_CAPACITY:
-        raise Conflict(
-            "parent_full", f"{parent_qr} is full ({PARENT_CAPACITY}/{PARENT_CAPACITY})",
-            parent=_parent_view(parent_qr, parent.child_count, bill.status if bill else None),
-        )
-    timestamp = now()
     child_id = conn.execute(
-        _insert(conn, bags)
-        .values(qr_id=child_qr, kind="child", parent_id=parent.id, created_at=timestamp, updated_at=timestamp)
-        .on_conflict_do_nothing(index_elements=["qr_id"])
-        .returning(bags.c.id)
+        _INSERT_BAG, {"qr_id": child_qr, "kind": "child", "parent_id": parent.id, "at": timestamp}
     ).scalar()
     if child_id is None:
         child = conn.execute(
@@ -151,16 +181,26 @@ def scan_child(conn: Connection, child_value, parent_qr: str, actor: Actor) -> d
             raise Conflict("already_linked", f"{child_qr} is already in {holder}", parent_qr_id=holder)
         conn.execute(update(bags).where(bags.c.id == child.id).values(parent_id=parent.id, updated_at=timestamp))
         child_id = child.id
-    count = parent.child_count + 1
-    values = {"child_count": bags.c.child_count + 1, "updated_at": timestamp}
-    if count == PARENT_CAPACITY:
-        values["filled_at"] = timestamp
-    conn.execute(update(bags).where(bags.c.id == parent.id).values(**values))
     _record(conn, "child_scan", actor, child_id, parent_bag_id=parent.id)
     return {
         "child": {"qr_id": child_qr, "parent_qr_id": parent_qr},
-        "parent": _parent_view(parent_qr, count, bill.status if bill else None),
+        "parent": _parent_view(parent_qr, parent.child_count, bill.status if bill else None),
     }
+
+
+def _refuse_parent(conn: Connection, parent_qr: str):
+    """Say why a parent took no child: unknown, dispatched or full."""
+    parent = conn.execute(select(bags.c.child_count, bags.c.bill_id).where(bags.c.qr_id == parent_qr)).first()
+    if parent is None:
+        raise NotFound(f"parent bag {parent_qr} has not been scanned")
+    bill = _bill_of(conn, parent.bill_id)
+    if bill is not None and bill.status == "closed":
+        raise Conflict("parent_dispatched", f"{parent_qr} was dispatched on bill {bill.bill_number}")
+    raise Conflict(
+        "parent_full",
+        f"{parent_qr} is full ({PARENT_CAPACITY}/{PARENT_CAPACITY})",
+        parent=_parent_view(parent_qr, parent.child_count, bill.status if bill else None),
+    )
 
 
 def undo_last_scan(conn: Connection, actor: Actor) -> dict:
@@ -209,14 +249,9 @@ def create_bill(conn: Connection, number_value, expected_value, actor: Actor) ->
         raise BadRequest("expected_parent_count must be an integer")
     if not 1 <= expected_value <= MAX_EXPECTED_PARENTS:
         raise BadRequest(f"expected_parent_count must be between 1 and {MAX_EXPECTED_PARENTS}")
+    created_by = actor.id if actor.kind == "user" else None
     bill_id = conn.execute(
-        _insert(conn, bills)
-        .values(
-            bill_number=number, status="open", expected_parent_count=expected_value, parent_count=0,
-            created_by=actor.id if actor.kind == "user" else None, created_at=now(),
-        )
-        .on_conflict_do_nothing(index_elements=["bill_number"])
-        .returning(bills.c.id)
+        _INSERT_BILL, {"bill_number": number, "expected": expected_value, "created_by": created_by, "at": now()}
     ).scalar()
     if bill_id is None:
         raise Conflict("bill_exists", f"bill {number} already exists")
@@ -281,8 +316,13 @@ def _bill_view(row) -> dict:
 
 
 _BILL_COLUMNS = (
-    bills.c.id, bills.c.bill_number, bills.c.status, bills.c.parent_count,
-    bills.c.expected_parent_count, bills.c.created_at, bills.c.closed_at,
+    bills.c.id,
+    bills.c.bill_number,
+    bills.c.status,
+    bills.c.parent_count,
+    bills.c.expected_parent_count,
+    bills.c.created_at,
+    bills.c.closed_at,
 )
 
 
@@ -310,22 +350,65 @@ def list_bills(conn: Connection, status: str | None = None, limit: int = 50) -> 
     return [_bill_view(row) for row in conn.execute(query)]
 
 
+# Statements that run on every lookup are built once; their parameters are bound per call.
+_BAG_BY_QR = (
+    select(
+        bags.c.id,
+        bags.c.qr_id,
+        bags.c.kind,
+        bags.c.child_count,
+        bags.c.created_at,
+        bags.c.filled_at,
+        HOLDER.c.qr_id.label("parent_qr_id"),
+        bills.c.bill_number,
+        bills.c.status.label("bill_status"),
+    )
+    .select_from(
+        bags.outerjoin(HOLDER, HOLDER.c.id == bags.c.parent_id).outerjoin(
+            bills, bills.c.id == func.coalesce(HOLDER.c.bill_id, bags.c.bill_id)
+        )
+    )
+    .where(bags.c.qr_id == bindparam("qr_id"))
+)
+_CHILDREN = select(bags.c.qr_id).where(bags.c.parent_id == bindparam("bag_id")).order_by(bags.c.qr_id)
+# Two index range scans joined by UNION ALL (the bag's own events, and children scanned into it): a single
+# OR condition leads PostgreSQL to walk the whole event table backwards by id, which grows with the table.
+_NEWEST_EVENTS = [
+    select(scan_events.c.id)
+    .where(column == bindparam("bag_id"))
+    .order_by(scan_events.c.id.desc())
+    .limit(HISTORY_LIMIT)
+    .subquery()
+    for column in (scan_events.c.bag_id, scan_events.c.parent_bag_id)
+]
+_HISTORY = (
+    select(
+        scan_events.c.action,
+        scan_events.c.created_at,
+        scan_events.c.reverted,
+        SUBJECT.c.qr_id.label("bag_qr_id"),
+        PARENT.c.qr_id.label("parent_qr_id"),
+        bills.c.bill_number,
+        users.c.username,
+        devices.c.name.label("device_name"),
+    )
+    .select_from(
+        scan_events.join(SUBJECT, SUBJECT.c.id == scan_events.c.bag_id)
+        .outerjoin(PARENT, PARENT.c.id == scan_events.c.parent_bag_id)
+        .outerjoin(bills, bills.c.id == scan_events.c.bill_id)
+        .outerjoin(users, users.c.id == scan_events.c.user_id)
+        .outerjoin(devices, devices.c.id == scan_events.c.device_id)
+    )
+    .where(scan_events.c.id.in_(union_all(*(select(sub.c.id) for sub in _NEWEST_EVENTS))))
+    .order_by(scan_events.c.id.desc())
+    .limit(HISTORY_LIMIT)
+)
+
+
 def lookup(conn: Connection, qr_value) -> dict:
     """A bag with its parent or children, its bill, and its scan history (newest first)."""
     qr = parse_qr(qr_value)
-    holder = bags.alias("holder")
-    row = conn.execute(
-        select(
-            bags.c.id, bags.c.qr_id, bags.c.kind, bags.c.child_count, bags.c.created_at, bags.c.filled_at,
-            holder.c.qr_id.label("parent_qr_id"), bills.c.bill_number, bills.c.status.label("bill_status"),
-        )
-        .select_from(
-            bags.outerjoin(holder, holder.c.id == bags.c.parent_id).outerjoin(
-                bills, bills.c.id == func.coalesce(holder.c.bill_id, bags.c.bill_id)
-            )
-        )
-        .where(bags.c.qr_id == qr)
-    ).first()
+    row = conn.execute(_BAG_BY_QR, {"qr_id": qr}).first()
     if row is None:
         raise NotFound(f"bag {qr} has never been scanned")
     bag = {
@@ -337,37 +420,11 @@ def lookup(conn: Connection, qr_value) -> dict:
     if row.kind == "parent":
         bag.update(_parent_view(row.qr_id, row.child_count, row.bill_status))
         bag["filled_at"] = row.filled_at.isoformat() + "Z" if row.filled_at else None
-        bag["children"] = list(
-            conn.execute(select(bags.c.qr_id).where(bags.c.parent_id == row.id).order_by(bags.c.qr_id)).scalars()
-        )
+        bag["children"] = list(conn.execute(_CHILDREN, {"bag_id": row.id}).scalars())
     else:
         bag["parent_qr_id"] = row.parent_qr_id
         bag["status"] = "dispatched" if row.bill_status == "closed" else ("linked" if row.parent_qr_id else "unlinked")
-    bag["history"] = _history(conn, row.id)
-    return bag
-
-
-def _history(conn: Connection, bag_id: int) -> list[dict]:
-    subject = bags.alias("subject")
-    parent = bags.alias("parent")
-    rows = conn.execute(
-        select(
-            scan_events.c.action, scan_events.c.created_at, scan_events.c.reverted,
-            subject.c.qr_id.label("bag_qr_id"), parent.c.qr_id.label("parent_qr_id"),
-            bills.c.bill_number, users.c.username, devices.c.name.label("device_name"),
-        )
-        .select_from(
-            scan_events.join(subject, subject.c.id == scan_events.c.bag_id)
-            .outerjoin(parent, parent.c.id == scan_events.c.parent_bag_id)
-            .outerjoin(bills, bills.c.id == scan_events.c.bill_id)
-            .outerjoin(users, users.c.id == scan_events.c.user_id)
-            .outerjoin(devices, devices.c.id == scan_events.c.device_id)
-        )
-        .where(or_(scan_events.c.bag_id == bag_id, scan_events.c.parent_bag_id == bag_id))
-        .order_by(scan_events.c.id.desc())
-        .limit(HISTORY_LIMIT)
-    ).all()
-    return [
+    bag["history"] = [
         {
             "at": r.created_at.isoformat() + "Z",
             "action": r.action,
@@ -377,8 +434,9 @@ def _history(conn: Connection, bag_id: int) -> list[dict]:
             "actor": {"type": "user", "name": r.username} if r.username else {"type": "device", "name": r.device_name},
             "reverted": r.reverted,
         }
-        for r in rows
+        for r in conn.execute(_HISTORY, {"bag_id": row.id})
     ]
+    return bag
 
 
 def search(conn: Connection, term_value, kind: str | None = None, limit: int = 20) -> dict:
@@ -390,7 +448,7 @@ def search(conn: Connection, term_value, kind: str | None = None, limit: int = 2
     if not 1 <= limit <= 100:
         raise BadRequest("limit must be between 1 and 100")
     pattern = term_value.strip().upper().replace("_", r"\_") + "%"
-    holder = bags.alias("holder")
+    holder = HOLDER
     query = (
         select(bags.c.qr_id, bags.c.kind, bags.c.child_count, holder.c.qr_id.label("parent_qr_id"))
         .select_from(bags.outerjoin(holder, holder.c.id == bags.c.parent_id))

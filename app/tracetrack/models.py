@@ -20,7 +20,6 @@ from sqlalchemy import (
 PARENT_CAPACITY = 30
 
 ROLES = ("admin", "dispatcher", "biller")
-ACTIONS = ("parent_scan", "child_scan", "undo", "bill_add")
 
 metadata = MetaData(
     naming_convention={

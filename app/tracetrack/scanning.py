@@ -63,8 +63,7 @@ def scan_child():
 def undo():
     svc = services()
     with svc.db.transaction() as conn:
-        result = inventory.undo_last_scan(conn, g.actor)
-    return result
+        return inventory.undo_last_scan(conn, g.actor)
 
 
 @bp.get("/api/v1/scans/current")
@@ -72,10 +71,7 @@ def undo():
 def current():
     svc = services()
     with svc.db.read() as conn:
-        if g.actor.kind == "user":
-            qr = session.get("current_parent")
-        else:
-            qr = inventory.current_parent(conn, g.actor)
+        qr = session.get("current_parent") if g.actor.kind == "user" else inventory.current_parent(conn, g.actor)
         if qr is None:
             return {"parent": None}
         bag = inventory.lookup(conn, qr)

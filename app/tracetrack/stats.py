@@ -54,7 +54,9 @@ def dashboard(conn: Connection, timezone: str) -> dict:
         "today": {
             "scans": _count(conn, is_scan, scan_events.c.created_at >= today),
             "child_scans": _count(
-                conn, scan_events.c.action == "child_scan", scan_events.c.reverted == false(),
+                conn,
+                scan_events.c.action == "child_scan",
+                scan_events.c.reverted == false(),
                 scan_events.c.created_at >= today,
             ),
             "bags_filled": _count(conn, bags.c.filled_at >= today),
@@ -69,14 +71,22 @@ def dashboard(conn: Connection, timezone: str) -> dict:
         "scans_per_hour": {
             "labels": [label[-5:] for label in hour_labels],
             "values": _series(
-                conn, scan_events.c.created_at, [is_scan, scan_events.c.created_at >= since_hours], "hour", offset,
+                conn,
+                scan_events.c.created_at,
+                [is_scan, scan_events.c.created_at >= since_hours],
+                "hour",
+                offset,
                 hour_labels,
             ),
         },
         "per_day": {
             "labels": [label[5:] for label in day_labels],
             "scans": _series(
-                conn, scan_events.c.created_at, [is_scan, scan_events.c.created_at >= since_days], "day", offset,
+                conn,
+                scan_events.c.created_at,
+                [is_scan, scan_events.c.created_at >= since_days],
+                "day",
+                offset,
                 day_labels,
             ),
             "bags_filled": _series(conn, bags.c.filled_at, [bags.c.filled_at >= since_days], "day", offset, day_labels),

@@ -1,0 +1,277 @@
+"""Load benchmark: gunicorn + PostgreSQL + Redis on loopback, driven by wrk.
+
+    cd app && python benchmarks/run.py [--duration 15] [--connections 50,500]
+
+Seeds a fresh schema with the demo data set, starts the application and a bare Flask app with the same
+gunicorn settings (the ceiling), then measures readiness, parent scans, child scans and lookups at each
+connection count. Everything listens on 127.0.0.1 and every wrk run is bounded by --duration. Prints a
+Markdown table; the database schema and Redis keys it created are removed at the end.
+"""
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, select, text
+
+APP_DIR = Path(__file__).resolve().parent.parent
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(APP_DIR))
+
+from tracetrack import create_app  # noqa: E402  (needs the path above)
+from tracetrack.auth import create_device, now  # noqa: E402
+from tracetrack.models import PARENT_CAPACITY, bags  # noqa: E402
+from tracetrack.services import services  # noqa: E402
+
+PARENTS_PER_THREAD = 2_000
+# Parents being filled at the same time by each wrk thread (operators working side by side).
+ACTIVE_PARENTS = 50
+PARENT_BASE = 6_000_000
+CHILD_BASE = 20_000_000
+WARMUP_SECONDS = 3
+
+
+def cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.machine()
+
+
+def server_cpu_seconds(master_pid: int) -> float:
+    """User + system CPU of a gunicorn master and its workers: a cost per request that other load on the
+    machine does not distort the way it distorts throughput."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(entry) == master_pid or int(fields[1]) == master_pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_ready(url: str, attempts: int = 150) -> None:
+    for _ in range(attempts):
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (loopback URL built here)
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"server at {url} did not become ready")
+
+
+def start_gunicorn(app_path: str, port: int, env: dict, cwd: Path, log: Path) -> subprocess.Popen:
+    command = [sys.executable, "-m", "gunicorn", "-c", str(APP_DIR / "gunicorn.conf.py"), app_path]
+    return subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=env | {"PORT": str(port), "BIND_HOST": "127.0.0.1", "PYTHONPATH": str(APP_DIR)},
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+def wrk(url: str, settings: dict, connections: int, duration: int, threads: int, workdir: Path) -> dict:
+    lines = [f"{name} = {json.dumps(value)}" for name, value in settings.items()]
+    script = workdir / f"{settings['SCENARIO']}-{connections}.lua"
+    script.write_text(
+        "\n".join(lines) + "\n" + (BENCH_DIR / "scenarios.lua").read_text() + (BENCH_DIR / "report.lua").read_text()
+    )
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--timeout", "5s"]
+    completed = subprocess.run(
+        [*command, "-s", str(script), url], capture_output=True, text=True, check=False, timeout=duration + 60
+    )
+    if completed.returncode:
+        log_tail = "".join(log.read_text()[-3000:] for log in sorted(workdir.glob("*.log")))
+        raise SystemExit(f"wrk failed: {completed.stdout}{completed.stderr}\nserver logs:\n{log_tail}")
+    output = completed.stdout
+    result = json.loads(next(line for line in output.splitlines() if line.startswith("RESULT "))[7:])
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+def prepare(config: dict, parents_needed: int) -> tuple[str, int, int]:
+    """Seed the data set, register a device and set aside empty parents for the scan scenarios."""
+    app = create_app(config)
+    with app.app_context():
+        app.test_cli_runner().invoke(args=["seed"], catch_exceptions=False)
+        db = services().db
+        with db.read() as conn:
+            kinds = dict(conn.execute(select(bags.c.kind, func.count()).group_by(bags.c.kind)).all())
+        with db.transaction() as conn:
+            key = create_device(conn, "benchmark")
+            timestamp = now()
+            rows = [
+                {
+                    "qr_id": f"SB{PARENT_BASE + n}",
+                    "kind": "parent",
+                    "child_count": 0,
+                    "created_at": timestamp,
+                    "updated_at": timestamp,
+                }
+                for n in range(parents_needed)
+            ]
+            conn.execute(bags.insert(), rows)
+        db.dispose()
+    return key, kinds["parent"], kinds["child"]
+
+
+def check_integrity(config: dict) -> str:
+    """After the load: no parent over capacity, and every counter equal to the children linked to it."""
+    app = create_app(config)
+    holder = bags.alias()
+    with app.app_context(), services().db.read() as conn:
+        over = conn.execute(select(func.count()).where(bags.c.child_count > PARENT_CAPACITY)).scalar_one()
+        linked = select(func.count()).where(holder.c.parent_id == bags.c.id).scalar_subquery()
+        wrong = conn.execute(
+            select(func.count()).where(bags.c.kind == "parent", bags.c.child_count != linked)
+        ).scalar_one()
+    services_db = app.extensions["tracetrack"].db
+    services_db.dispose()
+    return "ok" if over == 0 and wrong == 0 else f"FAILED: {over} parents over capacity, {wrong} miscounted"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=15, help="seconds per measurement (default 15)")
+    parser.add_argument("--connections", default="50,500", help="comma-separated wrk connection counts")
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--workers", default=os.environ.get("WEB_CONCURRENCY", "2"))
+    parser.add_argument("--threads", default=os.environ.get("GUNICORN_THREADS", "8"))
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+    )
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (apt-get install wrk)")
+    connection_counts = [int(c) for c in args.connections.split(",")]
+    runs = 1 + len(connection_counts)  # the warm-up takes its own numbers too
+
+    schema = f"tt_bench_{os.getpid()}"
+    prefix = f"tt-bench-{os.getpid()}:"
+    env = {
+        **os.environ,
+        "TRACETRACK_ENV": "benchmark",
+        "SECRET_KEY": secrets.token_hex(32),
+        "DATABASE_URL": args.database_url,
+        "DATABASE_SCHEMA": schema,
+        "REDIS_URL": args.redis_url,
+        "CACHE_KEY_PREFIX": prefix,
+        # One wrk client stands in for a whole warehouse of devices sharing a key.
+        "RATELIMIT_API": "10000000 per minute",
+        "WEB_CONCURRENCY": str(args.workers),
+        "GUNICORN_THREADS": str(args.threads),
+    }
+    config = {
+        key: env[key] for key in ("SECRET_KEY", "DATABASE_URL", "DATABASE_SCHEMA", "REDIS_URL", "CACHE_KEY_PREFIX")
+    } | {"DB_AUTO_MIGRATE": True, "ACCESS_LOG": False, "TRACETRACK_ENV": "benchmark"}
+    workdir = Path(tempfile.mkdtemp(prefix="tracetrack-bench-"))
+    servers = []
+    try:
+        load_before = os.getloadavg()[0]
+        print(f"seeding schema {schema} ...", flush=True)
+        key, seeded_parents, seeded_children = prepare(config, PARENTS_PER_THREAD * args.wrk_threads * runs)
+        app_port, bare_port = free_port(), free_port()
+        servers.append(start_gunicorn("tracetrack.wsgi:app", app_port, env, APP_DIR, workdir / "app.log"))
+        servers.append(start_gunicorn("bare_app:app", bare_port, env, BENCH_DIR, workdir / "bare.log"))
+        wait_ready(f"http://127.0.0.1:{app_port}/health/elb")
+        wait_ready(f"http://127.0.0.1:{bare_port}/")
+
+        app_url, bare_url = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{bare_port}"
+        scenarios = [
+            ("bare Flask (ceiling)", bare_url, servers[1], {"SCENARIO": "get", "PATH": "/"}),
+            ("GET /health/elb", app_url, servers[0], {"SCENARIO": "get", "PATH": "/health/elb"}),
+            ("POST parent scan", app_url, servers[0], {"SCENARIO": "parent_scan"}),
+            ("POST child scan", app_url, servers[0], {"SCENARIO": "child_scan"}),
+            ("GET bag lookup", app_url, servers[0], {"SCENARIO": "lookup"}),
+        ]
+        results = []
+        for name, url, server, settings in scenarios:
+            settings |= {
+                "API_KEY": key,
+                "PARENTS_PER_THREAD": PARENTS_PER_THREAD,
+                "ACTIVE_PARENTS": ACTIVE_PARENTS,
+                "SEEDED_PARENTS": seeded_parents,
+                "SEEDED_CHILDREN": seeded_children,
+            }
+            for run, connections in enumerate([50, *connection_counts]):
+                per_run = {
+                    "PARENT_BASE": PARENT_BASE + run * PARENTS_PER_THREAD * args.wrk_threads,
+                    "CHILD_BASE": CHILD_BASE + run * 4_000_000,
+                }
+                duration = WARMUP_SECONDS if run == 0 else args.duration
+                cpu_before = server_cpu_seconds(server.pid)
+                result = wrk(url, settings | per_run, connections, duration, args.wrk_threads, workdir)
+                result["cpu_ms"] = (server_cpu_seconds(server.pid) - cpu_before) * 1000 / max(result["requests"], 1)
+                if run:
+                    results.append((name, connections, result))
+                    print(f"  {name:<22} c={connections:<4} {result['rps']:>8.0f} req/s", flush=True)
+        integrity = check_integrity(config)
+
+        bare = {c: r["rps"] for n, c, r in results if n.startswith("bare")}
+        print(
+            f"\nMachine: {os.cpu_count()} cores, {cpu_model()}, "
+            f"Python {platform.python_version()}; gunicorn gthread {args.workers} workers x {args.threads} threads; "
+            f"wrk -t{args.wrk_threads}, {args.duration} s per row; PostgreSQL, Redis, wrk and gunicorn share the cores."
+        )
+        columns = ["Scenario", "Connections", "Req/s", "p50 ms", "p95 ms", "p99 ms", "Errors (HTTP/socket)", "vs bare"]
+        print("\n| " + " | ".join([*columns, "server CPU ms/req"]) + " |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for name, connections, r in results:
+            errors = f"{r['status_errors']}/{r['socket_errors']}"
+            print(
+                f"| {name} | {connections} | {r['rps']:,.0f} | {r['p50_us'] / 1000:.1f} | {r['p95_us'] / 1000:.1f} | "
+                f"{r['p99_us'] / 1000:.1f} | {errors} | {r['rps'] / bare[connections]:.0%} | {r['cpu_ms']:.2f} |"
+            )
+        print(f"\nCapacity integrity after the run: {integrity}")
+        print(f"1-minute load average before the run {load_before:.1f}, after {os.getloadavg()[0]:.1f}")
+    finally:
+        for server in servers:
+            stop(server)
+        engine = create_engine(args.database_url)
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        engine.dispose()
+        import redis
+
+        client = redis.Redis.from_url(args.redis_url)
+        for pattern in (prefix + "*", f"LIMITS:LIMITER/{prefix}*"):
+            stale = list(client.scan_iter(match=pattern))
+            if stale:
+                client.delete(*stale)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

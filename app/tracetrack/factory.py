@@ -1,0 +1,167 @@
+"""The application factory: settings, shared services, extensions, blueprints and request hooks."""
+
+import logging
+import os
+import time
+
+from flask import Flask, current_app, g, request
+from flask_limiter import Limiter
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import apidocs, assets, auth, bills, cli, dashboard, errors, health, jsonlog, lookup, metrics, migrate, scanning
+from .cache import Cache, redis_options
+from .config import finalize, from_environ
+from .db import Database
+from .services import Services, services
+from .telemetry import EmfPublisher, RequestStats
+
+access_log = logging.getLogger("tracetrack.access")
+
+# Paths whose requests are not user traffic: left out of latency statistics and access logs.
+PLATFORM_PATHS = ("/health", "/metrics")
+# Every page is served with these; they do not vary per request, so they are built once.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "camera=(self), geolocation=(), microphone=()",
+}
+# Sent over HTTPS only (as seen by the load balancer): over plain HTTP it would be ignored anyway.
+HSTS = "max-age=31536000"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, static_folder=None)
+    app.json.sort_keys = False  # keep documented field order (status first) in JSON responses
+    app.config.from_mapping(from_environ(os.environ, app.instance_path))
+    app.config.update(config or {})
+    finalize(app.config)
+    jsonlog.configure(app.config["LOG_LEVEL"])
+
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        hops = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["DB_AUTO_MIGRATE"]:
+        migrate.upgrade(app.config)
+
+    db = Database(app.config)
+    cache = Cache(app.config)
+    svc = Services(
+        db=db,
+        cache=cache,
+        stats=RequestStats(app.config["METRICS_WINDOW_SECONDS"]),
+        emf=EmfPublisher(
+            app.config["METRICS_NAMESPACE"], app.config["TRACETRACK_ENV"], app.config["METRICS_FLUSH_SECONDS"]
+        )
+        if app.config["METRICS_EMF_ENABLED"]
+        else None,
+        limiter=None,
+        csrf=CSRFProtect(app),
+        readiness=health.Readiness(db, cache, app.config["HEALTH_CACHE_SECONDS"]),
+    )
+    app.extensions["tracetrack"] = svc
+    app.extensions["tracetrack.assets"] = assets.fingerprints()
+
+    # Order matters: timing starts first, and the caller is known before rate limits are keyed on it.
+    app.before_request(_begin_request)
+    app.before_request(auth.load_actor)
+    app.before_request(auth.check_csrf)
+    svc.limiter = _limiter(app)
+    app.after_request(_finish_request)
+    app.teardown_request(_teardown_request)
+
+    for blueprint in (auth.bp, scanning.bp, bills.bp, lookup.bp, dashboard.bp, apidocs.bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (metrics.bp, assets.bp):
+        app.register_blueprint(blueprint)
+        svc.limiter.exempt(blueprint)
+    svc.limiter.exempt(apidocs.openapi)
+    errors.register(app)
+    cli.register(app)
+    app.jinja_env.globals["asset_url"] = assets.asset_url
+
+    if app.config["OTEL_ENABLED"]:
+        from .tracing import init_tracing
+
+        svc.tracer_provider = init_tracing(app, db, app.config.get("OTEL_SPAN_EXPORTER"))
+    app.wsgi_app = health.HealthMiddleware(app.wsgi_app, svc.readiness, app.config["APP_VERSION"])
+    return app
+
+
+def _limiter(app: Flask) -> Limiter:
+    config = app.config
+    config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"] or "memory://")
+    if config["REDIS_URL"]:
+        config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_options(config))
+    config.setdefault("RATELIMIT_DEFAULT", config["RATELIMIT_API"])
+    config.setdefault("RATELIMIT_KEY_PREFIX", config["CACHE_KEY_PREFIX"] + "limit")
+    # X-RateLimit-* headers cost extra storage round trips on every request; a 429 still says when to retry.
+    config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    # Redis trouble must not refuse traffic: counting continues in memory until Redis is back.
+    config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    return Limiter(key_func=auth.client_key, app=app)
+
+
+def _begin_request() -> None:
+    g.started = time.perf_counter()
+    g.request_id = health.request_ids.accept(request.headers.get("X-Request-ID", ""))
+    if not request.path.startswith(PLATFORM_PATHS):
+        services().stats.started()
+        g.counted = True
+
+
+def _finish_request(response):
+    headers = response.headers
+    headers["X-Request-ID"] = g.get("request_id", "")
+    headers.setdefault("Cache-Control", "no-store")
+    headers.update(SECURITY_HEADERS)
+    # The forwarded scheme is trusted here even without TRUSTED_PROXY_COUNT: a client that lies about it
+    # only changes what its own browser remembers.
+    if request.is_secure or request.headers.get("X-Forwarded-Proto") == "https":
+        headers["Strict-Transport-Security"] = HSTS
+    if "started" not in g:
+        return response
+    latency_ms = (time.perf_counter() - g.started) * 1000
+    if g.get("counted"):
+        svc = services()
+        svc.stats.record(latency_ms, response.status_code)
+        if svc.emf is not None:
+            svc.emf.record(latency_ms, response.status_code)
+    if request.path.startswith(PLATFORM_PATHS) and response.status_code < 400:
+        return response
+    if current_app.config["ACCESS_LOG"]:
+        actor = g.get("actor")
+        access_log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round(latency_ms, 2),
+                "remote_addr": request.remote_addr,
+                "actor": f"{actor.kind}:{actor.name}" if actor else None,
+                "trace_id": request.headers.get("X-Amzn-Trace-Id"),
+            },
+        )
+    return response
+
+
+def _teardown_request(_exc) -> None:
+    if g.pop("counted", False):
+        services().stats.finished()

@@ -1,0 +1,32 @@
+"""Schema migrations with Alembic; the scripts live in ``app/migrations``."""
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+
+from .db import make_engine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(app_config: dict) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["tracetrack_config"] = app_config
+    return config
+
+
+def upgrade(app_config: dict, revision: str = "head") -> None:
+    schema = app_config["DATABASE_SCHEMA"]
+    if schema and app_config["DATABASE_URL"].startswith("postgresql"):
+        engine = make_engine(app_config["DATABASE_URL"], app_config)
+        with engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        engine.dispose()
+    command.upgrade(alembic_config(app_config), revision)
+
+
+def downgrade(app_config: dict, revision: str = "base") -> None:
+    command.downgrade(alembic_config(app_config), revision)
