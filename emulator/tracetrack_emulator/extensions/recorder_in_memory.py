@@ -34,9 +34,9 @@ def rest_operations(service: str) -> list[tuple[str, re.Pattern, str]]:
         uri = http.get("requestUri", "/").split("?")[0]
         pattern = re.sub(r"\\\{[^}]+\\\+\\\}", ".+", re.escape(uri))
         pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
-        operations.append((http.get("method", "POST"), re.compile(f"^{pattern}/?$"), name, len(uri)))
-    operations.sort(key=lambda item: -item[3])
-    return [(method, compiled, name) for method, compiled, name, _ in operations]
+        operations.append((len(uri), http.get("method", "POST"), re.compile(f"^{pattern}/?$"), name))
+    operations.sort(key=lambda item: -item[0])
+    return [operation[1:] for operation in operations]
 
 
 def rest_operation(service: str, method: str, path: str) -> str:
