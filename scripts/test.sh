@@ -45,6 +45,8 @@ stage_molecule() {
   for config in extensions/molecule/*/molecule.yml; do
     scenario=$(basename "$(dirname "$config")")
     say "molecule scenario $scenario"
+    # Forget molecule's record of earlier runs (it would skip prepare against a fresh emulator).
+    molecule reset -s "$scenario" >/dev/null 2>&1 || true
     EMULATOR_PORT=$MOLECULE_EMULATOR_PORT molecule test -s "$scenario" || rc=$?
   done
   python -m tracetrack_emulator stop --port "$MOLECULE_EMULATOR_PORT"
