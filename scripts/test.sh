@@ -6,9 +6,8 @@ cd "$(dirname "$0")/.." || exit 2
 root=$PWD
 export PATH="$root/.venv/bin:$PATH" PYTHONPATH="$root/emulator" ANSIBLE_CONFIG="$root/ansible.cfg"
 export ANSIBLE_PYTHON_INTERPRETER="$root/.venv/bin/python" ANSIBLE_NOCOLOR=1 ANSIBLE_DEPRECATION_WARNINGS=false NO_COLOR=1 PY_COLORS=0
-# pytest starts an emulator of its own on a free port; molecule's listens here, apart from the one
-# `make deploy` may have running (EMULATOR_PORT).
-MOLECULE_EMULATOR_PORT=${MOLECULE_EMULATOR_PORT:-5198}
+# pytest and molecule start emulators of their own on free ports (MOLECULE_EMULATOR_PORT picks one),
+# apart from the one `make deploy` may have running (EMULATOR_PORT).
 
 ALL_STAGES=(lint sanity units emulator-test system-test molecule app-test build-check)
 stages=("$@")
@@ -40,16 +39,17 @@ stage_system-test() {
 }
 
 stage_molecule() {
-  local rc=0
-  python -m tracetrack_emulator start --port "$MOLECULE_EMULATOR_PORT" || return 1
+  local rc=0 port
+  port=${MOLECULE_EMULATOR_PORT:-$(python -c 'from tracetrack_emulator.control import free_loopback_port as p; print(p())')}
+  python -m tracetrack_emulator start --port "$port" || return 1
   for config in extensions/molecule/*/molecule.yml; do
     scenario=$(basename "$(dirname "$config")")
     say "molecule scenario $scenario"
     # Forget molecule's record of earlier runs (it would skip prepare against a fresh emulator).
     molecule reset -s "$scenario" >/dev/null 2>&1 || true
-    EMULATOR_PORT=$MOLECULE_EMULATOR_PORT molecule test -s "$scenario" || rc=$?
+    EMULATOR_PORT=$port molecule test -s "$scenario" || rc=$?
   done
-  python -m tracetrack_emulator stop --port "$MOLECULE_EMULATOR_PORT"
+  python -m tracetrack_emulator stop --port "$port"
   return $rc
 }
 
@@ -62,7 +62,8 @@ stage_build-check() {
   # The built collection must install offline into an empty path and document its modules.
   local work; work=$(mktemp -d)
   ansible-galaxy collection build --force --output-path "$work" . >/dev/null &&
-  ansible-galaxy collection install --offline -p "$work/collections" "$work"/tracetrack-aws-*.tar.gz >/dev/null &&
+  # --force: the working tree is already linked into the configured collections path.
+  ansible-galaxy collection install --offline --force -p "$work/collections" "$work"/tracetrack-aws-*.tar.gz >/dev/null &&
   ANSIBLE_COLLECTIONS_PATH="$work/collections" ansible-doc -l tracetrack.aws > "$work/modules.txt" &&
   cat "$work/modules.txt" &&
   for path in plugins/modules/*.py; do
