@@ -110,8 +110,10 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.tracetrack.aws.plugins.module_utils.xray import expected_tags
+from ansible_collections.tracetrack.aws.plugins.module_utils.xray import get_tags
+from ansible_collections.tracetrack.aws.plugins.module_utils.xray import update_tags
 
 DEFAULT_GROUP = "Default"
 
@@ -119,11 +121,6 @@ DEFAULT_GROUP = "Default"
 @AWSRetry.jittered_backoff()
 def _list_groups(client):
     return client.get_paginator("get_groups").paginate().build_full_result().get("Groups", [])
-
-
-@AWSRetry.jittered_backoff()
-def _list_tags(client, arn):
-    return client.get_paginator("list_tags_for_resource").paginate(ResourceARN=arn).build_full_result().get("Tags", [])
 
 
 def find_group(client, module, name):
@@ -135,13 +132,6 @@ def find_group(client, module, name):
         if group.get("GroupName") == name:
             return group
     return None
-
-
-def get_tags(client, module, arn):
-    try:
-        return boto3_tag_list_to_ansible_dict(_list_tags(client, arn))
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Couldn't list the tags of X-Ray resource {arn}")
 
 
 def wanted_insights(current, params):
@@ -190,32 +180,6 @@ def format_group(group, tags):
     return result
 
 
-def update_tags(client, module, arn, current_tags, params):
-    if params.get("tags") is None:
-        return False
-    to_set, to_remove = compare_aws_tags(current_tags, params["tags"], purge_tags=params["purge_tags"])
-    if not (to_set or to_remove):
-        return False
-    if module.check_mode:
-        return True
-    try:
-        if to_remove:
-            client.untag_resource(aws_retry=True, ResourceARN=arn, TagKeys=to_remove)
-        if to_set:
-            client.tag_resource(aws_retry=True, ResourceARN=arn, Tags=ansible_dict_to_boto3_tag_list(to_set))
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Couldn't update the tags of X-Ray group {params['name']}")
-    return True
-
-
-def expected_tags(current_tags, params):
-    if params.get("tags") is None:
-        return current_tags
-    if params["purge_tags"]:
-        return dict(params["tags"])
-    return {**current_tags, **params["tags"]}
-
-
 def ensure_present(client, module, params):
     current = find_group(client, module, params["name"])
 
@@ -241,7 +205,7 @@ def ensure_present(client, module, params):
             module.fail_json_aws(e, msg=f"Couldn't update X-Ray group {params['name']}")
     elif changes:
         group = {**current, **changes}
-    tags_changed = update_tags(client, module, current["GroupARN"], current_tags, params)
+    tags_changed = update_tags(client, module, current["GroupARN"], current_tags, params, f"X-Ray group {params['name']}")
     tags = expected_tags(current_tags, params) if module.check_mode else (
         get_tags(client, module, current["GroupARN"]) if tags_changed else current_tags
     )

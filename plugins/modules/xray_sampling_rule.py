@@ -195,8 +195,10 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.tracetrack.aws.plugins.module_utils.xray import expected_tags
+from ansible_collections.tracetrack.aws.plugins.module_utils.xray import get_tags
+from ansible_collections.tracetrack.aws.plugins.module_utils.xray import update_tags
 
 DEFAULT_RULE = "Default"
 
@@ -225,11 +227,6 @@ def _list_rules(client):
     return paginator.paginate().build_full_result().get("SamplingRuleRecords", [])
 
 
-@AWSRetry.jittered_backoff()
-def _list_tags(client, arn):
-    return client.get_paginator("list_tags_for_resource").paginate(ResourceARN=arn).build_full_result().get("Tags", [])
-
-
 def find_rule(client, module, name):
     try:
         records = _list_rules(client)
@@ -239,13 +236,6 @@ def find_rule(client, module, name):
         if record.get("SamplingRule", {}).get("RuleName") == name:
             return record
     return None
-
-
-def get_tags(client, module, arn):
-    try:
-        return boto3_tag_list_to_ansible_dict(_list_tags(client, arn))
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Couldn't list the tags of X-Ray resource {arn}")
 
 
 def same_value(option, current, wanted):
@@ -290,32 +280,6 @@ def format_rule(record, tags):
             result[option] = record[key]
     result["tags"] = tags or {}
     return result
-
-
-def expected_tags(current_tags, params):
-    if params.get("tags") is None:
-        return current_tags
-    if params["purge_tags"]:
-        return dict(params["tags"])
-    return {**current_tags, **params["tags"]}
-
-
-def update_tags(client, module, arn, current_tags, params):
-    if params.get("tags") is None:
-        return False
-    to_set, to_remove = compare_aws_tags(current_tags, params["tags"], purge_tags=params["purge_tags"])
-    if not (to_set or to_remove):
-        return False
-    if module.check_mode:
-        return True
-    try:
-        if to_remove:
-            client.untag_resource(aws_retry=True, ResourceARN=arn, TagKeys=to_remove)
-        if to_set:
-            client.tag_resource(aws_retry=True, ResourceARN=arn, Tags=ansible_dict_to_boto3_tag_list(to_set))
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Couldn't update the tags of X-Ray sampling rule {params['rule_name']}")
-    return True
 
 
 def ensure_present(client, module, params):
@@ -363,7 +327,7 @@ def ensure_present(client, module, params):
             module.fail_json_aws(e, msg=f"Couldn't update X-Ray sampling rule {name}")
     elif changes:
         record = {**current, "SamplingRule": {**rule, **changes}}
-    tags_changed = update_tags(client, module, rule["RuleARN"], current_tags, params)
+    tags_changed = update_tags(client, module, rule["RuleARN"], current_tags, params, f"X-Ray sampling rule {params['rule_name']}")
     tags = expected_tags(current_tags, params) if module.check_mode else (
         get_tags(client, module, rule["RuleARN"]) if tags_changed else current_tags
     )
