@@ -69,3 +69,20 @@ def test_rest_protocol_calls_are_named_from_the_api_model(clean_emulator):
         xray.get_group(GroupName="recorded")
     assert calls.reads == ["xray:GetGroups", "xray:GetGroup"]
     assert calls.writes == ["xray:CreateGroup"]
+
+
+def test_rest_calls_on_one_path_are_told_apart_by_query_and_headers(clean_emulator):
+    """S3: GET /{Bucket}?policy is GetBucketPolicy (a read); PUT /{Bucket}/{Key} without a copy source is PutObject."""
+    s3 = emulator_client(clean_emulator, "s3")
+    s3.create_bucket(Bucket="recorded-bucket", CreateBucketConfiguration={"LocationConstraint": "ap-south-1"})
+    s3.put_bucket_policy(
+        Bucket="recorded-bucket",
+        Policy='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject",'
+        '"Resource":"arn:aws:s3:::recorded-bucket/*"}]}',
+    )
+    with record_calls(clean_emulator.url) as calls:
+        s3.get_bucket_policy(Bucket="recorded-bucket")
+        s3.put_object(Bucket="recorded-bucket", Key="index.html", Body=b"<html></html>")
+        s3.copy_object(Bucket="recorded-bucket", Key="copy.html", CopySource="recorded-bucket/index.html")
+    assert calls.reads == ["s3:GetBucketPolicy"]
+    assert calls.writes == ["s3:PutObject", "s3:CopyObject"]

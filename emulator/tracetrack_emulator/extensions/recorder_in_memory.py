@@ -22,27 +22,42 @@ CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_reques
 
 
 @functools.cache
-def rest_operations(service: str) -> list[tuple[str, re.Pattern, str]]:
-    """(method, path pattern, operation) of a REST-protocol service, most specific path first."""
+def rest_operations(service: str) -> list[tuple[str, re.Pattern, frozenset, frozenset, str]]:
+    """(method, path pattern, required query keys, required headers, operation) of a REST-protocol service.
+
+    Most specific first: S3 PutObject and CopyObject share a path, only CopyObject requires x-amz-copy-source.
+    """
     try:
         model = botocore.session.get_session().get_service_model(service)
     except Exception:  # an unknown service name: its requests stay unnamed
         return []
     operations = []
     for name in model.operation_names:
-        http = model.operation_model(name).http
-        uri = http.get("requestUri", "/").split("?")[0]
+        operation = model.operation_model(name)
+        http = operation.http
+        shape = operation.input_shape
+        headers = frozenset(
+            shape.members[member].serialization.get("name", member).lower()
+            for member in (shape.required_members if shape else [])
+            if shape.members[member].serialization.get("location") == "header"
+        )
+        uri, _separator, query = http.get("requestUri", "/").partition("?")
+        # "/{Bucket}?policy" or "?list-type=2": the query keys that tell operations on one path apart.
+        required = frozenset(part.split("=")[0] for part in query.split("&") if part)
         pattern = re.sub(r"\\\{[^}]+\\\+\\\}", ".+", re.escape(uri))
         pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
-        operations.append((len(uri), http.get("method", "POST"), re.compile(f"^{pattern}/?$"), name))
-    operations.sort(key=lambda item: -item[0])
-    return [operation[1:] for operation in operations]
+        specificity = len(required) + len(headers)
+        operations.append((specificity, len(uri), http.get("method", "POST"), re.compile(f"^{pattern}/?$"), required, headers, name))
+    operations.sort(key=lambda item: (-item[0], -item[1]))
+    return [operation[2:] for operation in operations]
 
 
-def rest_operation(service: str, method: str, path: str) -> str:
-    """The operation of a REST request (CloudFront, X-Ray, ...), from the service's API model."""
-    for wanted_method, pattern, name in rest_operations(service):
-        if wanted_method == method and pattern.match(path):
+def rest_operation(
+    service: str, method: str, path: str, query_keys: frozenset = frozenset(), header_names: frozenset = frozenset()
+) -> str:
+    """The operation of a REST request (CloudFront, X-Ray, S3, ...), from the service's API model."""
+    for wanted_method, pattern, required, headers, name in rest_operations(service):
+        if wanted_method == method and required <= query_keys and headers <= header_names and pattern.match(path):
             return name
     return ""
 
@@ -65,7 +80,9 @@ def summarise(request, body: bytes | None = None) -> dict:
         operation = action[0] if action else ""
     path = (request.path if hasattr(request, "path") else request.raw_path).split("?")[0]
     if not operation and service:
-        operation = rest_operation(service, request.method, path)
+        query_keys = frozenset(parse_qs(request.query_string.decode(), keep_blank_values=True))
+        header_names = frozenset(name.lower() for name in headers.keys())
+        operation = rest_operation(service, request.method, path, query_keys, header_names)
     return {"service": service, "operation": operation, "method": request.method, "path": path}
 
 
