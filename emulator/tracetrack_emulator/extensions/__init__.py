@@ -13,6 +13,8 @@ EXTENSIONS = [
     "ecs",
     "xray",
     "ecr",
+    "cloudfront",
+    "iam_policy_conditions",
 ]
 
 
