@@ -12,9 +12,14 @@ EXTENSIONS = [
     "elasticache",
     "ecs",
     "xray",
+    "rds",
+    "kms",
     "ecr",
     "cloudfront",
     "iam_policy_conditions",
+    "ecs_create_service",
+    "application_autoscaling",
+    "elbv2_load_balancer_attributes",
 ]
 
 

@@ -1,0 +1,655 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the tracetrack.aws collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: ecs_service
+short_description: Manage ECS services, comparing every setting that can change
+version_added: 0.1.0
+description:
+  - Create, update or delete an Amazon ECS service (ECS C(DescribeServices), C(CreateService), C(UpdateService),
+    C(TagResource), C(UntagResource), C(DeleteService)).
+  - Unlike M(community.aws.ecs_service), every setting that is set is compared with the service and changed in place
+    when it differs - deployment configuration and circuit breaker, network configuration, capacity provider strategy,
+    load balancers, health check grace period, ECS Exec, tag propagation and tags - and a task definition is matched
+    by ARN or V(family:revision) alike.
+  - Only the options that are set are compared and changed; the others are left as they are.
+  - The module does not wait for a deployment to finish; M(tracetrack.aws.ecs_deployment) does.
+  - With O(state=absent), the service is scaled to 0 tasks, then deleted; a missing service or cluster is no change.
+options:
+  state:
+    description: Whether the service should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+  name:
+    description: The service's name.
+    type: str
+    required: true
+    aliases: [service]
+  cluster:
+    description: The name or ARN of the cluster the service runs in.
+    type: str
+    required: true
+  task_definition:
+    description:
+      - The task definition to run, as an ARN, V(family:revision) or V(family) (the latest C(ACTIVE) revision).
+      - A bare V(family) matches any revision of that family when the service exists.
+      - Required to create a service.
+    type: str
+  desired_count:
+    description:
+      - How many tasks the service runs. Required to create a service.
+    type: int
+  preserve_desired_count:
+    description:
+      - When the service exists, leave its desired count as it is and use O(desired_count) only to create it.
+      - Set it when Application Auto Scaling owns the desired count, so that a run does not undo its scaling.
+    type: bool
+    default: false
+  launch_type:
+    description: Run the tasks on this launch type. Mutually exclusive with O(capacity_provider_strategy).
+    type: str
+    choices: [FARGATE, EC2, EXTERNAL]
+  capacity_provider_strategy:
+    description:
+      - Spread the tasks over capacity providers, for example V(FARGATE) and V(FARGATE_SPOT).
+      - Changing it starts a new deployment.
+    type: list
+    elements: dict
+    suboptions:
+      capacity_provider:
+        description: The capacity provider's name.
+        type: str
+        required: true
+      weight:
+        description: The relative share of tasks placed with this provider.
+        type: int
+        default: 1
+      base:
+        description: How many tasks, at least, run with this provider (one provider of the strategy only).
+        type: int
+        default: 0
+  platform_version:
+    description: The Fargate platform version, for example V(LATEST) or V(1.4.0).
+    type: str
+  network_configuration:
+    description: The C(awsvpc) network configuration of the tasks.
+    type: dict
+    suboptions:
+      subnets:
+        description: Subnet ids the tasks are placed in.
+        type: list
+        elements: str
+        required: true
+      security_groups:
+        description: Security group ids of the tasks' network interfaces.
+        type: list
+        elements: str
+        required: true
+      assign_public_ip:
+        description: Whether the tasks get a public IP address.
+        type: bool
+        default: false
+  load_balancers:
+    description: Target groups the service registers its tasks with.
+    type: list
+    elements: dict
+    suboptions:
+      target_group_arn:
+        description: The target group's ARN.
+        type: str
+        required: true
+      container_name:
+        description: The container that receives the traffic.
+        type: str
+        required: true
+      container_port:
+        description: The port of that container.
+        type: int
+        required: true
+  health_check_grace_period_seconds:
+    description: Seconds during which the load balancer's failed health checks of a new task are ignored.
+    type: int
+  deployment_configuration:
+    description: How a deployment replaces tasks.
+    type: dict
+    suboptions:
+      maximum_percent:
+        description: Upper limit of running tasks during a deployment, in percent of the desired count.
+        type: int
+      minimum_healthy_percent:
+        description: Lower limit of healthy tasks during a deployment, in percent of the desired count.
+        type: int
+      circuit_breaker:
+        description: The deployment circuit breaker.
+        type: dict
+        suboptions:
+          enable:
+            description: Stop a deployment whose tasks keep failing.
+            type: bool
+            required: true
+          rollback:
+            description: Roll back to the last deployment that completed when the circuit breaker stops a deployment.
+            type: bool
+            required: true
+  enable_execute_command:
+    description:
+      - Allow ECS Exec into the service's tasks (applies to tasks started afterwards).
+      - The task role then needs the C(ssmmessages) permissions ECS Exec uses.
+    type: bool
+  propagate_tags:
+    description: Copy the service's or the task definition's tags to the tasks.
+    type: str
+    choices: [SERVICE, TASK_DEFINITION, NONE]
+  enable_ecs_managed_tags:
+    description: Tag the tasks with the cluster and service names.
+    type: bool
+  force_new_deployment:
+    description: Start a new deployment even when nothing changed (for example to pull an image tag again).
+    type: bool
+    default: false
+  wait:
+    description: With O(state=absent), wait until the service is C(INACTIVE).
+    type: bool
+    default: false
+  wait_timeout:
+    description: How long O(wait) waits, in seconds.
+    type: int
+    default: 600
+author:
+  - TraceTrack platform team (@tracetrack)
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Web service behind the load balancer, rolled back by the circuit breaker when it fails
+  tracetrack.aws.ecs_service:
+    name: tracetrack-production-web
+    cluster: tracetrack-production
+    task_definition: "{{ web_task.task_definition.task_definition_arn }}"
+    desired_count: 3
+    preserve_desired_count: true
+    capacity_provider_strategy:
+      - capacity_provider: FARGATE
+        weight: 1
+    network_configuration:
+      subnets: "{{ network_app_subnet_ids }}"
+      security_groups: ["{{ network_app_security_group_id }}"]
+      assign_public_ip: false
+    load_balancers:
+      - target_group_arn: "{{ web_target_group_arn }}"
+        container_name: web
+        container_port: 8000
+    health_check_grace_period_seconds: 60
+    deployment_configuration:
+      maximum_percent: 200
+      minimum_healthy_percent: 100
+      circuit_breaker:
+        enable: true
+        rollback: true
+    propagate_tags: SERVICE
+    tags:
+      Project: tracetrack
+
+- name: Scale the service to 0 and delete it
+  tracetrack.aws.ecs_service:
+    name: tracetrack-dev-web
+    cluster: tracetrack-dev
+    state: absent
+    wait: true
+"""
+
+RETURN = r"""
+service:
+  description:
+    - The service, as ECS C(DescribeServices) describes it (without its events). Empty after a deletion.
+    - In check mode, the service as it would be.
+  returned: always
+  type: dict
+  contains:
+    service_arn:
+      description: The service's ARN.
+      type: str
+      sample: arn:aws:ecs:ap-south-1:123456789012:service/tracetrack-production/tracetrack-production-web
+    service_name:
+      description: The service's name.
+      type: str
+    status:
+      description: The service's status.
+      type: str
+      sample: ACTIVE
+    task_definition:
+      description: The ARN of the task definition the service runs.
+      type: str
+    desired_count:
+      description: How many tasks the service wants.
+      type: int
+    running_count:
+      description: How many tasks run.
+      type: int
+    deployments:
+      description: The service's deployments.
+      type: list
+      elements: dict
+    tags:
+      description: The service's tags.
+      type: dict
+changed_settings:
+  description: The settings an update changed (API names), empty when nothing changed.
+  returned: always
+  type: list
+  elements: str
+  sample: [taskDefinition, deploymentConfiguration]
+"""
+
+import copy
+import time
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+
+def task_definition_matches(current, requested):
+    """Whether the service's task definition ARN is the requested ARN, family:revision or family."""
+    if requested is None:
+        return True
+    if not current:
+        return False
+    if requested.startswith("arn:"):
+        return current == requested
+    family_revision = current.rsplit("/", 1)[-1]
+    if ":" in requested:
+        return family_revision == requested
+    return family_revision.rsplit(":", 1)[0] == requested
+
+
+def strategy_request(strategy):
+    if strategy is None:
+        return None
+    return sorted(
+        (
+            {"capacityProvider": s["capacity_provider"], "weight": int(s["weight"]), "base": int(s["base"])}
+            for s in strategy
+        ),
+        key=lambda s: s["capacityProvider"],
+    )
+
+
+def normalize_strategy(strategy):
+    return sorted(
+        (
+            {"capacityProvider": s["capacityProvider"], "weight": int(s.get("weight") or 0), "base": int(s.get("base") or 0)}
+            for s in strategy or []
+        ),
+        key=lambda s: s["capacityProvider"],
+    )
+
+
+def network_request(network):
+    if network is None:
+        return None
+    return {
+        "awsvpcConfiguration": {
+            "subnets": sorted(network["subnets"]),
+            "securityGroups": sorted(network["security_groups"]),
+            "assignPublicIp": "ENABLED" if network["assign_public_ip"] else "DISABLED",
+        }
+    }
+
+
+def normalize_network(network):
+    vpc = (network or {}).get("awsvpcConfiguration") or {}
+    return {
+        "awsvpcConfiguration": {
+            "subnets": sorted(vpc.get("subnets") or []),
+            "securityGroups": sorted(vpc.get("securityGroups") or []),
+            "assignPublicIp": vpc.get("assignPublicIp") or "DISABLED",
+        }
+    }
+
+
+def load_balancers_request(load_balancers):
+    if load_balancers is None:
+        return None
+    return normalize_load_balancers(
+        {"targetGroupArn": lb["target_group_arn"], "containerName": lb["container_name"], "containerPort": lb["container_port"]}
+        for lb in load_balancers
+    )
+
+
+def normalize_load_balancers(load_balancers):
+    return sorted(
+        (
+            {"targetGroupArn": lb.get("targetGroupArn"), "containerName": lb.get("containerName"), "containerPort": int(lb.get("containerPort"))}
+            for lb in load_balancers or []
+        ),
+        key=lambda lb: (lb["targetGroupArn"] or "", lb["containerName"] or "", lb["containerPort"]),
+    )
+
+
+def deployment_configuration_request(configuration):
+    if configuration is None:
+        return None
+    request = {}
+    if configuration.get("maximum_percent") is not None:
+        request["maximumPercent"] = configuration["maximum_percent"]
+    if configuration.get("minimum_healthy_percent") is not None:
+        request["minimumHealthyPercent"] = configuration["minimum_healthy_percent"]
+    if configuration.get("circuit_breaker") is not None:
+        request["deploymentCircuitBreaker"] = {
+            "enable": configuration["circuit_breaker"]["enable"],
+            "rollback": configuration["circuit_breaker"]["rollback"],
+        }
+    return request
+
+
+def planned_update(service, params):
+    """The UpdateService request (without cluster and service) that brings the service to the options."""
+    update = {}
+    if not task_definition_matches(service.get("taskDefinition"), params["task_definition"]):
+        update["taskDefinition"] = params["task_definition"]
+    if (
+        params["desired_count"] is not None
+        and not params["preserve_desired_count"]
+        and service.get("desiredCount") != params["desired_count"]
+    ):
+        update["desiredCount"] = params["desired_count"]
+
+    strategy = strategy_request(params["capacity_provider_strategy"])
+    if strategy is not None and (normalize_strategy(service.get("capacityProviderStrategy")) != strategy or service.get("launchType")):
+        update["capacityProviderStrategy"] = strategy
+    if params["platform_version"] is not None and service.get("platformVersion") != params["platform_version"]:
+        update["platformVersion"] = params["platform_version"]
+
+    network = network_request(params["network_configuration"])
+    if network is not None and normalize_network(service.get("networkConfiguration")) != network:
+        update["networkConfiguration"] = network
+
+    load_balancers = load_balancers_request(params["load_balancers"])
+    if load_balancers is not None and normalize_load_balancers(service.get("loadBalancers")) != load_balancers:
+        update["loadBalancers"] = load_balancers
+
+    grace = params["health_check_grace_period_seconds"]
+    if grace is not None and (service.get("healthCheckGracePeriodSeconds") or 0) != grace:
+        update["healthCheckGracePeriodSeconds"] = grace
+
+    configuration = deployment_configuration_request(params["deployment_configuration"])
+    if configuration:
+        current = service.get("deploymentConfiguration") or {}
+        if any(current.get(key) != value for key, value in configuration.items()):
+            update["deploymentConfiguration"] = dict(current, **configuration)
+
+    for option, key, default in (
+        ("enable_execute_command", "enableExecuteCommand", False),
+        ("propagate_tags", "propagateTags", "NONE"),
+        ("enable_ecs_managed_tags", "enableECSManagedTags", False),
+    ):
+        if params[option] is not None and service.get(key, default) != params[option]:
+            update[key] = params[option]
+    return update
+
+
+def create_request(params):
+    request = {
+        "cluster": params["cluster"],
+        "serviceName": params["name"],
+        "taskDefinition": params["task_definition"],
+        "desiredCount": params["desired_count"],
+        "schedulingStrategy": "REPLICA",
+    }
+    optional = {
+        "launchType": params["launch_type"],
+        "capacityProviderStrategy": strategy_request(params["capacity_provider_strategy"]),
+        "platformVersion": params["platform_version"],
+        "networkConfiguration": network_request(params["network_configuration"]),
+        "loadBalancers": load_balancers_request(params["load_balancers"]),
+        "healthCheckGracePeriodSeconds": params["health_check_grace_period_seconds"],
+        "deploymentConfiguration": deployment_configuration_request(params["deployment_configuration"]),
+        "enableExecuteCommand": params["enable_execute_command"],
+        "propagateTags": params["propagate_tags"],
+        "enableECSManagedTags": params["enable_ecs_managed_tags"],
+    }
+    request.update({key: value for key, value in optional.items() if value is not None})
+    if params["tags"]:
+        request["tags"] = ansible_dict_to_boto3_tag_list(params["tags"], "key", "value")
+    return request
+
+
+def describe_service(client, module, cluster, name):
+    """The service unless it (or its cluster) does not exist or is INACTIVE."""
+    try:
+        response = client.describe_services(aws_retry=True, cluster=cluster, services=[name], include=["TAGS"])
+    except is_boto3_error_code("ClusterNotFoundException"):
+        return None
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg=f"Couldn't describe ECS service {name} in cluster {cluster}")
+    for service in response.get("services", []):
+        if service.get("serviceName") == name and service.get("status") != "INACTIVE":
+            return service
+    return None
+
+
+def format_service(service):
+    if not service:
+        return {}
+    trimmed = {k: v for k, v in service.items() if k not in ("events", "tags")}
+    result = camel_dict_to_snake_dict(trimmed)
+    result["tags"] = boto3_tag_list_to_ansible_dict(service.get("tags") or [], "key", "value")
+    return result
+
+
+def diff_view(service):
+    if not service:
+        return {}
+    keys = (
+        "taskDefinition", "desiredCount", "launchType", "capacityProviderStrategy", "platformVersion",
+        "networkConfiguration", "loadBalancers", "healthCheckGracePeriodSeconds", "deploymentConfiguration",
+        "enableExecuteCommand", "propagateTags", "enableECSManagedTags",
+    )
+    view = {key: copy.deepcopy(service.get(key)) for key in keys if service.get(key) is not None}
+    view["tags"] = boto3_tag_list_to_ansible_dict(service.get("tags") or [], "key", "value")
+    return view
+
+
+def update_tags(client, module, service, params):
+    current = boto3_tag_list_to_ansible_dict(service.get("tags") or [], "key", "value")
+    if params["tags"] is None:
+        return False, current
+    to_set, to_remove = compare_aws_tags(current, params["tags"], purge_tags=params["purge_tags"])
+    if not (to_set or to_remove):
+        return False, current
+    after = {k: v for k, v in current.items() if k not in to_remove}
+    after.update(to_set)
+    if not module.check_mode:
+        try:
+            if to_remove:
+                client.untag_resource(aws_retry=True, resourceArn=service["serviceArn"], tagKeys=to_remove)
+            if to_set:
+                client.tag_resource(
+                    aws_retry=True,
+                    resourceArn=service["serviceArn"],
+                    tags=ansible_dict_to_boto3_tag_list(to_set, "key", "value"),
+                )
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+            module.fail_json_aws(e, msg=f"Couldn't update the tags of ECS service {params['name']}")
+    return True, after
+
+
+def ensure_present(client, module):
+    params = module.params
+    service = describe_service(client, module, params["cluster"], params["name"])
+    if service is None:
+        for option in ("task_definition", "desired_count"):
+            if params[option] is None:
+                module.fail_json(msg=f"{option} is needed to create ECS service {params['name']}")
+        request = create_request(params)
+        if module.check_mode:
+            planned = {k: v for k, v in request.items() if k not in ("cluster", "serviceName")}
+            planned.update(serviceName=params["name"], status="ACTIVE")
+            module.exit_json(
+                changed=True,
+                changed_settings=sorted(planned),
+                service=format_service(planned),
+                diff=dict(before={}, after=diff_view(planned)),
+            )
+        try:
+            created = client.create_service(aws_retry=True, **request)["service"]
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+            module.fail_json_aws(e, msg=f"Couldn't create ECS service {params['name']} in cluster {params['cluster']}")
+        created = describe_service(client, module, params["cluster"], params["name"]) or created
+        module.exit_json(
+            changed=True, changed_settings=[], service=format_service(created), diff=dict(before={}, after=diff_view(created))
+        )
+
+    if service.get("status") == "DRAINING":
+        module.fail_json(msg=f"ECS service {params['name']} is being deleted (DRAINING); run again once it is INACTIVE")
+    update = planned_update(service, params)
+    changed_settings = sorted(update)
+    if "capacityProviderStrategy" in update or params["force_new_deployment"]:
+        update["forceNewDeployment"] = True
+    tags_changed, tags = update_tags(client, module, service, params)
+    after = dict(service, **{k: v for k, v in update.items() if k != "forceNewDeployment"})
+    after["tags"] = ansible_dict_to_boto3_tag_list(tags, "key", "value")
+    if update and not module.check_mode:
+        try:
+            client.update_service(aws_retry=True, cluster=params["cluster"], service=params["name"], **update)
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+            module.fail_json_aws(e, msg=f"Couldn't update ECS service {params['name']} in cluster {params['cluster']}")
+    changed = bool(update) or tags_changed
+    if changed and not module.check_mode:
+        after = describe_service(client, module, params["cluster"], params["name"]) or after
+    module.exit_json(
+        changed=changed,
+        changed_settings=changed_settings,
+        service=format_service(after),
+        diff=dict(before=diff_view(service), after=diff_view(after)),
+    )
+
+
+def wait_inactive(client, module, params):
+    deadline = time.monotonic() + params["wait_timeout"]
+    while time.monotonic() < deadline:
+        if describe_service(client, module, params["cluster"], params["name"]) is None:
+            return
+        time.sleep(5)
+    module.fail_json(msg=f"ECS service {params['name']} was not INACTIVE after {params['wait_timeout']} seconds")
+
+
+def ensure_absent(client, module):
+    params = module.params
+    service = describe_service(client, module, params["cluster"], params["name"])
+    if service is None or service.get("status") == "DRAINING":
+        if service is not None and params["wait"] and not module.check_mode:
+            wait_inactive(client, module, params)
+        module.exit_json(changed=False, changed_settings=[], service={})
+    if not module.check_mode:
+        try:
+            if service.get("desiredCount", 0) > 0:
+                client.update_service(aws_retry=True, cluster=params["cluster"], service=params["name"], desiredCount=0)
+            client.delete_service(aws_retry=True, cluster=params["cluster"], service=params["name"])
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+            module.fail_json_aws(e, msg=f"Couldn't delete ECS service {params['name']} in cluster {params['cluster']}")
+        if params["wait"]:
+            wait_inactive(client, module, params)
+    module.exit_json(changed=True, changed_settings=[], service={}, diff=dict(before=diff_view(service), after={}))
+
+
+def main():
+    argument_spec = dict(
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        name=dict(type="str", required=True, aliases=["service"]),
+        cluster=dict(type="str", required=True),
+        task_definition=dict(type="str"),
+        desired_count=dict(type="int"),
+        preserve_desired_count=dict(type="bool", default=False),
+        launch_type=dict(type="str", choices=["FARGATE", "EC2", "EXTERNAL"]),
+        capacity_provider_strategy=dict(
+            type="list",
+            elements="dict",
+            options=dict(
+                capacity_provider=dict(type="str", required=True),
+                weight=dict(type="int", default=1),
+                base=dict(type="int", default=0),
+            ),
+        ),
+        platform_version=dict(type="str"),
+        network_configuration=dict(
+            type="dict",
+            options=dict(
+                subnets=dict(type="list", elements="str", required=True),
+                security_groups=dict(type="list", elements="str", required=True),
+                assign_public_ip=dict(type="bool", default=False),
+            ),
+        ),
+        load_balancers=dict(
+            type="list",
+            elements="dict",
+            options=dict(
+                target_group_arn=dict(type="str", required=True),
+                container_name=dict(type="str", required=True),
+                container_port=dict(type="int", required=True),
+            ),
+        ),
+        health_check_grace_period_seconds=dict(type="int"),
+        deployment_configuration=dict(
+            type="dict",
+            options=dict(
+                maximum_percent=dict(type="int"),
+                minimum_healthy_percent=dict(type="int"),
+                circuit_breaker=dict(
+                    type="dict",
+                    options=dict(enable=dict(type="bool", required=True), rollback=dict(type="bool", required=True)),
+                ),
+            ),
+        ),
+        enable_execute_command=dict(type="bool"),
+        propagate_tags=dict(type="str", choices=["SERVICE", "TASK_DEFINITION", "NONE"]),
+        enable_ecs_managed_tags=dict(type="bool"),
+        force_new_deployment=dict(type="bool", default=False),
+        wait=dict(type="bool", default=False),
+        wait_timeout=dict(type="int", default=600),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+    )
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        mutually_exclusive=[["launch_type", "capacity_provider_strategy"]],
+    )
+    params = module.params
+    if params["desired_count"] is not None and params["desired_count"] < 0:
+        module.fail_json(msg="desired_count must be 0 or more")
+    if params["capacity_provider_strategy"] is not None:
+        if not params["capacity_provider_strategy"]:
+            module.fail_json(msg="capacity_provider_strategy needs at least one capacity provider")
+        if sum(1 for s in params["capacity_provider_strategy"] if s["base"] > 0) > 1:
+            module.fail_json(msg="Only one capacity provider of the strategy may have a base")
+
+    client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
+    if params["state"] == "present":
+        ensure_present(client, module)
+    else:
+        ensure_absent(client, module)
+
+
+if __name__ == "__main__":
+    main()

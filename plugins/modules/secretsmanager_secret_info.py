@@ -1,0 +1,129 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the tracetrack.aws collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: secretsmanager_secret_info
+short_description: Describe a Secrets Manager secret without reading its value
+version_added: 0.1.0
+description:
+  - Returns a secret's metadata - full ARN, KMS key, tags, versions - found by name or ARN (Secrets Manager
+    C(DescribeSecret)). The secret's value is never read.
+  - A secret that does not exist, or is scheduled for deletion unless O(include_deleted=true), is reported with
+    RV(exists=false) rather than as a failure.
+  - The full ARN (with the six characters Secrets Manager appends to the name) is what ECS task definitions and IAM
+    policies name a secret by; the M(amazon.aws.secretsmanager_secret) lookup only returns values.
+options:
+  name:
+    description: The secret's name or ARN.
+    type: str
+    required: true
+    aliases: [secret_id]
+  include_deleted:
+    description: Report a secret scheduled for deletion as existing.
+    type: bool
+    default: false
+author:
+  - TraceTrack platform team (@tracetrack)
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Find the application secret's ARN
+  tracetrack.aws.secretsmanager_secret_info:
+    name: tracetrack-production/app
+  register: app_secret
+
+- name: Use it
+  ansible.builtin.debug:
+    msg: "{{ app_secret.secret.arn }}"
+  when: app_secret.exists
+"""
+
+RETURN = r"""
+exists:
+  description: Whether the secret exists (and, unless O(include_deleted=true), is not scheduled for deletion).
+  returned: always
+  type: bool
+  sample: true
+secret:
+  description: The secret's metadata, as C(DescribeSecret) describes it (empty when it does not exist).
+  returned: always
+  type: dict
+  contains:
+    arn:
+      description: The secret's full ARN.
+      type: str
+      sample: arn:aws:secretsmanager:ap-south-1:123456789012:secret:tracetrack-production/app-AbCdEf
+    name:
+      description: The secret's name.
+      type: str
+      sample: tracetrack-production/app
+    kms_key_id:
+      description: The customer-managed KMS key that encrypts the secret; missing for the AWS managed key.
+      type: str
+    deleted_date:
+      description: When the secret was scheduled for deletion.
+      type: str
+    tags:
+      description: The secret's tags.
+      type: dict
+    version_ids_to_stages:
+      description: The secret's versions and their staging labels.
+      type: dict
+"""
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
+
+def describe_secret(client, module, name):
+    try:
+        return client.describe_secret(aws_retry=True, SecretId=name)
+    except is_boto3_error_code("ResourceNotFoundException"):
+        return None
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg=f"Couldn't describe secret {name}")
+
+
+def format_secret(secret):
+    secret = {k: v for k, v in secret.items() if k != "ResponseMetadata"}
+    result = camel_dict_to_snake_dict(
+        {k: v for k, v in secret.items() if k not in ("Tags", "VersionIdsToStages")}
+    )
+    result["tags"] = boto3_tag_list_to_ansible_dict(secret.get("Tags") or [])
+    # Version ids are keys chosen by Secrets Manager: keep them as they are.
+    result["version_ids_to_stages"] = secret.get("VersionIdsToStages") or {}
+    return result
+
+
+def main():
+    argument_spec = dict(
+        name=dict(type="str", required=True, aliases=["secret_id"]),
+        include_deleted=dict(type="bool", default=False),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    client = module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
+    secret = describe_secret(client, module, module.params["name"])
+    if secret is None or (secret.get("DeletedDate") and not module.params["include_deleted"]):
+        module.exit_json(changed=False, exists=False, secret={})
+    module.exit_json(changed=False, exists=True, secret=format_secret(secret))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""Everything the collection creates for one environment, listed kind by kind from the emulator's APIs.
+
+    found = stack_resources(emulator, "tracetrack-local")
+    assert all(found.values())            # after site.yml: every kind exists
+    assert not any(found.values())        # after teardown.yml: nothing is left
+
+Names follow the roles: `<prefix>-...` for most resources, `<prefix>/...` for secrets and log groups,
+`<project>/<env>` for the image repository. Deleted or deleting resources do not count.
+"""
+
+from tests.support.clients import emulator_client
+
+# Kinds an environment has only with some settings: (kind, why it may be empty).
+OPTIONAL_KINDS = {
+    "kms_aliases": "secrets_kms_key_enabled",
+    "waf_web_acls": "cdn_waf_enabled",
+    "db_read_replicas": "database_read_replicas",
+    "s3_buckets": "cdn_static_site_enabled",
+    "sns_subscriptions": "monitoring_alert_emails",
+}
+
+
+def _tagged_name(resource: dict) -> str:
+    return {t["Key"]: t["Value"] for t in resource.get("Tags", [])}.get("Name", "")
+
+
+def _network(emulator, prefix: str) -> dict:
+    ec2 = emulator_client(emulator, "ec2")
+    vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"{prefix}-vpc"]}])["Vpcs"]
+    vpc_ids = [v["VpcId"] for v in vpcs]
+    in_vpcs = [{"Name": "vpc-id", "Values": vpc_ids}]
+    found = {"vpcs": vpc_ids, "subnets": [], "security_groups": [], "route_tables": [], "internet_gateways": [], "nat_gateways": [], "flow_logs": []}
+    if vpc_ids:
+        found["subnets"] = [_tagged_name(s) for s in ec2.describe_subnets(Filters=in_vpcs)["Subnets"]]
+        found["security_groups"] = [g["GroupName"] for g in ec2.describe_security_groups(Filters=in_vpcs)["SecurityGroups"] if g["GroupName"] != "default"]
+        found["route_tables"] = [
+            _tagged_name(t) for t in ec2.describe_route_tables(Filters=in_vpcs)["RouteTables"] if not any(a.get("Main") for a in t.get("Associations", []))
+        ]
+        found["internet_gateways"] = [
+            g["InternetGatewayId"] for g in ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": vpc_ids}])["InternetGateways"]
+        ]
+        found["flow_logs"] = [f["FlowLogId"] for f in ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": vpc_ids}])["FlowLogs"]]
+    # NAT gateways and their addresses outlive a VPC that was deleted under them: look for them by name.
+    nats = [n for n in ec2.describe_nat_gateways()["NatGateways"] if n["State"] not in ("deleted", "deleting") and _tagged_name(n).startswith(prefix)]
+    found["nat_gateways"] = [n["NatGatewayId"] for n in nats]
+    # The NAT gateways' addresses carry no tags: they are theirs by allocation, and released with them.
+    allocations = {a["AllocationId"] for n in nats for a in n.get("NatGatewayAddresses", [])}
+    found["elastic_ips"] = [a["AllocationId"] for a in ec2.describe_addresses()["Addresses"] if a["AllocationId"] in allocations]
+    return found
+
+
+def _identity_and_secrets(emulator, prefix: str) -> dict:
+    iam = emulator_client(emulator, "iam")
+    secrets = emulator_client(emulator, "secretsmanager")
+    kms = emulator_client(emulator, "kms")
+    logs = emulator_client(emulator, "logs")
+    return {
+        "iam_roles": [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(prefix)],
+        "secrets": [s["Name"] for s in secrets.list_secrets()["SecretList"] if s["Name"].startswith(f"{prefix}/")],
+        "kms_aliases": [a["AliasName"] for a in kms.list_aliases()["Aliases"] if a["AliasName"].startswith(f"alias/{prefix}")],
+        "log_groups": [g["logGroupName"] for g in logs.describe_log_groups()["logGroups"] if g["logGroupName"].startswith(f"/{prefix}")],
+    }
+
+
+def _data(emulator, prefix: str) -> dict:
+    rds = emulator_client(emulator, "rds")
+    elasticache = emulator_client(emulator, "elasticache")
+    instances = [i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"] if i["DBInstanceIdentifier"].startswith(f"{prefix}-db")]
+    return {
+        "db_instances": [i for i in instances if "-replica-" not in i],
+        "db_read_replicas": [i for i in instances if "-replica-" in i],
+        "db_subnet_groups": [g["DBSubnetGroupName"] for g in rds.describe_db_subnet_groups()["DBSubnetGroups"] if g["DBSubnetGroupName"].startswith(prefix)],
+        "db_parameter_groups": [
+            g["DBParameterGroupName"] for g in rds.describe_db_parameter_groups()["DBParameterGroups"] if g["DBParameterGroupName"].startswith(prefix)
+        ],
+        "cache_replication_groups": [
+            g["ReplicationGroupId"] for g in elasticache.describe_replication_groups()["ReplicationGroups"] if g["ReplicationGroupId"].startswith(prefix)
+        ],
+        "cache_subnet_groups": [
+            g["CacheSubnetGroupName"] for g in elasticache.describe_cache_subnet_groups()["CacheSubnetGroups"] if g["CacheSubnetGroupName"].startswith(prefix)
+        ],
+    }
+
+
+def _compute(emulator, prefix: str, repository: str) -> dict:
+    ecr = emulator_client(emulator, "ecr")
+    ecs = emulator_client(emulator, "ecs")
+    elbv2 = emulator_client(emulator, "elbv2")
+    scaling = emulator_client(emulator, "application-autoscaling")
+    clusters = [c for c in ecs.describe_clusters(clusters=[prefix])["clusters"] if c["status"] == "ACTIVE"]
+    services = []
+    for cluster in clusters:
+        arns = ecs.list_services(cluster=cluster["clusterArn"])["serviceArns"]
+        if arns:
+            services += [s["serviceName"] for s in ecs.describe_services(cluster=cluster["clusterArn"], services=arns)["services"] if s["status"] == "ACTIVE"]
+    return {
+        "ecr_repositories": [r["repositoryName"] for r in ecr.describe_repositories()["repositories"] if r["repositoryName"] == repository],
+        "ecs_clusters": [c["clusterName"] for c in clusters],
+        "ecs_services": services,
+        "ecs_task_definitions": [a for a in ecs.list_task_definitions(status="ACTIVE")["taskDefinitionArns"] if f":task-definition/{prefix}-" in a],
+        "load_balancers": [b["LoadBalancerName"] for b in elbv2.describe_load_balancers()["LoadBalancers"] if b["LoadBalancerName"].startswith(prefix)],
+        "target_groups": [g["TargetGroupName"] for g in elbv2.describe_target_groups()["TargetGroups"] if g["TargetGroupName"].startswith(prefix)],
+        "scalable_targets": [
+            t["ResourceId"] for t in scaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"] if t["ResourceId"].startswith(f"service/{prefix}/")
+        ],
+        "scaling_policies": [
+            p["PolicyName"] for p in scaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"] if p["ResourceId"].startswith(f"service/{prefix}/")
+        ],
+    }
+
+
+def _edge_and_monitoring(emulator, prefix: str) -> dict:
+    cloudfront = emulator_client(emulator, "cloudfront")
+    wafv2 = emulator_client(emulator, "wafv2", region="us-east-1")
+    s3 = emulator_client(emulator, "s3")
+    sns = emulator_client(emulator, "sns")
+    cloudwatch = emulator_client(emulator, "cloudwatch")
+    xray = emulator_client(emulator, "xray")
+    distributions = cloudfront.list_distributions()["DistributionList"].get("Items", [])
+    topics = [t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].rsplit(":", 1)[1].startswith(prefix)]
+    subscriptions = [s["SubscriptionArn"] for s in sns.list_subscriptions()["Subscriptions"] if s["TopicArn"] in topics]
+    return {
+        "cloudfront_distributions": [d["Id"] for d in distributions if d.get("Comment", "").startswith(prefix)],
+        "waf_web_acls": [a["Name"] for a in wafv2.list_web_acls(Scope="CLOUDFRONT")["WebACLs"] if a["Name"].startswith(prefix)],
+        "s3_buckets": [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith(prefix)],
+        "sns_topics": topics,
+        "sns_subscriptions": subscriptions,
+        "cloudwatch_alarms": [a["AlarmName"] for a in cloudwatch.describe_alarms(AlarmNamePrefix=prefix)["MetricAlarms"]],
+        "cloudwatch_dashboards": [d["DashboardName"] for d in cloudwatch.list_dashboards(DashboardNamePrefix=prefix)["DashboardEntries"]],
+        "xray_groups": [g["GroupName"] for g in xray.get_groups()["Groups"] if g["GroupName"].startswith(prefix)],
+        "xray_sampling_rules": [
+            r["SamplingRule"]["RuleName"] for r in xray.get_sampling_rules()["SamplingRuleRecords"] if r["SamplingRule"]["RuleName"].startswith(prefix)
+        ],
+    }
+
+
+def stack_resources(emulator, prefix: str, repository: str) -> dict[str, list[str]]:
+    """Every resource kind the collection creates, mapped to what the emulator holds of it for `prefix`."""
+    return {
+        **_network(emulator, prefix),
+        **_identity_and_secrets(emulator, prefix),
+        **_data(emulator, prefix),
+        **_compute(emulator, prefix, repository),
+        **_edge_and_monitoring(emulator, prefix),
+    }
+
+
+def missing_kinds(found: dict[str, list[str]], optional: set[str] = frozenset()) -> list[str]:
+    """The kinds with nothing in them, except those the environment's settings leave out."""
+    return [kind for kind, names in found.items() if not names and kind not in optional]
+
+
+def leftovers(found: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {kind: names for kind, names in found.items() if names}

@@ -1,0 +1,200 @@
+"""tracetrack.aws.ecs_service: which settings differ, the calls a run makes, and removal."""
+
+import copy
+from unittest.mock import MagicMock
+
+import botocore.exceptions
+
+import pytest
+
+from ansible_collections.tracetrack.aws.plugins.modules import ecs_service
+
+TD = "arn:aws:ecs:ap-south-1:123456789012:task-definition/tracetrack-local-web:3"
+TG = "arn:aws:elasticloadbalancing:ap-south-1:123456789012:targetgroup/tracetrack-local-web/0123456789abcdef"
+SERVICE = {
+    "serviceArn": "arn:aws:ecs:ap-south-1:123456789012:service/tracetrack-local/tracetrack-local-web",
+    "serviceName": "tracetrack-local-web",
+    "status": "ACTIVE",
+    "taskDefinition": TD,
+    "desiredCount": 5,
+    "capacityProviderStrategy": [{"capacityProvider": "FARGATE", "weight": 1, "base": 1}],
+    "platformVersion": "LATEST",
+    "networkConfiguration": {
+        "awsvpcConfiguration": {"subnets": ["subnet-b", "subnet-a"], "securityGroups": ["sg-1"], "assignPublicIp": "DISABLED"}
+    },
+    "loadBalancers": [{"targetGroupArn": TG, "containerName": "web", "containerPort": 8000}],
+    "healthCheckGracePeriodSeconds": 60,
+    "deploymentConfiguration": {
+        "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+        "maximumPercent": 200,
+        "minimumHealthyPercent": 100,
+    },
+    "enableExecuteCommand": False,
+    "propagateTags": "SERVICE",
+    "enableECSManagedTags": True,
+    "tags": [{"key": "Project", "value": "tracetrack"}],
+    "events": [{"message": "steady"}],
+}
+
+
+class Exit(Exception):
+    def __init__(self, kwargs):
+        super().__init__(kwargs.get("msg"))
+        self.result = kwargs
+
+
+def params(**overrides):
+    values = dict(
+        state="present",
+        name="tracetrack-local-web",
+        cluster="tracetrack-local",
+        task_definition=TD,
+        desired_count=2,
+        preserve_desired_count=True,
+        launch_type=None,
+        capacity_provider_strategy=[{"capacity_provider": "FARGATE", "weight": 1, "base": 1}],
+        platform_version="LATEST",
+        network_configuration={"subnets": ["subnet-a", "subnet-b"], "security_groups": ["sg-1"], "assign_public_ip": False},
+        load_balancers=[{"target_group_arn": TG, "container_name": "web", "container_port": 8000}],
+        health_check_grace_period_seconds=60,
+        deployment_configuration={
+            "maximum_percent": 200,
+            "minimum_healthy_percent": 100,
+            "circuit_breaker": {"enable": True, "rollback": True},
+        },
+        enable_execute_command=False,
+        propagate_tags="SERVICE",
+        enable_ecs_managed_tags=True,
+        force_new_deployment=False,
+        wait=False,
+        wait_timeout=600,
+        tags={"Project": "tracetrack"},
+        purge_tags=True,
+    )
+    values.update(overrides)
+    return values
+
+
+def fake_module(check_mode=False, **overrides):
+    module = MagicMock()
+    module.check_mode = check_mode
+    module.params = params(**overrides)
+    module.exit_json.side_effect = lambda **kwargs: (_ for _ in ()).throw(Exit(kwargs))
+    module.fail_json.side_effect = lambda **kwargs: (_ for _ in ()).throw(Exit(dict(kwargs, failed=True)))
+    return module
+
+
+def fake_client(services):
+    client = MagicMock()
+    client.describe_services.return_value = {"services": services, "failures": []}
+    return client
+
+
+def run(client, module, function=ecs_service.ensure_present):
+    with pytest.raises(Exit) as caught:
+        function(client, module)
+    return caught.value.result
+
+
+@pytest.mark.parametrize(
+    "requested, expected",
+    [(TD, True), ("tracetrack-local-web:3", True), ("tracetrack-local-web", True), ("tracetrack-local-web:4", False)],
+)
+def test_task_definition_is_matched_by_arn_revision_or_family(requested, expected):
+    assert ecs_service.task_definition_matches(TD, requested) is expected
+
+
+def test_matching_service_makes_no_write_and_keeps_the_scaled_count():
+    client = fake_client([copy.deepcopy(SERVICE)])
+    result = run(client, fake_module())
+    assert result["changed"] is False, result["changed_settings"]
+    client.update_service.assert_not_called()
+    assert "events" not in result["service"]
+
+
+def test_desired_count_is_enforced_unless_preserved():
+    assert ecs_service.planned_update(SERVICE, params(preserve_desired_count=False)) == {"desiredCount": 2}
+
+
+@pytest.mark.parametrize(
+    "overrides, setting",
+    [
+        ({"deployment_configuration": {"minimum_healthy_percent": 50}}, "deploymentConfiguration"),
+        ({"network_configuration": {"subnets": ["subnet-a"], "security_groups": ["sg-1"], "assign_public_ip": False}},
+         "networkConfiguration"),
+        ({"health_check_grace_period_seconds": 120}, "healthCheckGracePeriodSeconds"),
+        ({"enable_execute_command": True}, "enableExecuteCommand"),
+        ({"task_definition": TD[:-1] + "4"}, "taskDefinition"),
+    ],
+)
+def test_each_changed_setting_is_updated(overrides, setting):
+    client = fake_client([copy.deepcopy(SERVICE)])
+    result = run(client, fake_module(**overrides))
+    assert result["changed"] is True
+    assert result["changed_settings"] == [setting]
+    assert setting in client.update_service.call_args.kwargs
+
+
+def test_a_new_capacity_provider_strategy_forces_a_deployment():
+    strategy = [
+        {"capacity_provider": "FARGATE", "weight": 1, "base": 1},
+        {"capacity_provider": "FARGATE_SPOT", "weight": 3, "base": 0},
+    ]
+    client = fake_client([copy.deepcopy(SERVICE)])
+    run(client, fake_module(capacity_provider_strategy=strategy))
+    kwargs = client.update_service.call_args.kwargs
+    assert kwargs["forceNewDeployment"] is True
+    assert len(kwargs["capacityProviderStrategy"]) == 2
+
+
+def test_check_mode_reports_without_writing():
+    client = fake_client([copy.deepcopy(SERVICE)])
+    result = run(client, fake_module(check_mode=True, task_definition=TD[:-1] + "4", tags={"Project": "x"}))
+    assert result["changed"] is True
+    assert result["service"]["task_definition"].endswith(":4")
+    client.update_service.assert_not_called()
+    client.tag_resource.assert_not_called()
+
+
+def test_creation_needs_a_task_definition_and_count():
+    client = fake_client([])
+    result = run(client, fake_module(task_definition=None))
+    assert result.get("failed") and "task_definition" in result["msg"]
+
+
+def test_creation_sends_every_setting():
+    client = fake_client([])
+    client.create_service.return_value = {"service": SERVICE}
+    run(client, fake_module())
+    request = client.create_service.call_args.kwargs
+    assert request["desiredCount"] == 2
+    assert request["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"] == "DISABLED"
+    assert request["deploymentConfiguration"]["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    assert request["healthCheckGracePeriodSeconds"] == 60
+    assert "launchType" not in request
+
+
+def test_absent_scales_to_zero_then_deletes():
+    client = fake_client([copy.deepcopy(SERVICE)])
+    result = run(client, fake_module(state="absent"), ecs_service.ensure_absent)
+    assert result["changed"] is True
+    client.update_service.assert_called_once_with(
+        aws_retry=True, cluster="tracetrack-local", service="tracetrack-local-web", desiredCount=0
+    )
+    client.delete_service.assert_called_once()
+
+
+def test_absent_on_an_inactive_service_changes_nothing():
+    client = fake_client([dict(SERVICE, status="INACTIVE")])
+    result = run(client, fake_module(state="absent"), ecs_service.ensure_absent)
+    assert result["changed"] is False
+    client.delete_service.assert_not_called()
+
+
+def test_absent_when_the_cluster_is_gone_changes_nothing():
+    client = fake_client([])
+    client.describe_services.side_effect = botocore.exceptions.ClientError(
+        {"Error": {"Code": "ClusterNotFoundException", "Message": "Cluster not found."}}, "DescribeServices"
+    )
+    result = run(client, fake_module(state="absent"), ecs_service.ensure_absent)
+    assert result["changed"] is False

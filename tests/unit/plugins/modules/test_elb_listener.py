@@ -1,0 +1,161 @@
+"""tracetrack.aws.elb_listener: rules compared whole, AWS-filled values ignored, check mode."""
+
+from unittest.mock import MagicMock
+
+import pytest
+
+from ansible_collections.tracetrack.aws.plugins.modules import elb_listener
+
+ALB = "arn:aws:elasticloadbalancing:ap-south-1:123456789012:loadbalancer/app/tracetrack-local-alb/0123"
+LISTENER = "arn:aws:elasticloadbalancing:ap-south-1:123456789012:listener/app/tracetrack-local-alb/0123/4567"
+WEB = "arn:aws:elasticloadbalancing:ap-south-1:123456789012:targetgroup/tracetrack-local-web/aaaa"
+API = "arn:aws:elasticloadbalancing:ap-south-1:123456789012:targetgroup/tracetrack-local-api/bbbb"
+HEADER = {"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "X-Origin-Verify", "Values": ["s3cret-value-0001"]}}
+
+
+def forward_as_aws_describes_it(arn):
+    return {
+        "Type": "forward",
+        "TargetGroupArn": arn,
+        "Order": 1,
+        "ForwardConfig": {"TargetGroups": [{"TargetGroupArn": arn, "Weight": 1}], "TargetGroupStickinessConfig": {"Enabled": False}},
+    }
+
+
+def path(*values):
+    return {"Field": "path-pattern", "Values": list(values), "PathPatternConfig": {"Values": list(values)}}
+
+
+class Exit(Exception):
+    def __init__(self, kwargs):
+        super().__init__(kwargs.get("msg"))
+        self.result = kwargs
+
+
+def params(**overrides):
+    values = dict(
+        state="present",
+        load_balancer_arn=ALB,
+        port=80,
+        protocol="HTTP",
+        ssl_policy=None,
+        certificate_arn=None,
+        default_actions=[{"Type": "forward", "TargetGroupName": "tracetrack-local-web"}],
+        rules=[
+            {
+                "priority": 10,
+                "conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}}],
+                "actions": [{"Type": "forward", "TargetGroupName": "tracetrack-local-api"}],
+            }
+        ],
+        purge_rules=True,
+    )
+    values.update(overrides)
+    return values
+
+
+def fake_module(check_mode=False, **overrides):
+    module = MagicMock()
+    module.check_mode = check_mode
+    module.params = params(**overrides)
+    module.exit_json.side_effect = lambda **kwargs: (_ for _ in ()).throw(Exit(kwargs))
+    module.fail_json.side_effect = lambda **kwargs: (_ for _ in ()).throw(Exit(dict(kwargs, failed=True)))
+    return module
+
+
+def fake_client(listeners, rules):
+    client = MagicMock()
+    client.get_paginator.return_value.paginate.return_value.build_full_result.return_value = {"Listeners": listeners}
+    client.describe_rules.return_value = {"Rules": rules + [{"RuleArn": "default", "Priority": "default", "IsDefault": True}]}
+    arns = {"tracetrack-local-web": WEB, "tracetrack-local-api": API}
+    client.describe_target_groups.side_effect = lambda aws_retry, Names: {"TargetGroups": [{"TargetGroupArn": arns[Names[0]]}]}
+    client.create_listener.return_value = {"Listeners": [{"ListenerArn": LISTENER, "Port": 80, "Protocol": "HTTP"}]}
+    return client
+
+
+LISTENER_NOW = {"ListenerArn": LISTENER, "Port": 80, "Protocol": "HTTP", "DefaultActions": [forward_as_aws_describes_it(WEB)]}
+RULE_NOW = {"RuleArn": "rule-10", "Priority": "10", "Conditions": [path("/api/*")], "Actions": [forward_as_aws_describes_it(API)]}
+
+
+def run(client, module, function=elb_listener.ensure_present):
+    with pytest.raises(Exit) as caught:
+        function(client, module)
+    return caught.value.result
+
+
+def test_listener_as_aws_describes_it_matches_the_request():
+    client = fake_client([LISTENER_NOW], [RULE_NOW])
+    result = run(client, fake_module())
+    assert result["changed"] is False
+    client.modify_listener.assert_not_called()
+    client.modify_rule.assert_not_called()
+
+
+def test_a_removed_condition_is_removed_from_the_rule():
+    with_header = dict(RULE_NOW, Conditions=[path("/api/*"), HEADER])
+    client = fake_client([LISTENER_NOW], [with_header])
+    result = run(client, fake_module())
+    assert result["changed"] is True
+    kwargs = client.modify_rule.call_args.kwargs
+    assert kwargs["RuleArn"] == "rule-10"
+    assert kwargs["Conditions"] == [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}}]
+    assert kwargs["Actions"] == [{"Type": "forward", "TargetGroupArn": API}]
+
+
+def test_rules_not_listed_are_deleted_and_new_ones_created():
+    extra = dict(RULE_NOW, RuleArn="rule-20", Priority="20")
+    client = fake_client([LISTENER_NOW], [extra])
+    run(client, fake_module())
+    client.delete_rule.assert_called_once_with(aws_retry=True, RuleArn="rule-20")
+    assert client.create_rule.call_args.kwargs["Priority"] == 10
+
+
+def test_default_action_change_modifies_the_listener():
+    client = fake_client([LISTENER_NOW], [RULE_NOW])
+    forbidden = {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "403", "ContentType": "text/plain"}}
+    run(client, fake_module(default_actions=[forbidden]))
+    assert client.modify_listener.call_args.kwargs["DefaultActions"] == [forbidden]
+
+
+def test_redirect_placeholders_filled_in_by_aws_are_no_change():
+    stored = dict(
+        LISTENER_NOW,
+        DefaultActions=[
+            {
+                "Type": "redirect",
+                "Order": 1,
+                "RedirectConfig": {
+                    "Protocol": "HTTPS", "Port": "443", "Host": "#{host}", "Path": "/#{path}", "Query": "#{query}",
+                    "StatusCode": "HTTP_301",
+                },
+            }
+        ],
+    )
+    client = fake_client([stored], [])
+    redirect = {"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}
+    result = run(client, fake_module(default_actions=[redirect], rules=[]))
+    assert result["changed"] is False
+
+
+def test_check_mode_writes_nothing():
+    client = fake_client([LISTENER_NOW], [dict(RULE_NOW, Conditions=[path("/v2/*")])])
+    result = run(client, fake_module(check_mode=True))
+    assert result["changed"] is True
+    client.modify_rule.assert_not_called()
+    client.create_rule.assert_not_called()
+
+
+def test_new_listener_gets_its_rules():
+    client = fake_client([], [])
+    run(client, fake_module())
+    assert client.create_listener.call_args.kwargs["DefaultActions"] == [{"Type": "forward", "TargetGroupArn": WEB}]
+    assert client.create_rule.call_args.kwargs["ListenerArn"] == LISTENER
+
+
+def test_absent_deletes_only_an_existing_listener():
+    client = fake_client([LISTENER_NOW], [])
+    result = run(client, fake_module(state="absent", port=443), elb_listener.ensure_absent)
+    assert result["changed"] is False
+    result = run(client, fake_module(state="absent"), elb_listener.ensure_absent)
+    assert result["changed"] is True
+    client.delete_listener.assert_called_once_with(aws_retry=True, ListenerArn=LISTENER)
