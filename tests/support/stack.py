@@ -57,7 +57,12 @@ def _identity_and_secrets(emulator, prefix: str) -> dict:
     return {
         "iam_roles": [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(prefix)],
         "secrets": [s["Name"] for s in secrets.list_secrets()["SecretList"] if s["Name"].startswith(f"{prefix}/")],
-        "kms_aliases": [a["AliasName"] for a in kms.list_aliases()["Aliases"] if a["AliasName"].startswith(f"alias/{prefix}")],
+        # A key scheduled for deletion keeps its alias until AWS deletes it: it counts as removed (restorable).
+        "kms_aliases": [
+            a["AliasName"]
+            for a in kms.list_aliases()["Aliases"]
+            if a["AliasName"].startswith(f"alias/{prefix}") and kms.describe_key(KeyId=a["TargetKeyId"])["KeyMetadata"]["KeyState"] != "PendingDeletion"
+        ],
         "log_groups": [g["logGroupName"] for g in logs.describe_log_groups()["logGroups"] if g["logGroupName"].startswith(f"/{prefix}")],
     }
 

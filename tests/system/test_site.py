@@ -21,6 +21,8 @@ PREFIX = "tracetrack-local"
 REPOSITORY = "tracetrack/local"
 # Optional kinds the local inventory leaves out (no KMS key, WAF, replicas, static site or e-mail).
 LOCAL_OPTIONAL = set(OPTIONAL_KINDS)
+# The local inventory's scanner devices (secrets_scanner_devices), each with a generated API key.
+SCANNERS = ["scanner-01", "scanner-02"]
 TAGS = {"Project": "tracetrack", "Environment": "local", "ManagedBy": "tracetrack.aws"}
 
 
@@ -38,7 +40,10 @@ def secret_values(emulator):
     values = []
     for name in ("database-master", "redis-auth", "app", "cdn-origin", "scanner-api-keys"):
         stored = json.loads(client.get_secret_value(SecretId=f"{PREFIX}/{name}")["SecretString"])
-        values += [v for k, v in stored.items() if k in ("password", "token", "SECRET_KEY", "value") and v]
+        if name == "scanner-api-keys":
+            values += list(stored.values())
+        else:
+            values += [v for k, v in stored.items() if k in ("password", "token", "SECRET_KEY", "header_value") and v]
     return values
 
 
@@ -85,7 +90,7 @@ def test_first_run_builds_every_tier_and_prints_what_it_made(converged_local, em
 def test_no_secret_is_printed_or_left_in_the_runner_artifacts(converged_local, emulator):
     run, data_dir = converged_local
     values = secret_values(emulator)
-    assert len(values) >= 5, "database password, Redis token, SECRET_KEY, origin header and the passwords in the URLs"
+    assert len(values) == 4 + len(SCANNERS), "database password, Redis token, SECRET_KEY, origin header value, scanner keys"
     events = list((Path(data_dir) / "artifacts").rglob("job_events/*.json"))
     assert events, "the run left its events to look into"
     for value in values:
