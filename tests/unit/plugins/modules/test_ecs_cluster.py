@@ -46,15 +46,6 @@ def run(function, client, module):
     return outcome_of(function, client, module)
 
 
-def test_strategy_order_and_defaults_do_not_count():
-    assert ecs_cluster.normalize_strategy(
-        [{"capacity_provider": "FARGATE_SPOT", "weight": 3}, {"capacityProvider": "FARGATE", "weight": 1, "base": 1}]
-    ) == [
-        {"capacityProvider": "FARGATE", "weight": 1, "base": 1},
-        {"capacityProvider": "FARGATE_SPOT", "weight": 3, "base": 0},
-    ]
-
-
 def test_an_identical_cluster_makes_no_write():
     client = fake_client([EXISTING])
     result = run(ecs_cluster.ensure_present, client, fake_module())

@@ -3,8 +3,6 @@
 from datetime import datetime, timedelta, timezone
 from unittest.mock import MagicMock
 
-import pytest
-
 from ansible_collections.tracetrack.aws.plugins.modules import ecs_deployment
 from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import fake_module as base_fake_module
 from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import outcome_of
@@ -120,14 +118,6 @@ def test_rollback_events_of_earlier_rollouts_are_ignored():
     status = ecs_deployment.evaluate(service([deployment()], events=events))
     assert status.progress == ecs_deployment.COMPLETED
     assert status.rollback_reason is None
-
-
-@pytest.mark.parametrize(
-    "expected, matches",
-    [(TD_NEW, True), (TD_OLD, False), ("web:7", True), ("web:6", False), ("web", True), ("api", False), (None, True)],
-)
-def test_task_definition_forms(expected, matches):
-    assert ecs_deployment.matches_task_definition(TD_NEW, expected) is matches
 
 
 # --- wait loop ----------------------------------------------------------------------------------------

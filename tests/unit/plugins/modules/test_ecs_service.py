@@ -84,14 +84,6 @@ def run(client, module, function=ecs_service.ensure_present):
     return outcome_of(function, client, module).result
 
 
-@pytest.mark.parametrize(
-    "requested, expected",
-    [(TD, True), ("tracetrack-local-web:3", True), ("tracetrack-local-web", True), ("tracetrack-local-web:4", False)],
-)
-def test_task_definition_is_matched_by_arn_revision_or_family(requested, expected):
-    assert ecs_service.task_definition_matches(TD, requested) is expected
-
-
 def test_matching_service_makes_no_write_and_keeps_the_scaled_count():
     client = fake_client([copy.deepcopy(SERVICE)])
     result = run(client, fake_module())
