@@ -9,6 +9,9 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "emulator"))
 sys.path.insert(0, str(REPO_ROOT))
+# `make link` makes this tree importable as ansible_collections.tracetrack.aws (the unit tests import it so).
+if (REPO_ROOT / ".local" / "collections" / "ansible_collections" / "tracetrack" / "aws").is_dir():
+    sys.path.insert(0, str(REPO_ROOT / ".local" / "collections"))
 
 from tracetrack_emulator.control import Emulator, free_loopback_port  # noqa: E402
 

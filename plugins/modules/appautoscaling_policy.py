@@ -159,7 +159,9 @@ except ImportError:
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import appautoscaling_client
+from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import scalable_resource_of
 
 CLASSIC_STATISTICS = ("Average", "Minimum", "Maximum", "SampleCount", "Sum")
 PERCENTILE = re.compile(r"^p(\d{1,2}(\.\d{1,10})?|100)$")
@@ -231,10 +233,7 @@ def describe_policy(client, module, params):
     try:
         paginator = client.get_paginator("describe_scaling_policies")
         policies = paginator.paginate(
-            ServiceNamespace=params["service_namespace"],
-            ResourceId=params["resource_id"],
-            ScalableDimension=params["scalable_dimension"],
-            PolicyNames=[params["policy_name"]],
+            PolicyNames=[params["policy_name"]], **scalable_resource_of(params)
         ).build_full_result()["ScalingPolicies"]
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg=f"Couldn't describe scaling policy {params['policy_name']}")
@@ -260,26 +259,16 @@ def ensure_present(client, module):
     diff = dict(before=normalize(current) if policy else {}, after=normalize(wanted))
     if not changed:
         module.exit_json(changed=False, policy=format_policy(policy))
-    after = dict(
-        policy or {},
+    request = dict(
         PolicyName=params["policy_name"],
-        ServiceNamespace=params["service_namespace"],
-        ResourceId=params["resource_id"],
-        ScalableDimension=params["scalable_dimension"],
+        **scalable_resource_of(params),
         PolicyType="TargetTrackingScaling",
         TargetTrackingScalingPolicyConfiguration=wanted,
     )
+    after = dict(policy or {}, **request)
     if not module.check_mode:
         try:
-            client.put_scaling_policy(
-                aws_retry=True,
-                PolicyName=params["policy_name"],
-                ServiceNamespace=params["service_namespace"],
-                ResourceId=params["resource_id"],
-                ScalableDimension=params["scalable_dimension"],
-                PolicyType="TargetTrackingScaling",
-                TargetTrackingScalingPolicyConfiguration=wanted,
-            )
+            client.put_scaling_policy(aws_retry=True, **request)
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
             module.fail_json_aws(e, msg=f"Couldn't put scaling policy {params['policy_name']}")
         after = describe_policy(client, module, params) or after
@@ -293,13 +282,7 @@ def ensure_absent(client, module):
         module.exit_json(changed=False, policy={})
     if not module.check_mode:
         try:
-            client.delete_scaling_policy(
-                aws_retry=True,
-                PolicyName=params["policy_name"],
-                ServiceNamespace=params["service_namespace"],
-                ResourceId=params["resource_id"],
-                ScalableDimension=params["scalable_dimension"],
-            )
+            client.delete_scaling_policy(aws_retry=True, PolicyName=params["policy_name"], **scalable_resource_of(params))
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
             module.fail_json_aws(e, msg=f"Couldn't delete scaling policy {params['policy_name']}")
     module.exit_json(changed=True, policy={}, diff=dict(before=format_policy(policy), after={}))
@@ -348,7 +331,7 @@ def main():
         if params[option] < 0:
             module.fail_json(msg=f"{option} must be 0 or more seconds")
 
-    client = module.client("application-autoscaling", retry_decorator=AWSRetry.jittered_backoff())
+    client = appautoscaling_client(module)
     if params["state"] == "present":
         ensure_present(client, module)
     else:

@@ -112,29 +112,17 @@ except ImportError:
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import appautoscaling_client
+from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import describe_scalable_target
+from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import register_scalable_target
+from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import scalable_resource_of
 
 SUSPENDED_KEYS = {
     "dynamic_scaling_in_suspended": "DynamicScalingInSuspended",
     "dynamic_scaling_out_suspended": "DynamicScalingOutSuspended",
     "scheduled_scaling_suspended": "ScheduledScalingSuspended",
 }
-
-
-def describe_target(client, module, params):
-    try:
-        response = client.describe_scalable_targets(
-            aws_retry=True,
-            ServiceNamespace=params["service_namespace"],
-            ResourceIds=[params["resource_id"]],
-            ScalableDimension=params["scalable_dimension"],
-        )
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Couldn't describe the scalable target {params['resource_id']}")
-    for target in response.get("ScalableTargets", []):
-        if target["ResourceId"] == params["resource_id"] and target["ScalableDimension"] == params["scalable_dimension"]:
-            return target
-    return None
 
 
 def planned_changes(target, params):
@@ -163,7 +151,8 @@ def view(target):
 
 def ensure_present(client, module):
     params = module.params
-    target = describe_target(client, module, params)
+    resource = scalable_resource_of(params)
+    target = describe_scalable_target(client, module, resource)
     if target is None and (params["min_capacity"] is None or params["max_capacity"] is None):
         module.fail_json(msg="min_capacity and max_capacity are needed to register a new scalable target")
     lower = params["min_capacity"] if params["min_capacity"] is not None else target["MinCapacity"]
@@ -175,17 +164,8 @@ def ensure_present(client, module):
     after = dict(target or {}, ResourceId=params["resource_id"], ScalableDimension=params["scalable_dimension"])
     after.update(changes)
     if changes and not module.check_mode:
-        try:
-            client.register_scalable_target(
-                aws_retry=True,
-                ServiceNamespace=params["service_namespace"],
-                ResourceId=params["resource_id"],
-                ScalableDimension=params["scalable_dimension"],
-                **changes,
-            )
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-            module.fail_json_aws(e, msg=f"Couldn't register the scalable target {params['resource_id']}")
-        after = describe_target(client, module, params) or after
+        register_scalable_target(client, module, resource, **changes)
+        after = describe_scalable_target(client, module, resource) or after
     module.exit_json(
         changed=bool(changes),
         scalable_target=camel_dict_to_snake_dict(after),
@@ -195,17 +175,13 @@ def ensure_present(client, module):
 
 def ensure_absent(client, module):
     params = module.params
-    target = describe_target(client, module, params)
+    resource = scalable_resource_of(params)
+    target = describe_scalable_target(client, module, resource)
     if target is None:
         module.exit_json(changed=False, scalable_target={})
     if not module.check_mode:
         try:
-            client.deregister_scalable_target(
-                aws_retry=True,
-                ServiceNamespace=params["service_namespace"],
-                ResourceId=params["resource_id"],
-                ScalableDimension=params["scalable_dimension"],
-            )
+            client.deregister_scalable_target(aws_retry=True, **resource)
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
             module.fail_json_aws(e, msg=f"Couldn't deregister the scalable target {params['resource_id']}")
     module.exit_json(changed=True, scalable_target={}, diff=dict(before=view(target), after={}))
@@ -239,7 +215,7 @@ def main():
     for option in ("min_capacity", "max_capacity"):
         if module.params[option] is not None and module.params[option] < 0:
             module.fail_json(msg=f"{option} must be 0 or more")
-    client = module.client("application-autoscaling", retry_decorator=AWSRetry.jittered_backoff())
+    client = appautoscaling_client(module)
     if module.params["state"] == "present":
         ensure_present(client, module)
     else:

@@ -240,7 +240,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.tracetrack.aws.plugins.module_utils.tags import update_and_read_tags
 
 SINGLE_METRIC_OPTIONS = ("namespace", "metric_name", "dimensions", "statistic", "extended_statistic", "period", "unit")
 # Members of a described alarm that are not its configuration.
@@ -401,32 +402,6 @@ def get_tags(client, module, arn):
         module.fail_json_aws(e, msg=f"Couldn't list the tags of alarm {arn}")
 
 
-def update_tags(client, module, arn, current_tags, params):
-    if params.get("tags") is None:
-        return False
-    to_set, to_remove = compare_aws_tags(current_tags, params["tags"], purge_tags=params["purge_tags"])
-    if not (to_set or to_remove):
-        return False
-    if module.check_mode:
-        return True
-    try:
-        if to_remove:
-            client.untag_resource(aws_retry=True, ResourceARN=arn, TagKeys=to_remove)
-        if to_set:
-            client.tag_resource(aws_retry=True, ResourceARN=arn, Tags=ansible_dict_to_boto3_tag_list(to_set))
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Couldn't update the tags of alarm {params['name']}")
-    return True
-
-
-def expected_tags(current_tags, params):
-    if params.get("tags") is None:
-        return current_tags
-    if params["purge_tags"]:
-        return dict(params["tags"])
-    return {**current_tags, **params["tags"]}
-
-
 def format_alarm(alarm, tags, arn=None):
     if not alarm:
         return {}
@@ -471,12 +446,10 @@ def ensure_present(client, module, params):
     if changed and not module.check_mode:
         put_alarm(client, module, request)
     current_tags = get_tags(client, module, arn)
-    tags_changed = update_tags(client, module, arn, current_tags, params)
-    if module.check_mode:
-        alarm, tags = (request if changed else current), expected_tags(current_tags, params)
-    else:
-        alarm = find_alarm(client, module, params["name"]) if changed else current
-        tags = get_tags(client, module, arn) if tags_changed else current_tags
+    tags_changed, tags = update_and_read_tags(client, module, arn, current_tags, params, f"alarm {params['name']}", get_tags)
+    alarm = current
+    if changed:
+        alarm = request if module.check_mode else find_alarm(client, module, params["name"])
     result = dict(changed=changed or tags_changed, alarm=format_alarm(alarm, tags, arn))
     if changed:
         result["diff"] = {"before": have, "after": wanted}

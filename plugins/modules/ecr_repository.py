@@ -138,7 +138,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.tracetrack.aws.plugins.module_utils.tags import ECR_TAGGING
+from ansible_collections.tracetrack.aws.plugins.module_utils.tags import tag_changes
+from ansible_collections.tracetrack.aws.plugins.module_utils.tags import tag_resource
 
 
 def describe_repository(client, module, name):
@@ -275,14 +278,9 @@ def ensure_present(client, module):
     if policy is not None and policy != current_policy:
         changes.append("lifecycle_policy")
         policy_after = policy
-    tags_after = current_tags
-    to_set, to_remove = {}, []
-    if params["tags"] is not None:
-        to_set, to_remove = compare_aws_tags(current_tags, params["tags"], purge_tags=params["purge_tags"])
-        if to_set or to_remove:
-            changes.append("tags")
-            tags_after = {k: v for k, v in current_tags.items() if k not in to_remove}
-            tags_after.update(to_set)
+    to_set, to_remove, tags_after = tag_changes(current_tags, params)
+    if to_set or to_remove:
+        changes.append("tags")
 
     if changes and not module.check_mode:
         try:
@@ -292,12 +290,7 @@ def ensure_present(client, module):
                 client.put_image_scanning_configuration(
                     aws_retry=True, repositoryName=name, imageScanningConfiguration={"scanOnPush": scan}
                 )
-            if to_remove:
-                client.untag_resource(aws_retry=True, resourceArn=repository["repositoryArn"], tagKeys=to_remove)
-            if to_set:
-                client.tag_resource(
-                    aws_retry=True, resourceArn=repository["repositoryArn"], tags=ansible_dict_to_boto3_tag_list(to_set)
-                )
+            tag_resource(client, repository["repositoryArn"], to_set, to_remove, ECR_TAGGING)
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
             module.fail_json_aws(e, msg=f"Couldn't update ECR repository {name}")
         if "lifecycle_policy" in changes:

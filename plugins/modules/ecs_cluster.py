@@ -132,13 +132,14 @@ try:
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import ecs_client
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import format_resource
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import normalize_strategy
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import tag_list
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import tags_of
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import update_tags
 
 INSIGHTS = "containerInsights"
 
@@ -155,20 +156,6 @@ def describe_cluster(client, module, name):
         if cluster.get("clusterName") == name and cluster.get("status") != "INACTIVE":
             return cluster
     return None
-
-
-def normalize_strategy(strategy):
-    """A capacity provider strategy in API form, sorted, with AWS's defaults filled in."""
-    items = []
-    for item in strategy or []:
-        items.append(
-            {
-                "capacityProvider": item.get("capacityProvider", item.get("capacity_provider")),
-                "weight": int(item.get("weight") or 0),
-                "base": int(item.get("base") or 0),
-            }
-        )
-    return sorted(items, key=lambda i: i["capacityProvider"])
 
 
 def insights_of(cluster):
@@ -196,14 +183,6 @@ def planned_changes(cluster, params):
     return changes
 
 
-def format_cluster(cluster):
-    if not cluster:
-        return {}
-    result = camel_dict_to_snake_dict(cluster, ignore_list=["tags"])
-    result["tags"] = boto3_tag_list_to_ansible_dict(cluster.get("tags") or [], "key", "value")
-    return result
-
-
 def diff_view(cluster):
     if not cluster:
         return {}
@@ -211,7 +190,7 @@ def diff_view(cluster):
         "container_insights": insights_of(cluster),
         "capacity_providers": sorted(cluster.get("capacityProviders") or []),
         "default_capacity_provider_strategy": normalize_strategy(cluster.get("defaultCapacityProviderStrategy")),
-        "tags": boto3_tag_list_to_ansible_dict(cluster.get("tags") or [], "key", "value"),
+        "tags": tags_of(cluster),
     }
 
 
@@ -221,7 +200,7 @@ def planned_cluster(cluster, params, changes, tags):
         planned["settings"] = changes["settings"]
     if "capacity" in changes:
         planned.update(changes["capacity"])
-    planned["tags"] = ansible_dict_to_boto3_tag_list(tags, "key", "value")
+    planned["tags"] = tag_list(tags)
     return planned
 
 
@@ -233,7 +212,7 @@ def create_cluster(client, module, params):
         request["capacityProviders"] = sorted(set(params["capacity_providers"]))
         request["defaultCapacityProviderStrategy"] = normalize_strategy(params["default_capacity_provider_strategy"])
     if params["tags"]:
-        request["tags"] = ansible_dict_to_boto3_tag_list(params["tags"], "key", "value")
+        request["tags"] = tag_list(params["tags"])
     try:
         return client.create_cluster(aws_retry=True, **request)["cluster"]
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
@@ -251,52 +230,29 @@ def apply_changes(client, module, cluster, changes):
         module.fail_json_aws(e, msg=f"Couldn't update ECS cluster {name}")
 
 
-def update_tags(client, module, cluster, params):
-    """Bring the tags to the options; returns (changed, tags after)."""
-    current = boto3_tag_list_to_ansible_dict(cluster.get("tags") or [], "key", "value")
-    if params["tags"] is None:
-        return False, current
-    to_set, to_remove = compare_aws_tags(current, params["tags"], purge_tags=params["purge_tags"])
-    after = {k: v for k, v in current.items() if k not in to_remove}
-    after.update(to_set)
-    if not (to_set or to_remove):
-        return False, current
-    if not module.check_mode:
-        try:
-            if to_remove:
-                client.untag_resource(aws_retry=True, resourceArn=cluster["clusterArn"], tagKeys=to_remove)
-            if to_set:
-                client.tag_resource(
-                    aws_retry=True,
-                    resourceArn=cluster["clusterArn"],
-                    tags=ansible_dict_to_boto3_tag_list(to_set, "key", "value"),
-                )
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-            module.fail_json_aws(e, msg=f"Couldn't update the tags of ECS cluster {cluster['clusterName']}")
-    return True, after
-
-
 def ensure_present(client, module):
     params = module.params
     cluster = describe_cluster(client, module, params["name"])
     if cluster is None:
         if module.check_mode:
             planned = planned_cluster(None, params, planned_changes({}, params), params["tags"] or {})
-            module.exit_json(changed=True, cluster=format_cluster(planned), diff=dict(before={}, after=diff_view(planned)))
+            module.exit_json(changed=True, cluster=format_resource(planned), diff=dict(before={}, after=diff_view(planned)))
         created = create_cluster(client, module, params)
         created = describe_cluster(client, module, params["name"]) or created
-        module.exit_json(changed=True, cluster=format_cluster(created), diff=dict(before={}, after=diff_view(created)))
+        module.exit_json(changed=True, cluster=format_resource(created), diff=dict(before={}, after=diff_view(created)))
 
     changes = planned_changes(cluster, params)
     if changes and not module.check_mode:
         apply_changes(client, module, cluster, changes)
-    tags_changed, tags = update_tags(client, module, cluster, params)
+    tags_changed, tags = update_tags(
+        client, module, cluster["clusterArn"], tags_of(cluster), params, f"ECS cluster {cluster['clusterName']}"
+    )
     changed = bool(changes) or tags_changed
     after = planned_cluster(cluster, params, changes, tags)
     if changed and not module.check_mode:
         after = describe_cluster(client, module, params["name"]) or after
     module.exit_json(
-        changed=changed, cluster=format_cluster(after), diff=dict(before=diff_view(cluster), after=diff_view(after))
+        changed=changed, cluster=format_resource(after), diff=dict(before=diff_view(cluster), after=diff_view(after))
     )
 
 
@@ -343,7 +299,7 @@ def main():
             f"{sorted(strategy_providers - set(params['capacity_providers'] or []))}"
         )
 
-    client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
+    client = ecs_client(module)
     if params["state"] == "present":
         ensure_present(client, module)
     else:

@@ -190,7 +190,9 @@ except ImportError:
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import ecs_client
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import task_definition_matches
 
 # Service events ECS writes when the deployment circuit breaker reverts a deployment.
 ROLLBACK_EVENT = re.compile(r"\brolling back\b|\brolled back\b", re.IGNORECASE)
@@ -214,19 +216,6 @@ def find_primary(deployments):
         if deployment.get("status") == "PRIMARY":
             return deployment
     return None
-
-
-def matches_task_definition(actual, expected):
-    if expected is None:
-        return True
-    if not actual:
-        return False
-    if expected.startswith("arn:"):
-        return actual == expected
-    family_revision = actual.split("/", 1)[-1]
-    if ":" in expected:
-        return family_revision == expected
-    return family_revision.split(":", 1)[0] == expected
 
 
 def rollout_began(deployments):
@@ -258,7 +247,7 @@ def evaluate(service, expected_task_definition=None):
 
     rollback_reason = None
     failed_others = [d for d in deployments if d is not primary and d.get("rolloutState") == "FAILED"]
-    if not matches_task_definition(primary.get("taskDefinition"), expected_task_definition):
+    if not task_definition_matches(primary.get("taskDefinition"), expected_task_definition):
         rollback_reason = (
             f"the primary deployment {primary.get('id')} runs {primary.get('taskDefinition')}, "
             f"not {expected_task_definition} (rolled back by the circuit breaker, or replaced by a newer deployment)"
@@ -371,7 +360,7 @@ def main():
     if module.params["event_count"] < 0:
         module.fail_json(msg="event_count must be 0 or more")
 
-    client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
+    client = ecs_client(module)
     wait_for_rollout(client, module)
 
 

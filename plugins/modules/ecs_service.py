@@ -258,50 +258,22 @@ try:
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-
-def task_definition_matches(current, requested):
-    """Whether the service's task definition ARN is the requested ARN, family:revision or family."""
-    if requested is None:
-        return True
-    if not current:
-        return False
-    if requested.startswith("arn:"):
-        return current == requested
-    family_revision = current.rsplit("/", 1)[-1]
-    if ":" in requested:
-        return family_revision == requested
-    return family_revision.rsplit(":", 1)[0] == requested
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import ecs_client
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import format_resource
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import normalize_strategy
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import tag_list
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import tags_of
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import task_definition_matches
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import update_tags
 
 
 def strategy_request(strategy):
     if strategy is None:
         return None
-    return sorted(
-        (
-            {"capacityProvider": s["capacity_provider"], "weight": int(s["weight"]), "base": int(s["base"])}
-            for s in strategy
-        ),
-        key=lambda s: s["capacityProvider"],
-    )
-
-
-def normalize_strategy(strategy):
-    return sorted(
-        (
-            {"capacityProvider": s["capacityProvider"], "weight": int(s.get("weight") or 0), "base": int(s.get("base") or 0)}
-            for s in strategy or []
-        ),
-        key=lambda s: s["capacityProvider"],
-    )
+    return normalize_strategy(strategy)
 
 
 def network_request(network):
@@ -430,7 +402,7 @@ def create_request(params):
     }
     request.update({key: value for key, value in optional.items() if value is not None})
     if params["tags"]:
-        request["tags"] = ansible_dict_to_boto3_tag_list(params["tags"], "key", "value")
+        request["tags"] = tag_list(params["tags"])
     return request
 
 
@@ -449,12 +421,8 @@ def describe_service(client, module, cluster, name):
 
 
 def format_service(service):
-    if not service:
-        return {}
-    trimmed = {k: v for k, v in service.items() if k not in ("events", "tags")}
-    result = camel_dict_to_snake_dict(trimmed)
-    result["tags"] = boto3_tag_list_to_ansible_dict(service.get("tags") or [], "key", "value")
-    return result
+    # The events are ECS's log of the service, not part of it.
+    return format_resource(service, leave_out=("events",))
 
 
 def diff_view(service):
@@ -466,32 +434,8 @@ def diff_view(service):
         "enableExecuteCommand", "propagateTags", "enableECSManagedTags",
     )
     view = {key: copy.deepcopy(service.get(key)) for key in keys if service.get(key) is not None}
-    view["tags"] = boto3_tag_list_to_ansible_dict(service.get("tags") or [], "key", "value")
+    view["tags"] = tags_of(service)
     return view
-
-
-def update_tags(client, module, service, params):
-    current = boto3_tag_list_to_ansible_dict(service.get("tags") or [], "key", "value")
-    if params["tags"] is None:
-        return False, current
-    to_set, to_remove = compare_aws_tags(current, params["tags"], purge_tags=params["purge_tags"])
-    if not (to_set or to_remove):
-        return False, current
-    after = {k: v for k, v in current.items() if k not in to_remove}
-    after.update(to_set)
-    if not module.check_mode:
-        try:
-            if to_remove:
-                client.untag_resource(aws_retry=True, resourceArn=service["serviceArn"], tagKeys=to_remove)
-            if to_set:
-                client.tag_resource(
-                    aws_retry=True,
-                    resourceArn=service["serviceArn"],
-                    tags=ansible_dict_to_boto3_tag_list(to_set, "key", "value"),
-                )
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-            module.fail_json_aws(e, msg=f"Couldn't update the tags of ECS service {params['name']}")
-    return True, after
 
 
 def ensure_present(client, module):
@@ -526,9 +470,11 @@ def ensure_present(client, module):
     changed_settings = sorted(update)
     if "capacityProviderStrategy" in update or params["force_new_deployment"]:
         update["forceNewDeployment"] = True
-    tags_changed, tags = update_tags(client, module, service, params)
+    tags_changed, tags = update_tags(
+        client, module, service["serviceArn"], tags_of(service), params, f"ECS service {params['name']}"
+    )
     after = dict(service, **{k: v for k, v in update.items() if k != "forceNewDeployment"})
-    after["tags"] = ansible_dict_to_boto3_tag_list(tags, "key", "value")
+    after["tags"] = tag_list(tags)
     if update and not module.check_mode:
         try:
             client.update_service(aws_retry=True, cluster=params["cluster"], service=params["name"], **update)
@@ -644,7 +590,7 @@ def main():
         if sum(1 for s in params["capacity_provider_strategy"] if s["base"] > 0) > 1:
             module.fail_json(msg="Only one capacity provider of the strategy may have a base")
 
-    client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
+    client = ecs_client(module)
     if params["state"] == "present":
         ensure_present(client, module)
     else:

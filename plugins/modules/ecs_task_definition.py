@@ -184,10 +184,11 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import ecs_client
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import tag_list
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import tags_of
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import update_tags
 
 # Values ECS fills in when a container definition leaves them out.
 CONTAINER_DEFAULTS = {"cpu": 0, "essential": True, "versionConsistency": "enabled"}
@@ -302,7 +303,7 @@ def describe_latest(client, module, family):
     definition = response["taskDefinition"]
     if definition.get("status") != "ACTIVE" or definition.get("family") != family:
         return None, {}
-    return definition, boto3_tag_list_to_ansible_dict(response.get("tags") or [], "key", "value")
+    return definition, tags_of(response)
 
 
 def format_definition(definition, tags):
@@ -321,34 +322,14 @@ def predicted_arn(current, family):
     return f"{family}:1"
 
 
-def update_tags(client, module, arn, current_tags, params):
-    if params["tags"] is None:
-        return False, current_tags
-    to_set, to_remove = compare_aws_tags(current_tags, params["tags"], purge_tags=params["purge_tags"])
-    if not (to_set or to_remove):
-        return False, current_tags
-    after = {k: v for k, v in current_tags.items() if k not in to_remove}
-    after.update(to_set)
-    if not module.check_mode:
-        try:
-            if to_remove:
-                client.untag_resource(aws_retry=True, resourceArn=arn, tagKeys=to_remove)
-            if to_set:
-                client.tag_resource(
-                    aws_retry=True, resourceArn=arn, tags=ansible_dict_to_boto3_tag_list(to_set, "key", "value")
-                )
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-            module.fail_json_aws(e, msg=f"Couldn't update the tags of task definition {arn}")
-    return True, after
-
-
 def ensure_present(client, module):
     params = module.params
     request = build_request(params)
     current, current_tags = describe_latest(client, module, params["family"])
     changed_parts = differences(current, request) if current else ["family"]
     if current and not changed_parts:
-        tags_changed, tags = update_tags(client, module, current["taskDefinitionArn"], current_tags, params)
+        arn = current["taskDefinitionArn"]
+        tags_changed, tags = update_tags(client, module, arn, current_tags, params, f"task definition {arn}")
         module.exit_json(changed=tags_changed, changed_parts=[], task_definition=format_definition(current, tags))
 
     diff = dict(
@@ -365,13 +346,13 @@ def ensure_present(client, module):
             diff=diff,
         )
     if params["tags"]:
-        request["tags"] = ansible_dict_to_boto3_tag_list(params["tags"], "key", "value")
+        request["tags"] = tag_list(params["tags"])
     try:
         response = client.register_task_definition(aws_retry=True, **request)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg=f"Couldn't register a revision of task definition family {params['family']}")
     registered = response["taskDefinition"]
-    tags = boto3_tag_list_to_ansible_dict(response.get("tags") or [], "key", "value") or (params["tags"] or {})
+    tags = tags_of(response) or (params["tags"] or {})
     module.exit_json(
         changed=True, changed_parts=changed_parts, task_definition=format_definition(registered, tags), diff=diff
     )
@@ -437,7 +418,7 @@ def main():
             if not (params["cpu"] and params["memory"]):
                 module.fail_json(msg="Fargate task definitions need cpu and memory")
 
-    client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
+    client = ecs_client(module)
     if params["state"] == "present":
         ensure_present(client, module)
     else:

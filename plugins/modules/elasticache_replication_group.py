@@ -387,7 +387,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.tracetrack.aws.plugins.module_utils.tags import tag_changes
 
 # The delay between two status polls, as in botocore's ElastiCache waiters.
 WAITER_DELAY = 15
@@ -780,9 +781,7 @@ def update_replication_group(client, module, params, group):
 
     steps = planned_steps(params, group, member)
     current_tags = list_tags(client, module, group["ARN"])
-    tags_to_set, tags_to_remove = {}, []
-    if params.get("tags") is not None:
-        tags_to_set, tags_to_remove = compare_aws_tags(current_tags, params["tags"], params.get("purge_tags", True))
+    tags_to_set, tags_to_remove, _tags_after = tag_changes(current_tags, params)
     changed = bool(steps or tags_to_set or tags_to_remove)
     if not changed or module.check_mode:
         module.exit_json(changed=changed, replication_group=format_group(group, member, current_tags))

@@ -370,6 +370,11 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import appautoscaling_client
+from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import describe_scalable_target
+from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import register_scalable_target
+from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import scalable_resource
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import ecs_client
 from ansible_collections.tracetrack.aws.plugins.module_utils.http_probe import fetch
 from ansible_collections.tracetrack.aws.plugins.module_utils.http_probe import select
 from ansible_collections.tracetrack.aws.plugins.module_utils.scaling import ACTIONS
@@ -610,23 +615,13 @@ def apply_desired_count(client, module, service, recommended):
 
 def apply_scalable_target(client, module, service, recommended, max_capacity):
     resource_id = f"service/{service['clusterArn'].split('/')[-1]}/{service['serviceName']}"
-    try:
-        found = client.describe_scalable_targets(
-            aws_retry=True, ServiceNamespace="ecs", ResourceIds=[resource_id], ScalableDimension=SCALABLE_DIMENSION,
-        ).get("ScalableTargets", [])
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Couldn't describe the scalable target {resource_id}")
+    resource = scalable_resource("ecs", resource_id, SCALABLE_DIMENSION)
+    found = describe_scalable_target(client, module, resource)
     wanted = {"resource_id": resource_id, "min_capacity": recommended, "max_capacity": max_capacity}
-    if found and found[0].get("MinCapacity") == recommended and found[0].get("MaxCapacity") == max_capacity:
+    if found and found.get("MinCapacity") == recommended and found.get("MaxCapacity") == max_capacity:
         return False, wanted
     if not module.check_mode:
-        try:
-            client.register_scalable_target(
-                aws_retry=True, ServiceNamespace="ecs", ResourceId=resource_id, ScalableDimension=SCALABLE_DIMENSION,
-                MinCapacity=recommended, MaxCapacity=max_capacity,
-            )
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-            module.fail_json_aws(e, msg=f"Couldn't register the scalable target {resource_id}")
+        register_scalable_target(client, module, resource, MinCapacity=recommended, MaxCapacity=max_capacity)
     return True, wanted
 
 
@@ -677,7 +672,7 @@ def main():
         module.fail_json(msg="cooldown and tolerance must not be negative")
 
     retry = AWSRetry.jittered_backoff()
-    ecs = module.client("ecs", retry_decorator=retry)
+    ecs = ecs_client(module)
     clients = {}
 
     def elbv2_client():
@@ -749,7 +744,7 @@ def main():
         result["app_metrics"] = documents
     if params["apply"]:
         if params["scalable_target"]:
-            autoscaling = module.client("application-autoscaling", retry_decorator=retry)
+            autoscaling = appautoscaling_client(module)
             changed, target = apply_scalable_target(
                 autoscaling, module, service, decision["recommended"], params["max_capacity"],
             )

@@ -111,9 +111,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
-from ansible_collections.tracetrack.aws.plugins.module_utils.xray import expected_tags
+from ansible_collections.tracetrack.aws.plugins.module_utils.tags import update_and_read_tags
 from ansible_collections.tracetrack.aws.plugins.module_utils.xray import get_tags
-from ansible_collections.tracetrack.aws.plugins.module_utils.xray import update_tags
 
 DEFAULT_GROUP = "Default"
 
@@ -205,9 +204,8 @@ def ensure_present(client, module, params):
             module.fail_json_aws(e, msg=f"Couldn't update X-Ray group {params['name']}")
     elif changes:
         group = {**current, **changes}
-    tags_changed = update_tags(client, module, current["GroupARN"], current_tags, params, f"X-Ray group {params['name']}")
-    tags = expected_tags(current_tags, params) if module.check_mode else (
-        get_tags(client, module, current["GroupARN"]) if tags_changed else current_tags
+    tags_changed, tags = update_and_read_tags(
+        client, module, current["GroupARN"], current_tags, params, f"X-Ray group {params['name']}", get_tags
     )
     module.exit_json(changed=bool(changes) or tags_changed, group=format_group(group, tags))
 

@@ -11,6 +11,7 @@ from tests.support.aws_calls import CallLog, record_calls
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.MULTILINE)
+RESCUED = re.compile(r"^\S+\s+:\s+ok=\d+\s.*\brescued=(\d+)", re.MULTILINE)
 
 
 @dataclasses.dataclass
@@ -28,13 +29,17 @@ class PlaybookRun:
     def failed(self) -> int:
         return sum(int(m.group(5)) for m in RECAP.finditer(self.stdout))
 
+    @property
+    def rescued(self) -> int:
+        return sum(int(m.group(1)) for m in RESCUED.finditer(self.stdout))
+
     def explain(self) -> str:
         return (
             f"rc={self.returncode}\n--- stdout (tail) ---\n{self.stdout[-6000:]}\n--- stderr ---\n{self.stderr[-3000:]}"
         )
 
 
-def ansible_env(emulator_url: str | None = None) -> dict:
+def ansible_env(emulator_url: str | None = None, overrides: dict | None = None) -> dict:
     env = dict(os.environ)
     env.update(
         ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"),
@@ -45,6 +50,7 @@ def ansible_env(emulator_url: str | None = None) -> dict:
     )
     if emulator_url:
         env["EMULATOR_PORT"] = emulator_url.rsplit(":", 1)[1]
+    env.update(overrides or {})
     return env
 
 
@@ -60,6 +66,7 @@ def run_playbook(
     extra_vars: dict | None = None,
     args: list[str] | None = None,
     inventory: str | None = None,
+    env: dict | None = None,
 ) -> PlaybookRun:
     variables = dict(emulator_vars(emulator_url)) if emulator_url else {}
     variables.update(extra_vars or {})
@@ -75,9 +82,9 @@ def run_playbook(
     if emulator_url:
         with record_calls(emulator_url) as calls:
             result = subprocess.run(
-                command, cwd=REPO_ROOT, env=ansible_env(emulator_url), capture_output=True, text=True, check=False
+                command, cwd=REPO_ROOT, env=ansible_env(emulator_url, env), capture_output=True, text=True, check=False
             )
     else:
         calls = CallLog()
-        result = subprocess.run(command, cwd=REPO_ROOT, env=ansible_env(), capture_output=True, text=True, check=False)
+        result = subprocess.run(command, cwd=REPO_ROOT, env=ansible_env(None, env), capture_output=True, text=True, check=False)
     return PlaybookRun(result.returncode, result.stdout, result.stderr, calls)

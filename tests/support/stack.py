@@ -106,10 +106,14 @@ def _compute(emulator, prefix: str, repository: str) -> dict:
         "load_balancers": [b["LoadBalancerName"] for b in elbv2.describe_load_balancers()["LoadBalancers"] if b["LoadBalancerName"].startswith(prefix)],
         "target_groups": [g["TargetGroupName"] for g in elbv2.describe_target_groups()["TargetGroups"] if g["TargetGroupName"].startswith(prefix)],
         "scalable_targets": [
-            t["ResourceId"] for t in scaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"] if t["ResourceId"].startswith(f"service/{prefix}/")
+            t["ResourceId"]
+            for t in scaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]
+            if t["ResourceId"].startswith(f"service/{prefix}/")
         ],
         "scaling_policies": [
-            p["PolicyName"] for p in scaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"] if p["ResourceId"].startswith(f"service/{prefix}/")
+            p["PolicyName"]
+            for p in scaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]
+            if p["ResourceId"].startswith(f"service/{prefix}/")
         ],
     }
 

@@ -23,6 +23,8 @@ from tests.support.clients import emulator_client
 from tests.support.playbook import REPO_ROOT, run_playbook
 
 PLAYBOOK = "tests/system/playbooks/checks.yml"
+# The last task of each check shows its registered result (ansible.builtin.debug, as JSON with the setting below).
+RESULT_TASK = "TASK [Show the result for the test]"
 APP_DIR = REPO_ROOT / "app"
 CLUSTER = "tracetrack-checks"
 SERVICE = "tracetrack-web"
@@ -129,18 +131,35 @@ def running_app(tmp_path_factory):
                 process.wait()
 
 
-def run_checks(tag, base_url, output_dir, emulator_url=None, extra_vars=None, args=None):
-    variables = {"checks_base_url": base_url, "checks_output_dir": str(output_dir), **(extra_vars or {})}
-    run = run_playbook(PLAYBOOK, "local", emulator_url, extra_vars=variables, args=["--tags", tag, *(args or [])])
-    result_file = output_dir / f"{tag}.json"
-    result = json.loads(result_file.read_text()) if result_file.exists() else None
-    return run, result
+def shown_result(stdout, variable):
+    """The value of ``variable`` as the result task shows it, or None when the run did not get that far."""
+    task = stdout.find(RESULT_TASK)
+    start = stdout.find("=> {", task) if task >= 0 else -1
+    if start < 0:
+        return None
+    shown, _end = json.JSONDecoder().raw_decode(stdout, start + len("=> "))
+    value = shown.get(variable)
+    return value if isinstance(value, dict) else None  # a variable never registered shows as a message
 
 
-def test_healthy_application_passes_with_latency_figures(running_app, tmp_path):
-    run, result = run_checks("healthy", running_app, tmp_path)
+def run_checks(tag, base_url, emulator_url=None, extra_vars=None, args=None):
+    variables = {"checks_base_url": base_url, **(extra_vars or {})}
+    run = run_playbook(
+        PLAYBOOK,
+        "local",
+        emulator_url,
+        extra_vars=variables,
+        args=["--tags", tag, *(args or [])],
+        env={"ANSIBLE_CALLBACK_RESULT_FORMAT": "json"},
+    )
+    return run, shown_result(run.stdout, f"checks_{tag}")
+
+
+def test_healthy_application_passes_with_latency_figures(running_app):
+    run, result = run_checks("healthy", running_app)
     assert run.returncode == 0, run.explain()
     assert run.changed == 0, run.explain()
+    assert result is not None, run.explain()
     assert result["healthy"] is True
     assert result["broken_thresholds"] == []
     by_path = {target["url"].removeprefix(running_app): target for target in result["targets"]}
@@ -152,9 +171,11 @@ def test_healthy_application_passes_with_latency_figures(running_app, tmp_path):
     assert by_path["/health/elb"]["json"]["components"]["database"]["status"] == "ok"
 
 
-def test_failing_condition_fails_and_names_the_threshold(running_app, tmp_path):
-    run, result = run_checks("failing", running_app, tmp_path)
-    assert run.returncode == 0, run.explain()  # the playbook expects the failure and asserts on it
+def test_failing_condition_fails_and_names_the_threshold(running_app):
+    run, result = run_checks("failing", running_app)
+    assert run.returncode == 0, run.explain()  # the playbook expects the failure (rescue) and asserts on it
+    assert run.failed == 0 and run.rescued == 1, run.explain()
+    assert result is not None, run.explain()
     assert result["failed"] is True
     url = f"{running_app}/health/elb"
     assert result["msg"].startswith("Health check failed after 1 attempt ")
@@ -185,13 +206,10 @@ def ecs_service(emulator):
     ecs.delete_service(cluster=CLUSTER, service=SERVICE, force=True)
 
 
-def test_scaling_check_recommends_within_bounds_and_check_mode_changes_nothing(
-    running_app, tmp_path, emulator, ecs_service
-):
+def test_scaling_check_recommends_within_bounds_and_check_mode_changes_nothing(running_app, emulator, ecs_service):
     run, result = run_checks(
         "scaling",
         running_app,
-        tmp_path,
         emulator.url,
         extra_vars={
             "checks_ecs_cluster": CLUSTER,
@@ -202,6 +220,7 @@ def test_scaling_check_recommends_within_bounds_and_check_mode_changes_nothing(
         args=["--check"],
     )
     assert run.returncode == 0, run.explain()
+    assert result is not None, run.explain()
     decision = result["decision"]
     assert decision["current"] == 2
     assert 1 <= decision["recommended"] <= 4

@@ -2,10 +2,11 @@
 
 from unittest.mock import MagicMock
 
-import pytest
-
 from ansible_collections.tracetrack.aws.plugins.modules import appautoscaling_policy
 from ansible_collections.tracetrack.aws.plugins.modules import appautoscaling_target
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import fake_module
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import outcome_of
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import stub_paginators
 
 RESOURCE = "service/tracetrack-local/tracetrack-local-web"
 TARGET = {
@@ -22,25 +23,8 @@ TARGET = {
 }
 
 
-class Exit(Exception):
-    def __init__(self, kwargs):
-        super().__init__(kwargs.get("msg"))
-        self.result = kwargs
-
-
-def fake_module(values, check_mode=False):
-    module = MagicMock()
-    module.check_mode = check_mode
-    module.params = values
-    module.exit_json.side_effect = lambda **kwargs: (_ for _ in ()).throw(Exit(kwargs))
-    module.fail_json.side_effect = lambda **kwargs: (_ for _ in ()).throw(Exit(dict(kwargs, failed=True)))
-    return module
-
-
 def run(function, client, module):
-    with pytest.raises(Exit) as caught:
-        function(client, module)
-    return caught.value.result
+    return outcome_of(function, client, module).result
 
 
 # --- scalable target ----------------------------------------------------------------------------------
@@ -130,11 +114,7 @@ def policy_params(**overrides):
 
 
 def policy_client(policies):
-    client = MagicMock()
-    client.get_paginator.return_value.paginate.return_value.build_full_result.return_value = {
-        "ScalingPolicies": policies
-    }
-    return client
+    return stub_paginators(MagicMock(), {"describe_scaling_policies": {"ScalingPolicies": policies}})
 
 
 def stored(configuration):

@@ -2,9 +2,9 @@
 
 from unittest.mock import MagicMock
 
-import pytest
-
 from ansible_collections.tracetrack.aws.plugins.modules import cloudfront_origin_access_control as oac
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import fake_module
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import outcome_of
 
 SUMMARY = {
     "Id": "E2EXAMPLE",
@@ -14,29 +14,6 @@ SUMMARY = {
     "SigningBehavior": "always",
     "OriginAccessControlOriginType": "s3",
 }
-
-
-class Exit(Exception):
-    def __init__(self, failed, kwargs):
-        super().__init__(kwargs.get("msg"))
-        self.failed = failed
-        self.result = kwargs
-
-
-def fake_module(check_mode=False):
-    module = MagicMock()
-    module.check_mode = check_mode
-
-    def exit_json(**kwargs):
-        raise Exit(False, kwargs)
-
-    def fail_json(**kwargs):
-        raise Exit(True, kwargs)
-
-    module.exit_json.side_effect = exit_json
-    module.fail_json.side_effect = fail_json
-    module.fail_json_aws.side_effect = lambda e, msg=None, **kwargs: fail_json(msg=msg, **kwargs)
-    return module
 
 
 def params(**overrides):
@@ -56,12 +33,6 @@ def client_with(*summaries, pages=None):
     return client
 
 
-def run(function, *args):
-    with pytest.raises(Exit) as outcome:
-        function(*args)
-    return outcome.value
-
-
 def test_found_on_a_later_page():
     other = dict(SUMMARY, Id="EOTHER", Name="other")
     client = client_with(pages=[
@@ -74,7 +45,7 @@ def test_found_on_a_later_page():
 
 def test_new_control_takes_the_creation_defaults():
     client = client_with()
-    outcome = run(oac.ensure_present, client, fake_module(), params())
+    outcome = outcome_of(oac.ensure_present, client, fake_module(), params())
     assert outcome.result["changed"] is True
     config = client.create_origin_access_control.call_args.kwargs["OriginAccessControlConfig"]
     assert config == {"Name": "site", "Description": "", "OriginAccessControlOriginType": "s3",
@@ -84,7 +55,7 @@ def test_new_control_takes_the_creation_defaults():
 
 def test_new_control_in_check_mode_is_not_created():
     client = client_with()
-    outcome = run(oac.ensure_present, client, fake_module(check_mode=True), params(signing_behavior="no-override"))
+    outcome = outcome_of(oac.ensure_present, client, fake_module(check_mode=True), params(signing_behavior="no-override"))
     assert outcome.result["changed"] is True
     assert "id" not in outcome.result["origin_access_control"]
     assert outcome.result["origin_access_control"]["signing_behavior"] == "no-override"
@@ -93,7 +64,7 @@ def test_new_control_in_check_mode_is_not_created():
 
 def test_unset_options_are_left_alone():
     client = client_with(SUMMARY)
-    outcome = run(oac.ensure_present, client, fake_module(), params(signing_behavior="always"))
+    outcome = outcome_of(oac.ensure_present, client, fake_module(), params(signing_behavior="always"))
     assert outcome.result["changed"] is False
     assert outcome.result["origin_access_control"]["description"] == "reads the site"
     client.update_origin_access_control.assert_not_called()
@@ -101,7 +72,7 @@ def test_unset_options_are_left_alone():
 
 def test_changed_option_updates_with_the_current_etag():
     client = client_with(SUMMARY)
-    outcome = run(oac.ensure_present, client, fake_module(), params(signing_behavior="no-override"))
+    outcome = outcome_of(oac.ensure_present, client, fake_module(), params(signing_behavior="no-override"))
     assert outcome.result["changed"] is True
     kwargs = client.update_origin_access_control.call_args.kwargs
     assert kwargs["Id"] == "E2EXAMPLE" and kwargs["IfMatch"] == "ETAG1"
@@ -112,18 +83,18 @@ def test_changed_option_updates_with_the_current_etag():
 
 def test_check_mode_update_writes_nothing():
     client = client_with(SUMMARY)
-    outcome = run(oac.ensure_present, client, fake_module(check_mode=True), params(description="new"))
+    outcome = outcome_of(oac.ensure_present, client, fake_module(check_mode=True), params(description="new"))
     assert outcome.result["changed"] is True
     client.update_origin_access_control.assert_not_called()
 
 
 def test_absent_deletes_with_the_etag_and_only_when_it_exists():
     client = client_with(SUMMARY)
-    outcome = run(oac.ensure_absent, client, fake_module(), params(state="absent"))
+    outcome = outcome_of(oac.ensure_absent, client, fake_module(), params(state="absent"))
     assert outcome.result["changed"] is True
     client.delete_origin_access_control.assert_called_once_with(aws_retry=True, Id="E2EXAMPLE", IfMatch="ETAG1")
 
     missing = client_with()
-    outcome = run(oac.ensure_absent, missing, fake_module(), params(state="absent"))
+    outcome = outcome_of(oac.ensure_absent, missing, fake_module(), params(state="absent"))
     assert outcome.result["changed"] is False
     missing.delete_origin_access_control.assert_not_called()

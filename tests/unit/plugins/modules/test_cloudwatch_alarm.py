@@ -6,32 +6,12 @@ from unittest.mock import MagicMock
 import pytest
 
 from ansible_collections.tracetrack.aws.plugins.modules import cloudwatch_alarm
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import ModuleFail
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import fake_module
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import outcome_of
 
 ARN = "arn:aws:cloudwatch:ap-south-1:123456789012:alarm:web-cpu"
 TOPIC = "arn:aws:sns:ap-south-1:123456789012:alerts"
-
-
-class Exit(Exception):
-    def __init__(self, failed, kwargs):
-        super().__init__(kwargs.get("msg"))
-        self.failed = failed
-        self.result = kwargs
-
-
-def fake_module(check_mode=False):
-    module = MagicMock()
-    module.check_mode = check_mode
-
-    def exit_json(**kwargs):
-        raise Exit(False, kwargs)
-
-    def fail_json(**kwargs):
-        raise Exit(True, kwargs)
-
-    module.exit_json.side_effect = exit_json
-    module.fail_json.side_effect = fail_json
-    module.fail_json_aws.side_effect = lambda e, msg=None, **kwargs: fail_json(msg=msg, **kwargs)
-    return module
 
 
 def params(**overrides):
@@ -104,12 +84,6 @@ def client_with(alarm=None, tags=None):
     client.describe_alarms.return_value = {"MetricAlarms": [alarm] if alarm else []}
     client.list_tags_for_resource.return_value = {"Tags": [{"Key": k, "Value": v} for k, v in (tags or {}).items()]}
     return client
-
-
-def run(function, *args):
-    with pytest.raises(Exit) as outcome:
-        function(*args)
-    return outcome.value
 
 
 # --- requests -----------------------------------------------------------------------------------------
@@ -192,7 +166,7 @@ def test_a_changed_expression_compares_different():
 def test_unchanged_alarm_makes_no_call():
     request = cloudwatch_alarm.alarm_request(params())
     client = client_with(described(request), {"Project": "tracetrack"})
-    outcome = run(cloudwatch_alarm.ensure_present, client, fake_module(), params())
+    outcome = outcome_of(cloudwatch_alarm.ensure_present, client, fake_module(), params())
     assert outcome.result["changed"] is False
     client.put_metric_alarm.assert_not_called()
     client.tag_resource.assert_not_called()
@@ -203,7 +177,7 @@ def test_unchanged_alarm_makes_no_call():
 def test_unchanged_metric_math_alarm_makes_no_call():
     request = cloudwatch_alarm.alarm_request(params(**MATH_PARAMS))
     client = client_with(described(request), {"Project": "tracetrack"})
-    outcome = run(cloudwatch_alarm.ensure_present, client, fake_module(), params(**MATH_PARAMS))
+    outcome = outcome_of(cloudwatch_alarm.ensure_present, client, fake_module(), params(**MATH_PARAMS))
     assert outcome.result["changed"] is False
     client.put_metric_alarm.assert_not_called()
 
@@ -213,7 +187,7 @@ def test_new_alarm_is_put_with_its_tags():
     created = described(cloudwatch_alarm.alarm_request(params()))
     client.describe_alarms.side_effect = [{"MetricAlarms": []}, {"MetricAlarms": [created]}]
     client.list_tags_for_resource.return_value = {"Tags": [{"Key": "Project", "Value": "tracetrack"}]}
-    outcome = run(cloudwatch_alarm.ensure_present, client, fake_module(), params())
+    outcome = outcome_of(cloudwatch_alarm.ensure_present, client, fake_module(), params())
     assert outcome.result["changed"] is True
     kwargs = client.put_metric_alarm.call_args.kwargs
     assert kwargs["Tags"] == [{"Key": "Project", "Value": "tracetrack"}]
@@ -223,7 +197,7 @@ def test_new_alarm_is_put_with_its_tags():
 def test_changed_alarm_is_put_again_with_a_diff():
     old = described(cloudwatch_alarm.alarm_request(params(threshold=60.0)))
     client = client_with(old, {"Project": "tracetrack"})
-    outcome = run(cloudwatch_alarm.ensure_present, client, fake_module(), params())
+    outcome = outcome_of(cloudwatch_alarm.ensure_present, client, fake_module(), params())
     assert outcome.result["changed"] is True
     assert client.put_metric_alarm.call_args.kwargs["Threshold"] == 70.0
     assert "Tags" not in client.put_metric_alarm.call_args.kwargs
@@ -234,7 +208,7 @@ def test_changed_alarm_is_put_again_with_a_diff():
 def test_check_mode_writes_nothing():
     old = described(cloudwatch_alarm.alarm_request(params(threshold=60.0)))
     client = client_with(old, {"Project": "old"})
-    outcome = run(cloudwatch_alarm.ensure_present, client, fake_module(check_mode=True), params())
+    outcome = outcome_of(cloudwatch_alarm.ensure_present, client, fake_module(check_mode=True), params())
     assert outcome.result["changed"] is True
     client.put_metric_alarm.assert_not_called()
     client.tag_resource.assert_not_called()
@@ -243,7 +217,7 @@ def test_check_mode_writes_nothing():
 
 def test_tags_only_change_is_tagged_not_put():
     client = client_with(described(cloudwatch_alarm.alarm_request(params())), {"Project": "old", "Extra": "x"})
-    outcome = run(cloudwatch_alarm.ensure_present, client, fake_module(), params())
+    outcome = outcome_of(cloudwatch_alarm.ensure_present, client, fake_module(), params())
     assert outcome.result["changed"] is True
     client.put_metric_alarm.assert_not_called()
     client.untag_resource.assert_called_once_with(aws_retry=True, ResourceARN=ARN, TagKeys=["Extra"])
@@ -252,12 +226,12 @@ def test_tags_only_change_is_tagged_not_put():
 
 def test_absent_deletes_an_existing_alarm_only():
     client = client_with(described(cloudwatch_alarm.alarm_request(params())))
-    outcome = run(cloudwatch_alarm.ensure_absent, client, fake_module(), params(state="absent"))
+    outcome = outcome_of(cloudwatch_alarm.ensure_absent, client, fake_module(), params(state="absent"))
     assert outcome.result["changed"] is True
     client.delete_alarms.assert_called_once_with(aws_retry=True, AlarmNames=["web-cpu"])
 
     missing = client_with(None)
-    outcome = run(cloudwatch_alarm.ensure_absent, missing, fake_module(), params(state="absent"))
+    outcome = outcome_of(cloudwatch_alarm.ensure_absent, missing, fake_module(), params(state="absent"))
     assert outcome.result["changed"] is False
     missing.delete_alarms.assert_not_called()
 
@@ -277,5 +251,5 @@ def test_absent_deletes_an_existing_alarm_only():
     ],
 )
 def test_bad_options_are_refused(overrides, message):
-    with pytest.raises(Exit, match=message):
+    with pytest.raises(ModuleFail, match=message):
         cloudwatch_alarm.validate(fake_module(), params(**overrides))

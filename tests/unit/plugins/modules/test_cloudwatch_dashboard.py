@@ -3,10 +3,12 @@
 import json
 from unittest.mock import MagicMock
 
-import botocore.exceptions
 import pytest
 
 from ansible_collections.tracetrack.aws.plugins.modules import cloudwatch_dashboard
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import client_error
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import fake_module
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import outcome_of
 
 ARN = "arn:aws:cloudwatch::123456789012:dashboard/ops"
 BODY = {
@@ -23,33 +25,8 @@ BODY = {
 }
 
 
-class Exit(Exception):
-    def __init__(self, failed, kwargs):
-        super().__init__(kwargs.get("msg"))
-        self.failed = failed
-        self.result = kwargs
-
-
-def fake_module(check_mode=False):
-    module = MagicMock()
-    module.check_mode = check_mode
-
-    def exit_json(**kwargs):
-        raise Exit(False, kwargs)
-
-    def fail_json(**kwargs):
-        raise Exit(True, kwargs)
-
-    module.exit_json.side_effect = exit_json
-    module.fail_json.side_effect = fail_json
-    module.fail_json_aws.side_effect = lambda e, msg=None, **kwargs: fail_json(msg=msg, **kwargs)
-    return module
-
-
 def not_found():
-    return botocore.exceptions.ClientError(
-        {"Error": {"Code": "ResourceNotFound", "Message": "Dashboard does not exist"}}, "GetDashboard"
-    )
+    return client_error("ResourceNotFound", "GetDashboard", "Dashboard does not exist")
 
 
 def client_with(stored_body_text=None):
@@ -61,12 +38,6 @@ def client_with(stored_body_text=None):
         client.get_dashboard.return_value = stored
     client.put_dashboard.return_value = {"DashboardValidationMessages": []}
     return client
-
-
-def run(function, *args):
-    with pytest.raises(Exit) as outcome:
-        function(*args)
-    return outcome.value
 
 
 # --- normalisation ------------------------------------------------------------------------------------
@@ -107,7 +78,7 @@ def test_list_order_matters():
 
 def test_same_content_in_another_layout_is_no_change():
     client = client_with(json.dumps(BODY, indent=2, sort_keys=True))
-    outcome = run(cloudwatch_dashboard.ensure_present, client, fake_module(), "ops", BODY)
+    outcome = outcome_of(cloudwatch_dashboard.ensure_present, client, fake_module(), "ops", BODY)
     assert outcome.result["changed"] is False
     assert outcome.result["dashboard"] == {"dashboard_name": "ops", "dashboard_arn": ARN, "dashboard_body": BODY}
     client.put_dashboard.assert_not_called()
@@ -119,7 +90,7 @@ def test_new_dashboard_is_put_and_read_back():
         not_found(),
         {"DashboardName": "ops", "DashboardArn": ARN, "DashboardBody": json.dumps(BODY)},
     ]
-    outcome = run(cloudwatch_dashboard.ensure_present, client, fake_module(), "ops", BODY)
+    outcome = outcome_of(cloudwatch_dashboard.ensure_present, client, fake_module(), "ops", BODY)
     assert outcome.result["changed"] is True
     assert outcome.result["dashboard"]["dashboard_arn"] == ARN
     assert outcome.result["diff"]["before"] == ""
@@ -133,7 +104,7 @@ def test_new_dashboard_is_put_and_read_back():
 def test_changed_body_shows_before_and_after():
     old = {"widgets": [{"type": "text", "x": 0, "y": 0, "width": 6, "height": 2, "properties": {"markdown": "old"}}]}
     client = client_with(json.dumps(old))
-    outcome = run(cloudwatch_dashboard.ensure_present, client, fake_module(), "ops", BODY)
+    outcome = outcome_of(cloudwatch_dashboard.ensure_present, client, fake_module(), "ops", BODY)
     assert outcome.result["changed"] is True
     assert json.loads(outcome.result["diff"]["before"]) == old
     assert json.loads(outcome.result["diff"]["after"]) == BODY
@@ -143,7 +114,7 @@ def test_changed_body_shows_before_and_after():
 
 def test_check_mode_reports_the_change_without_writing():
     client = client_with(json.dumps({"widgets": []}))
-    outcome = run(cloudwatch_dashboard.ensure_present, client, fake_module(check_mode=True), "ops", BODY)
+    outcome = outcome_of(cloudwatch_dashboard.ensure_present, client, fake_module(check_mode=True), "ops", BODY)
     assert outcome.result["changed"] is True
     assert outcome.result["dashboard"]["dashboard_body"] == BODY
     client.put_dashboard.assert_not_called()
@@ -156,17 +127,15 @@ def test_validation_messages_become_warnings():
         "DashboardValidationMessages": [{"DataPath": "/widgets/0", "Message": "Should have a region"}]
     }
     module = fake_module()
-    outcome = run(cloudwatch_dashboard.ensure_present, client, module, "ops", BODY)
+    outcome = outcome_of(cloudwatch_dashboard.ensure_present, client, module, "ops", BODY)
     assert outcome.result["validation_messages"] == [{"data_path": "/widgets/0", "message": "Should have a region"}]
     module.warn.assert_called_once()
 
 
 def test_other_errors_fail_with_a_message():
     client = MagicMock()
-    client.get_dashboard.side_effect = botocore.exceptions.ClientError(
-        {"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetDashboard"
-    )
-    outcome = run(cloudwatch_dashboard.ensure_present, client, fake_module(), "ops", BODY)
+    client.get_dashboard.side_effect = client_error("AccessDenied", "GetDashboard", "no")
+    outcome = outcome_of(cloudwatch_dashboard.ensure_present, client, fake_module(), "ops", BODY)
     assert outcome.failed
     assert outcome.result["msg"] == "Couldn't get dashboard ops"
 
@@ -176,14 +145,14 @@ def test_other_errors_fail_with_a_message():
 
 def test_absent_dashboard_is_no_change():
     client = client_with(None)
-    outcome = run(cloudwatch_dashboard.ensure_absent, client, fake_module(), "ops")
+    outcome = outcome_of(cloudwatch_dashboard.ensure_absent, client, fake_module(), "ops")
     assert outcome.result["changed"] is False
     client.delete_dashboards.assert_not_called()
 
 
 def test_existing_dashboard_is_deleted():
     client = client_with(json.dumps(BODY))
-    outcome = run(cloudwatch_dashboard.ensure_absent, client, fake_module(), "ops")
+    outcome = outcome_of(cloudwatch_dashboard.ensure_absent, client, fake_module(), "ops")
     assert outcome.result["changed"] is True
     assert outcome.result["diff"]["after"] == ""
     client.delete_dashboards.assert_called_once_with(aws_retry=True, DashboardNames=["ops"])
@@ -191,6 +160,6 @@ def test_existing_dashboard_is_deleted():
 
 def test_check_mode_delete_writes_nothing():
     client = client_with(json.dumps(BODY))
-    outcome = run(cloudwatch_dashboard.ensure_absent, client, fake_module(check_mode=True), "ops")
+    outcome = outcome_of(cloudwatch_dashboard.ensure_absent, client, fake_module(check_mode=True), "ops")
     assert outcome.result["changed"] is True
     client.delete_dashboards.assert_not_called()

@@ -2,9 +2,10 @@
 
 from unittest.mock import MagicMock
 
-import pytest
-
 from ansible_collections.tracetrack.aws.plugins.modules import ec2_vpc_flow_log
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import fake_module as base_fake_module
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import outcome_of
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import stub_paginators
 
 ROLE = "arn:aws:iam::123456789012:role/flow"
 PARAMS = {
@@ -34,40 +35,20 @@ EXISTING = {
 }
 
 
-class Exit(Exception):
-    def __init__(self, **result):
-        super().__init__(result)
-        self.result = result
-
-
-def exit_json(**result):
-    raise Exit(**result)
-
-
-def fail_json(**result):
-    raise AssertionError(result)
-
-
 def fake_module(check_mode=False, **params):
-    module = MagicMock()
-    module.params = {**PARAMS, **params}
-    module.check_mode = check_mode
-    module.exit_json.side_effect = exit_json
-    module.fail_json.side_effect = fail_json
-    return module
+    return base_fake_module({**PARAMS, **params}, check_mode)
 
 
 def fake_client(flow_logs):
-    client = MagicMock()
-    client.get_paginator.return_value.paginate.return_value.build_full_result.return_value = {"FlowLogs": flow_logs}
+    client = stub_paginators(MagicMock(), {"describe_flow_logs": {"FlowLogs": flow_logs}})
     client.create_flow_logs.return_value = {"FlowLogIds": ["fl-new"], "Unsuccessful": []}
     return client
 
 
 def run(action, client, module):
-    with pytest.raises(Exit) as exit_info:
-        action(client, module, module.params)
-    return exit_info.value.result
+    outcome = outcome_of(action, client, module, module.params)
+    assert not outcome.failed, outcome.result
+    return outcome.result
 
 
 def test_same_destination_and_traffic_is_the_same_flow_log():

@@ -2,12 +2,14 @@
 
 import base64
 from datetime import datetime, timezone
-from unittest.mock import MagicMock, patch
+from unittest.mock import MagicMock
 
-import botocore.exceptions
 import pytest
 
 from ansible_collections.tracetrack.aws.plugins.modules import ecr_login
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import client_error
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import fake_module
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import main_outcome
 
 EXPIRES = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
 # A made-up token password with the characters that make splitting hard.
@@ -62,30 +64,10 @@ def test_no_authorization_data_is_an_error():
         ecr_login.login_result([])
 
 
-class Exit(Exception):
-    def __init__(self, failed, kwargs):
-        super().__init__(kwargs.get("msg"))
-        self.failed = failed
-        self.result = kwargs
-
-
 def run_main(client, **params):
-    module = MagicMock()
-    module.params = {"registry_ids": None, **params}
+    module = fake_module({"registry_ids": None, **params})
     module.client.return_value = client
-
-    def exit_json(**kwargs):
-        raise Exit(False, kwargs)
-
-    def fail_json(**kwargs):
-        raise Exit(True, kwargs)
-
-    module.exit_json.side_effect = exit_json
-    module.fail_json.side_effect = fail_json
-    module.fail_json_aws.side_effect = lambda e, msg=None, **kwargs: fail_json(msg=msg, **kwargs)
-    with patch.object(ecr_login, "AnsibleAWSModule", return_value=module), pytest.raises(Exit) as outcome:
-        ecr_login.main()
-    return outcome.value
+    return main_outcome(ecr_login, module)
 
 
 def test_main_reads_only_and_passes_registry_ids():
@@ -107,9 +89,7 @@ def test_main_without_registry_ids_asks_for_the_account_registry():
 
 def test_main_reports_api_errors():
     client = MagicMock()
-    client.get_authorization_token.side_effect = botocore.exceptions.ClientError(
-        {"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "GetAuthorizationToken"
-    )
+    client.get_authorization_token.side_effect = client_error("AccessDeniedException", "GetAuthorizationToken", "no")
     outcome = run_main(client)
     assert outcome.failed
     assert outcome.result["msg"] == "Couldn't get an ECR authorization token"

@@ -3,10 +3,11 @@
 import json
 from unittest.mock import MagicMock
 
-import botocore.exceptions
-import pytest
-
 from ansible_collections.tracetrack.aws.plugins.modules import ecr_repository
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import client_error
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import fake_module_for
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import outcome_of
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import stub_paginators
 
 ARN = "arn:aws:ecr:ap-south-1:123456789012:repository/tracetrack/local"
 REPOSITORY = {
@@ -17,12 +18,6 @@ REPOSITORY = {
     "imageScanningConfiguration": {"scanOnPush": True},
 }
 POLICY = {"rules": [{"rulePriority": 1, "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20}, "action": {"type": "expire"}}]}
-
-
-class Exit(Exception):
-    def __init__(self, kwargs):
-        super().__init__(kwargs.get("msg"))
-        self.result = kwargs
 
 
 def params(**overrides):
@@ -42,18 +37,7 @@ def params(**overrides):
     return values
 
 
-def fake_module(check_mode=False, **overrides):
-    module = MagicMock()
-    module.check_mode = check_mode
-    module.params = params(**overrides)
-    module.exit_json.side_effect = lambda **kwargs: (_ for _ in ()).throw(Exit(kwargs))
-    module.fail_json.side_effect = lambda **kwargs: (_ for _ in ()).throw(Exit(dict(kwargs, failed=True)))
-    module.fail_json_aws.side_effect = lambda e, msg=None, **kwargs: (_ for _ in ()).throw(Exit({"msg": msg, "failed": True}))
-    return module
-
-
-def not_found(code):
-    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": code}}, "Operation")
+fake_module = fake_module_for(params)
 
 
 def fake_client(repository=REPOSITORY, policy=POLICY, images=0, tags=None):
@@ -61,25 +45,21 @@ def fake_client(repository=REPOSITORY, policy=POLICY, images=0, tags=None):
     if repository:
         client.describe_repositories.return_value = {"repositories": [repository]}
     else:
-        client.describe_repositories.side_effect = not_found("RepositoryNotFoundException")
+        client.describe_repositories.side_effect = client_error("RepositoryNotFoundException")
     if policy:
         client.get_lifecycle_policy.return_value = {"lifecyclePolicyText": json.dumps(policy, indent=2)}
     else:
-        client.get_lifecycle_policy.side_effect = not_found("LifecyclePolicyNotFoundException")
+        client.get_lifecycle_policy.side_effect = client_error("LifecyclePolicyNotFoundException")
     client.list_tags_for_resource.return_value = {
         "tags": [{"Key": k, "Value": v} for k, v in (tags if tags is not None else {"Project": "tracetrack"}).items()]
     }
-    client.get_paginator.return_value.paginate.return_value.build_full_result.return_value = {
-        "imageIds": [{"imageTag": str(i)} for i in range(images)]
-    }
+    stub_paginators(client, {"list_images": {"imageIds": [{"imageTag": str(i)} for i in range(images)]}})
     client.create_repository.return_value = {"repository": REPOSITORY}
     return client
 
 
 def run(client, module, function=ecr_repository.ensure_present):
-    with pytest.raises(Exit) as caught:
-        function(client, module)
-    return caught.value.result
+    return outcome_of(function, client, module).result
 
 
 def test_matching_repository_makes_no_write():

@@ -2,9 +2,9 @@
 
 from unittest.mock import MagicMock
 
-import pytest
-
 from ansible_collections.tracetrack.aws.plugins.modules import ecs_cluster
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import fake_module_for
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import outcome_of
 
 ARN = "arn:aws:ecs:ap-south-1:123456789012:cluster/apps"
 EXISTING = {
@@ -16,13 +16,6 @@ EXISTING = {
     "defaultCapacityProviderStrategy": [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}],
     "tags": [{"key": "Project", "value": "tracetrack"}],
 }
-
-
-class Exit(Exception):
-    def __init__(self, failed, kwargs):
-        super().__init__(kwargs.get("msg"))
-        self.failed = failed
-        self.result = kwargs
 
 
 def params(**overrides):
@@ -39,14 +32,7 @@ def params(**overrides):
     return values
 
 
-def fake_module(check_mode=False, **overrides):
-    module = MagicMock()
-    module.check_mode = check_mode
-    module.params = params(**overrides)
-    module.exit_json.side_effect = lambda **kwargs: (_ for _ in ()).throw(Exit(False, kwargs))
-    module.fail_json.side_effect = lambda **kwargs: (_ for _ in ()).throw(Exit(True, kwargs))
-    module.fail_json_aws.side_effect = lambda e, msg=None, **kwargs: (_ for _ in ()).throw(Exit(True, {"msg": msg}))
-    return module
+fake_module = fake_module_for(params)
 
 
 def fake_client(clusters):
@@ -57,18 +43,7 @@ def fake_client(clusters):
 
 
 def run(function, client, module):
-    with pytest.raises(Exit) as caught:
-        function(client, module)
-    return caught.value
-
-
-def test_strategy_order_and_defaults_do_not_count():
-    assert ecs_cluster.normalize_strategy(
-        [{"capacity_provider": "FARGATE_SPOT", "weight": 3}, {"capacityProvider": "FARGATE", "weight": 1, "base": 1}]
-    ) == [
-        {"capacityProvider": "FARGATE", "weight": 1, "base": 1},
-        {"capacityProvider": "FARGATE_SPOT", "weight": 3, "base": 0},
-    ]
+    return outcome_of(function, client, module)
 
 
 def test_an_identical_cluster_makes_no_write():

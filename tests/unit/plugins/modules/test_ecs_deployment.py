@@ -3,9 +3,9 @@
 from datetime import datetime, timedelta, timezone
 from unittest.mock import MagicMock
 
-import pytest
-
 from ansible_collections.tracetrack.aws.plugins.modules import ecs_deployment
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import fake_module as base_fake_module
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import outcome_of
 
 TD_OLD = "arn:aws:ecs:ap-south-1:123456789012:task-definition/web:6"
 TD_NEW = "arn:aws:ecs:ap-south-1:123456789012:task-definition/web:7"
@@ -120,22 +120,7 @@ def test_rollback_events_of_earlier_rollouts_are_ignored():
     assert status.rollback_reason is None
 
 
-@pytest.mark.parametrize(
-    "expected, matches",
-    [(TD_NEW, True), (TD_OLD, False), ("web:7", True), ("web:6", False), ("web", True), ("api", False), (None, True)],
-)
-def test_task_definition_forms(expected, matches):
-    assert ecs_deployment.matches_task_definition(TD_NEW, expected) is matches
-
-
 # --- wait loop ----------------------------------------------------------------------------------------
-
-
-class Exit(Exception):
-    def __init__(self, failed, kwargs):
-        super().__init__(kwargs.get("msg"))
-        self.failed = failed
-        self.result = kwargs
 
 
 class FakeClock:
@@ -152,8 +137,7 @@ class FakeClock:
 
 
 def fake_module(**params):
-    module = MagicMock()
-    module.params = dict(
+    values = dict(
         cluster="production",
         service="web",
         task_definition=TD_NEW,
@@ -162,17 +146,8 @@ def fake_module(**params):
         fail_on_rollback=True,
         event_count=10,
     )
-    module.params.update(params)
-
-    def exit_json(**kwargs):
-        raise Exit(False, kwargs)
-
-    def fail_json(**kwargs):
-        raise Exit(True, kwargs)
-
-    module.exit_json.side_effect = exit_json
-    module.fail_json.side_effect = fail_json
-    return module
+    values.update(params)
+    return base_fake_module(values)
 
 
 def client_answering(*answers):
@@ -183,9 +158,7 @@ def client_answering(*answers):
 
 def run(module, client, clock=None):
     clock = clock or FakeClock()
-    with pytest.raises(Exit) as outcome:
-        ecs_deployment.wait_for_rollout(client, module, clock=clock, sleep=clock.sleep)
-    return outcome.value, clock
+    return outcome_of(ecs_deployment.wait_for_rollout, client, module, clock=clock, sleep=clock.sleep), clock
 
 
 def test_wait_returns_once_the_rollout_completes():

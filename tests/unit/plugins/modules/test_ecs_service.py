@@ -3,11 +3,13 @@
 import copy
 from unittest.mock import MagicMock
 
-import botocore.exceptions
 
 import pytest
 
 from ansible_collections.tracetrack.aws.plugins.modules import ecs_service
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import client_error
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import fake_module_for
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import outcome_of
 
 TD = "arn:aws:ecs:ap-south-1:123456789012:task-definition/tracetrack-local-web:3"
 TG = "arn:aws:elasticloadbalancing:ap-south-1:123456789012:targetgroup/tracetrack-local-web/0123456789abcdef"
@@ -35,12 +37,6 @@ SERVICE = {
     "tags": [{"key": "Project", "value": "tracetrack"}],
     "events": [{"message": "steady"}],
 }
-
-
-class Exit(Exception):
-    def __init__(self, kwargs):
-        super().__init__(kwargs.get("msg"))
-        self.result = kwargs
 
 
 def params(**overrides):
@@ -75,13 +71,7 @@ def params(**overrides):
     return values
 
 
-def fake_module(check_mode=False, **overrides):
-    module = MagicMock()
-    module.check_mode = check_mode
-    module.params = params(**overrides)
-    module.exit_json.side_effect = lambda **kwargs: (_ for _ in ()).throw(Exit(kwargs))
-    module.fail_json.side_effect = lambda **kwargs: (_ for _ in ()).throw(Exit(dict(kwargs, failed=True)))
-    return module
+fake_module = fake_module_for(params)
 
 
 def fake_client(services):
@@ -91,17 +81,7 @@ def fake_client(services):
 
 
 def run(client, module, function=ecs_service.ensure_present):
-    with pytest.raises(Exit) as caught:
-        function(client, module)
-    return caught.value.result
-
-
-@pytest.mark.parametrize(
-    "requested, expected",
-    [(TD, True), ("tracetrack-local-web:3", True), ("tracetrack-local-web", True), ("tracetrack-local-web:4", False)],
-)
-def test_task_definition_is_matched_by_arn_revision_or_family(requested, expected):
-    assert ecs_service.task_definition_matches(TD, requested) is expected
+    return outcome_of(function, client, module).result
 
 
 def test_matching_service_makes_no_write_and_keeps_the_scaled_count():
@@ -193,8 +173,6 @@ def test_absent_on_an_inactive_service_changes_nothing():
 
 def test_absent_when_the_cluster_is_gone_changes_nothing():
     client = fake_client([])
-    client.describe_services.side_effect = botocore.exceptions.ClientError(
-        {"Error": {"Code": "ClusterNotFoundException", "Message": "Cluster not found."}}, "DescribeServices"
-    )
+    client.describe_services.side_effect = client_error("ClusterNotFoundException", "DescribeServices", "Cluster not found.")
     result = run(client, fake_module(state="absent"), ecs_service.ensure_absent)
     assert result["changed"] is False

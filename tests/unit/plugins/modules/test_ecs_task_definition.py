@@ -6,6 +6,9 @@ from unittest.mock import MagicMock
 import pytest
 
 from ansible_collections.tracetrack.aws.plugins.modules import ecs_task_definition
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import fake_module_for
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import outcome_of
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import stub_paginators
 
 ARN = "arn:aws:ecs:ap-south-1:123456789012:task-definition/tracetrack-local-web:4"
 CONTAINER = {
@@ -48,12 +51,6 @@ CURRENT = {
 }
 
 
-class Exit(Exception):
-    def __init__(self, kwargs):
-        super().__init__(kwargs.get("msg"))
-        self.result = kwargs
-
-
 def params(**overrides):
     values = dict(
         state="present",
@@ -74,13 +71,7 @@ def params(**overrides):
     return values
 
 
-def fake_module(check_mode=False, **overrides):
-    module = MagicMock()
-    module.check_mode = check_mode
-    module.params = params(**overrides)
-    module.exit_json.side_effect = lambda **kwargs: (_ for _ in ()).throw(Exit(kwargs))
-    module.fail_json.side_effect = lambda **kwargs: (_ for _ in ()).throw(Exit(dict(kwargs, failed=True)))
-    return module
+fake_module = fake_module_for(params)
 
 
 def fake_client(current=CURRENT, tags=None):
@@ -97,9 +88,7 @@ def fake_client(current=CURRENT, tags=None):
 
 
 def run(client, module, function=ecs_task_definition.ensure_present):
-    with pytest.raises(Exit) as caught:
-        function(client, module)
-    return caught.value.result
+    return outcome_of(function, client, module).result
 
 
 def test_values_ecs_fills_in_are_not_differences():
@@ -166,13 +155,8 @@ def test_tag_changes_are_made_in_place():
 
 
 def test_absent_deregisters_only_the_family_itself():
-    client = MagicMock()
-    client.get_paginator.return_value.paginate.return_value.build_full_result.return_value = {
-        "taskDefinitionArns": [
-            ARN,
-            "arn:aws:ecs:ap-south-1:123456789012:task-definition/tracetrack-local-web-api:1",
-        ]
-    }
+    arns = [ARN, "arn:aws:ecs:ap-south-1:123456789012:task-definition/tracetrack-local-web-api:1"]
+    client = stub_paginators(MagicMock(), {"list_task_definitions": {"taskDefinitionArns": arns}})
     result = run(client, fake_module(state="absent"), ecs_task_definition.ensure_absent)
     assert result["changed"] is True
     assert result["deregistered"] == [ARN]

@@ -2,10 +2,13 @@
 
 from unittest.mock import MagicMock
 
-import botocore.exceptions
 import pytest
 
 from ansible_collections.tracetrack.aws.plugins.modules import elasticache_replication_group as module_under_test
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import ModuleExit
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import ModuleFail
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import client_error
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import fake_module
 
 GROUP_ID = "tracetrack-cache"
 ARN = f"arn:aws:elasticache:ap-south-1:123456789012:replicationgroup:{GROUP_ID}"
@@ -19,18 +22,6 @@ WRITES = (
     "add_tags_to_resource",
     "remove_tags_from_resource",
 )
-
-
-class ModuleExit(Exception):
-    def __init__(self, result):
-        super().__init__(result)
-        self.result = result
-
-
-class ModuleFail(Exception):
-    def __init__(self, result):
-        super().__init__(result.get("msg"))
-        self.result = result
 
 
 def params(**overrides):
@@ -68,26 +59,6 @@ def params(**overrides):
     )
     values.update(overrides)
     return values
-
-
-def fake_module(options, check_mode=False):
-    module = MagicMock()
-    module.params = options
-    module.check_mode = check_mode
-
-    def exit_json(**result):
-        raise ModuleExit(result)
-
-    def fail_json(**result):
-        raise ModuleFail(result)
-
-    def fail_json_aws(exception, msg=None, **result):
-        raise ModuleFail(dict(result, msg=f"{msg}: {exception}"))
-
-    module.exit_json.side_effect = exit_json
-    module.fail_json.side_effect = fail_json
-    module.fail_json_aws.side_effect = fail_json_aws
-    return module
 
 
 def disabled_group(members=2, **overrides):
@@ -177,9 +148,8 @@ def member(**overrides):
 def fake_client(group=None, cluster=None, tags=None):
     client = MagicMock()
     if group is None:
-        client.describe_replication_groups.side_effect = botocore.exceptions.ClientError(
-            {"Error": {"Code": "ReplicationGroupNotFoundFault", "Message": f"Replication group {GROUP_ID} not found."}},
-            "DescribeReplicationGroups",
+        client.describe_replication_groups.side_effect = client_error(
+            "ReplicationGroupNotFoundFault", "DescribeReplicationGroups", f"Replication group {GROUP_ID} not found."
         )
     else:
         client.describe_replication_groups.return_value = {"ReplicationGroups": [group]}
@@ -507,9 +477,7 @@ def test_create_needs_a_node_type():
 def test_create_waits_for_available():
     client = fake_client(None)
     client.describe_replication_groups.side_effect = [
-        botocore.exceptions.ClientError(
-            {"Error": {"Code": "ReplicationGroupNotFoundFault"}}, "DescribeReplicationGroups"
-        ),
+        client_error("ReplicationGroupNotFoundFault", "DescribeReplicationGroups"),
         {"ReplicationGroups": [disabled_group()]},
     ]
     module = fake_module(params(cache_node_type="cache.t4g.micro", num_cache_clusters=2))

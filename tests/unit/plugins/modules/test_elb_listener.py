@@ -2,9 +2,10 @@
 
 from unittest.mock import MagicMock
 
-import pytest
-
 from ansible_collections.tracetrack.aws.plugins.modules import elb_listener
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import fake_module_for
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import outcome_of
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import stub_paginators
 
 ALB = "arn:aws:elasticloadbalancing:ap-south-1:123456789012:loadbalancer/app/tracetrack-local-alb/0123"
 LISTENER = "arn:aws:elasticloadbalancing:ap-south-1:123456789012:listener/app/tracetrack-local-alb/0123/4567"
@@ -24,12 +25,6 @@ def forward_as_aws_describes_it(arn):
 
 def path(*values):
     return {"Field": "path-pattern", "Values": list(values), "PathPatternConfig": {"Values": list(values)}}
-
-
-class Exit(Exception):
-    def __init__(self, kwargs):
-        super().__init__(kwargs.get("msg"))
-        self.result = kwargs
 
 
 def params(**overrides):
@@ -54,18 +49,11 @@ def params(**overrides):
     return values
 
 
-def fake_module(check_mode=False, **overrides):
-    module = MagicMock()
-    module.check_mode = check_mode
-    module.params = params(**overrides)
-    module.exit_json.side_effect = lambda **kwargs: (_ for _ in ()).throw(Exit(kwargs))
-    module.fail_json.side_effect = lambda **kwargs: (_ for _ in ()).throw(Exit(dict(kwargs, failed=True)))
-    return module
+fake_module = fake_module_for(params)
 
 
 def fake_client(listeners, rules):
-    client = MagicMock()
-    client.get_paginator.return_value.paginate.return_value.build_full_result.return_value = {"Listeners": listeners}
+    client = stub_paginators(MagicMock(), {"describe_listeners": {"Listeners": listeners}})
     client.describe_rules.return_value = {"Rules": rules + [{"RuleArn": "default", "Priority": "default", "IsDefault": True}]}
     arns = {"tracetrack-local-web": WEB, "tracetrack-local-api": API}
     client.describe_target_groups.side_effect = lambda aws_retry, Names: {"TargetGroups": [{"TargetGroupArn": arns[Names[0]]}]}
@@ -78,9 +66,7 @@ RULE_NOW = {"RuleArn": "rule-10", "Priority": "10", "Conditions": [path("/api/*"
 
 
 def run(client, module, function=elb_listener.ensure_present):
-    with pytest.raises(Exit) as caught:
-        function(client, module)
-    return caught.value.result
+    return outcome_of(function, client, module).result
 
 
 def test_listener_as_aws_describes_it_matches_the_request():

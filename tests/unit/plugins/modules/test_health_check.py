@@ -1,19 +1,23 @@
 """tracetrack.aws.health_check against a local HTTP server, with mocked AWS clients for the lookups."""
 
 import importlib.util
-import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest import mock
 
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.tracetrack.aws.plugins.module_utils import http_probe
 from ansible_collections.tracetrack.aws.plugins.modules import health_check
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import FakeAwsClients
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import JsonHandler
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import client_error
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import local_http_server
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import main_outcome_with_args
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import patched_aws_clients
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import stub_paginators
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import unused_loopback_port
 
 # Plain URLs need neither boto3 nor credentials; the AWS lookups need boto3 (their clients are mocked).
 needs_boto3 = pytest.mark.skipif(importlib.util.find_spec("boto3") is None, reason="the AWS lookups need boto3")
@@ -28,100 +32,50 @@ HEALTHY = {
 }
 
 
-class AppHandler(BaseHTTPRequestHandler):
+class AppHandler(JsonHandler):
     """Paths that behave like the application's health endpoints, healthy and not."""
-
-    def log_message(self, *args):
-        pass
-
-    def _send(self, status, body, content_type="application/json", headers=None):
-        data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_GET(self):
         server = self.server
         server.requests.append((self.path, dict(self.headers)))
         if self.path == "/health/elb":
-            self._send(200, HEALTHY)
+            self.send_json(200, HEALTHY)
         elif self.path == "/unavailable":
-            self._send(503, dict(HEALTHY, status="fail"), headers={"Retry-After": "5"})
+            self.send_json(503, dict(HEALTHY, status="fail"), headers={"Retry-After": "5"})
         elif self.path == "/slow":
             time.sleep(0.3)
-            self._send(200, HEALTHY)
+            self.send_json(200, HEALTHY)
         elif self.path == "/flaky":
             with server.lock:
                 server.flaky_calls += 1
                 calls = server.flaky_calls
-            self._send(503 if calls <= 2 else 200, HEALTHY)
+            self.send_json(503 if calls <= 2 else 200, HEALTHY)
         elif self.path == "/text":
-            self._send(200, b"OK", content_type="text/plain")
+            self.send_json(200, b"OK", content_type="text/plain")
         elif self.path == "/redirect":
-            self._send(302, b"", headers={"Location": "/health/elb"})
+            self.send_json(302, b"", headers={"Location": "/health/elb"})
         elif self.path == "/needs-header":
             ok = self.headers.get("X-Health-Check") == "deploy"
-            self._send(200 if ok else 403, HEALTHY if ok else {"error": "forbidden"})
+            self.send_json(200 if ok else 403, HEALTHY if ok else {"error": "forbidden"})
         else:
-            self._send(404, {"error": "not found"})
+            self.send_json(404, {"error": "not found"})
 
 
 @pytest.fixture
 def app_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), AppHandler)
-    server.requests = []
-    server.flaky_calls = 0
-    server.lock = threading.Lock()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    server.base = f"http://127.0.0.1:{server.server_address[1]}"
-    yield server
-    server.shutdown()
-    server.server_close()
+    with local_http_server(AppHandler, requests=[], flaky_calls=0, lock=threading.Lock()) as server:
+        yield server
 
 
 @pytest.fixture
 def closed_port():
-    """A loopback port that nothing listens on."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), AppHandler)
-    port = server.server_address[1]
-    server.server_close()
-    return port
-
-
-class ModuleExit(Exception):
-    def __init__(self, result, failed):
-        super().__init__(result.get("msg"))
-        self.result = result
-        self.failed = failed
+    return unused_loopback_port()
 
 
 def run_module(args, check_mode=False):
     """Run health_check.main() and return (failed, result)."""
-    args = dict(args)
-    if check_mode:
-        args["_ansible_check_mode"] = True
-
-    def exit_json(self, **kwargs):
-        raise ModuleExit(kwargs, failed=False)
-
-    def fail_json(self, *args, **kwargs):
-        if args:
-            kwargs["msg"] = args[0]
-        raise ModuleExit(kwargs, failed=True)
-
-    with (
-        patch_module_args(args),
-        mock.patch.object(basic.AnsibleModule, "exit_json", exit_json),
-        mock.patch.object(basic.AnsibleModule, "fail_json", fail_json),
-        pytest.raises(ModuleExit) as raised,
-    ):
-        health_check.main()
-    return raised.value.failed, raised.value.result
+    outcome = main_outcome_with_args(health_check.main, args, check_mode)
+    return outcome.failed, outcome.result
 
 
 @pytest.fixture
@@ -344,40 +298,19 @@ def test_condition_without_operator_is_refused(app_server, no_aws):
 # AWS lookups (mocked clients) -------------------------------------------------------------------
 
 
-def client_error(code, operation):
-    import botocore.exceptions
-
-    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": f"{code} happened"}}, operation)
-
-
-class FakeAws:
+class FakeAws(FakeAwsClients):
     """elbv2, ecs and cloudfront answers for a load balancer whose 'DNS name' is the local server."""
 
     LB_ARN = "arn:aws:elasticloadbalancing:ap-south-1:123456789012:loadbalancer/app/tt-alb/cb85f43e23d60bd7"
     TG_ARN = "arn:aws:elasticloadbalancing:ap-south-1:123456789012:targetgroup/tt-web/5d746f9e3943d0c6"
 
     def __init__(self, port, listeners=None, target_health=None):
+        super().__init__()
         self.port = port
         self.listeners = listeners if listeners is not None else [{"Protocol": "HTTP", "Port": port}]
         self.target_health = target_health or [
             {"Target": {"Id": "10.0.1.5", "Port": 8000}, "TargetHealth": {"State": "healthy"}},
         ]
-        self.clients = {}
-
-    def client(self, name, retry_decorator=None, **kwargs):
-        if name not in self.clients:
-            self.clients[name] = getattr(self, f"_{name.replace('-', '_')}")()
-        return self.clients[name]
-
-    def _paginator(self, results):
-        def get_paginator(operation):
-            paginator = mock.MagicMock()
-            paginator.paginate.side_effect = lambda **kwargs: mock.MagicMock(
-                build_full_result=mock.MagicMock(return_value=results[operation](**kwargs))
-            )
-            return paginator
-
-        return get_paginator
 
     def _elbv2(self):
         client = mock.MagicMock()
@@ -393,11 +326,12 @@ class FakeAws:
             "TargetHealthDescriptions": self.target_health
         }
         group = {"TargetGroupArn": self.TG_ARN, "TargetGroupName": "tt-web", "LoadBalancerArns": [self.LB_ARN]}
-        client.get_paginator.side_effect = self._paginator(
+        stub_paginators(
+            client,
             {
                 "describe_listeners": lambda **kwargs: {"Listeners": self.listeners},
                 "describe_target_groups": lambda **kwargs: {"TargetGroups": [group]},
-            }
+            },
         )
         return client
 
@@ -416,7 +350,8 @@ class FakeAws:
 
     def _cloudfront(self):
         client = mock.MagicMock()
-        client.get_paginator.side_effect = self._paginator(
+        stub_paginators(
+            client,
             {
                 "list_distributions": lambda **kwargs: {
                     "DistributionList": {
@@ -436,10 +371,7 @@ class FakeAws:
 
 @pytest.fixture
 def fake_aws(app_server):
-    fake = FakeAws(app_server.server_address[1])
-    with mock.patch.object(
-        AnsibleAWSModule, "client", autospec=True, side_effect=lambda module, name, **kw: fake.client(name, **kw)
-    ):
+    with patched_aws_clients(FakeAws(app_server.server_address[1])) as fake:
         yield fake
 
 

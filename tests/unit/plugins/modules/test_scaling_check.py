@@ -1,9 +1,6 @@
 """tracetrack.aws.scaling_check with mocked ECS, CloudWatch, ELB and Application Auto Scaling clients."""
 
-import json
-import threading
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest import mock
 
 import pytest
@@ -11,17 +8,19 @@ import pytest
 # The module is an AnsibleAWSModule through and through: without boto3 it only says that boto3 is missing.
 pytest.importorskip("boto3", reason="scaling_check needs boto3 and botocore")
 
-from ansible.module_utils import basic  # noqa: E402
-from ansible.module_utils.testing import patch_module_args  # noqa: E402
-
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
 from ansible_collections.tracetrack.aws.plugins.modules import scaling_check  # noqa: E402
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import FakeAwsClients  # noqa: E402
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import JsonHandler  # noqa: E402
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import local_http_server  # noqa: E402
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import main_outcome_with_args  # noqa: E402
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import patched_aws_clients  # noqa: E402
 
 CLUSTER_ARN = "arn:aws:ecs:ap-south-1:123456789012:cluster/tt"
 TG_ARN = "arn:aws:elasticloadbalancing:ap-south-1:123456789012:targetgroup/tt-web/5d746f9e3943d0c6"
 LB_ARN = "arn:aws:elasticloadbalancing:ap-south-1:123456789012:loadbalancer/app/tt-alb/cb85f43e23d60bd7"
 LONG_AGO = datetime.now(timezone.utc) - timedelta(days=1)
 AWS_ARGS = {"region": "ap-south-1", "access_key": "testing", "secret_key": "testing"}
+SCALABLE_TARGET = {"ServiceNamespace": "ecs", "ResourceId": "service/tt/web", "ScalableDimension": "ecs:service:DesiredCount"}
 
 
 def app_report(action="hold", reason="within targets", pool_usage=0.2):
@@ -36,40 +35,26 @@ def app_report(action="hold", reason="within targets", pool_usage=0.2):
     }
 
 
-class MetricsHandler(BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
+class MetricsHandler(JsonHandler):
     def do_GET(self):
         server = self.server
         server.requests.append(dict(self.headers))
         if server.token and self.headers.get("Authorization") != f"Bearer {server.token}":
-            status, body = 401, {"error": "unauthorized"}
+            self.send_json(401, {"error": "unauthorized"})
         else:
-            status, body = 200, server.documents[(len(server.requests) - 1) % len(server.documents)]
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+            self.send_json(200, server.documents[(len(server.requests) - 1) % len(server.documents)])
 
 
 @pytest.fixture
 def metrics_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), MetricsHandler)
-    server.requests = []
-    server.documents = [app_report()]
-    server.token = None
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    server.url = f"http://127.0.0.1:{server.server_address[1]}/metrics/scaling"
-    yield server
-    server.shutdown()
-    server.server_close()
+    with local_http_server(MetricsHandler, requests=[], documents=[app_report()], token=None) as server:
+        server.url = f"{server.base}/metrics/scaling"
+        yield server
 
 
-class FakeAws:
+class FakeAws(FakeAwsClients):
     def __init__(self):
+        super().__init__()
         self.service = {
             "serviceName": "web",
             "clusterArn": CLUSTER_ARN,
@@ -83,12 +68,6 @@ class FakeAws:
         }
         self.metric_values = {}
         self.scalable_targets = []
-        self.clients = {}
-
-    def client(self, name, retry_decorator=None, **kwargs):
-        if name not in self.clients:
-            self.clients[name] = getattr(self, f"_{name.replace('-', '_')}")()
-        return self.clients[name]
 
     def _ecs(self):
         client = mock.MagicMock()
@@ -127,41 +106,13 @@ class FakeAws:
 
 @pytest.fixture
 def aws():
-    fake = FakeAws()
-    with mock.patch.object(
-        AnsibleAWSModule, "client", autospec=True, side_effect=lambda module, name, **kw: fake.client(name, **kw)
-    ):
+    with patched_aws_clients(FakeAws()) as fake:
         yield fake
 
 
-class ModuleExit(Exception):
-    def __init__(self, result, failed):
-        super().__init__(result.get("msg"))
-        self.result = result
-        self.failed = failed
-
-
 def run_module(args, check_mode=False):
-    args = dict(AWS_ARGS, ecs_cluster="tt", ecs_service="web", **args)
-    if check_mode:
-        args["_ansible_check_mode"] = True
-
-    def exit_json(self, **kwargs):
-        raise ModuleExit(kwargs, failed=False)
-
-    def fail_json(self, *args, **kwargs):
-        if args:
-            kwargs["msg"] = args[0]
-        raise ModuleExit(kwargs, failed=True)
-
-    with (
-        patch_module_args(args),
-        mock.patch.object(basic.AnsibleModule, "exit_json", exit_json),
-        mock.patch.object(basic.AnsibleModule, "fail_json", fail_json),
-        pytest.raises(ModuleExit) as raised,
-    ):
-        scaling_check.main()
-    return raised.value.failed, raised.value.result
+    outcome = main_outcome_with_args(scaling_check.main, dict(AWS_ARGS, ecs_cluster="tt", ecs_service="web", **args), check_mode)
+    return outcome.failed, outcome.result
 
 
 def test_recommends_from_cpu_and_memory_without_changing_anything(aws):
@@ -368,7 +319,7 @@ def test_metrics_token_is_sent(aws, metrics_server):
 
 def test_scalable_target_floor(aws):
     aws.metric_values = {"CPUUtilization": [95.0]}
-    aws.scalable_targets = [{"MinCapacity": 2, "MaxCapacity": 10}]
+    aws.scalable_targets = [dict(SCALABLE_TARGET, MinCapacity=2, MaxCapacity=10)]
     args = {"max_capacity": 10, "metrics": [{"metric": "cpu"}], "apply": True, "scalable_target": True}
     failed, result = run_module(args)
     assert not failed, result.get("msg")
@@ -384,7 +335,7 @@ def test_scalable_target_floor(aws):
     )
     aws.clients["ecs"].update_service.assert_not_called()
 
-    aws.scalable_targets = [{"MinCapacity": 6, "MaxCapacity": 10}]
+    aws.scalable_targets = [dict(SCALABLE_TARGET, MinCapacity=6, MaxCapacity=10)]
     aws.clients["application-autoscaling"].register_scalable_target.reset_mock()
     failed, result = run_module(args)
     assert result["changed"] is False

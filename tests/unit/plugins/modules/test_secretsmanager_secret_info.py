@@ -3,9 +3,10 @@
 from datetime import datetime, timezone
 from unittest.mock import MagicMock
 
-import botocore.exceptions
-
 from ansible_collections.tracetrack.aws.plugins.modules import secretsmanager_secret_info
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import client_error
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import fake_module
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import main_outcome
 
 SECRET = {
     "ARN": "arn:aws:secretsmanager:ap-south-1:123456789012:secret:tracetrack-local/app-AbCdEf",
@@ -27,21 +28,14 @@ def test_found_secret_is_formatted_without_touching_version_ids():
 
 def test_missing_secret_is_none():
     client = MagicMock()
-    client.describe_secret.side_effect = botocore.exceptions.ClientError(
-        {"Error": {"Code": "ResourceNotFoundException", "Message": "missing"}}, "DescribeSecret"
-    )
+    client.describe_secret.side_effect = client_error("ResourceNotFoundException", "DescribeSecret", "missing")
     assert secretsmanager_secret_info.describe_secret(client, MagicMock(), "x") is None
     client.get_secret_value.assert_not_called()
 
 
-def test_deleted_secret_reported_as_missing(monkeypatch):
-    module = MagicMock()
-    module.params = {"name": "tracetrack-local/app", "include_deleted": False}
-    module.exit_json.side_effect = SystemExit
+def test_deleted_secret_reported_as_missing():
+    module = fake_module({"name": "tracetrack-local/app", "include_deleted": False})
     module.client.return_value.describe_secret.return_value = dict(SECRET, DeletedDate=datetime.now(timezone.utc))
-    monkeypatch.setattr(secretsmanager_secret_info, "AnsibleAWSModule", lambda **kwargs: module)
-    try:
-        secretsmanager_secret_info.main()
-    except SystemExit:
-        pass
-    assert module.exit_json.call_args.kwargs == {"changed": False, "exists": False, "secret": {}}
+    outcome = main_outcome(secretsmanager_secret_info, module)
+    assert not outcome.failed
+    assert outcome.result == {"changed": False, "exists": False, "secret": {}}

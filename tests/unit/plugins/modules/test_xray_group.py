@@ -2,9 +2,10 @@
 
 from unittest.mock import MagicMock
 
-import pytest
-
 from ansible_collections.tracetrack.aws.plugins.modules import xray_group
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import fake_module_for
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import outcome_of
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import stub_paginators
 
 ARN = "arn:aws:xray:ap-south-1:123456789012:group/faults/ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 EXISTING = {
@@ -13,13 +14,6 @@ EXISTING = {
     "FilterExpression": 'service("web") AND fault',
     "InsightsConfiguration": {"InsightsEnabled": True, "NotificationsEnabled": False},
 }
-
-
-class Exit(Exception):
-    def __init__(self, failed, kwargs):
-        super().__init__(kwargs.get("msg"))
-        self.failed = failed
-        self.result = kwargs
 
 
 def params(**overrides):
@@ -36,42 +30,20 @@ def params(**overrides):
     return values
 
 
-def fake_module(check_mode=False, **overrides):
-    module = MagicMock()
-    module.check_mode = check_mode
-    module.params = params(**overrides)
-
-    def exit_json(**kwargs):
-        raise Exit(False, kwargs)
-
-    def fail_json(**kwargs):
-        raise Exit(True, kwargs)
-
-    module.exit_json.side_effect = exit_json
-    module.fail_json.side_effect = fail_json
-    module.fail_json_aws.side_effect = lambda e, msg=None, **kwargs: fail_json(msg=msg, **kwargs)
-    return module
+fake_module = fake_module_for(params)
 
 
 def fake_client(groups, tags=None):
-    client = MagicMock()
-
-    def paginator(name):
-        result = {"get_groups": {"Groups": groups}, "list_tags_for_resource": {"Tags": tags or []}}[name]
-        pages = MagicMock()
-        pages.paginate.return_value.build_full_result.return_value = result
-        return pages
-
-    client.get_paginator.side_effect = paginator
+    client = stub_paginators(
+        MagicMock(), {"get_groups": {"Groups": groups}, "list_tags_for_resource": {"Tags": tags or []}}
+    )
     client.create_group.return_value = {"Group": dict(EXISTING)}
     client.update_group.side_effect = lambda aws_retry, GroupARN, **changes: {"Group": {**EXISTING, **changes}}
     return client
 
 
 def run(function, client, module):
-    with pytest.raises(Exit) as outcome:
-        function(client, module, module.params)
-    return outcome.value
+    return outcome_of(function, client, module, module.params)
 
 
 def writes(client):

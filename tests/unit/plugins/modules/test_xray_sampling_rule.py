@@ -3,9 +3,10 @@
 from datetime import datetime, timezone
 from unittest.mock import MagicMock
 
-import pytest
-
 from ansible_collections.tracetrack.aws.plugins.modules import xray_sampling_rule
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import fake_module_for
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import outcome_of
+from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import stub_paginators
 
 ARN = "arn:aws:xray:ap-south-1:123456789012:sampling-rule/web"
 RULE = {
@@ -33,13 +34,6 @@ DEFAULT_RECORD = {
 }
 
 
-class Exit(Exception):
-    def __init__(self, failed, kwargs):
-        super().__init__(kwargs.get("msg"))
-        self.failed = failed
-        self.result = kwargs
-
-
 def params(**overrides):
     values = {option: None for option in xray_sampling_rule.RULE_MEMBERS}
     values.update(state="present", rule_name="web", version=None, tags=None, purge_tags=True)
@@ -47,36 +41,14 @@ def params(**overrides):
     return values
 
 
-def fake_module(check_mode=False, **overrides):
-    module = MagicMock()
-    module.check_mode = check_mode
-    module.params = params(**overrides)
-
-    def exit_json(**kwargs):
-        raise Exit(False, kwargs)
-
-    def fail_json(**kwargs):
-        raise Exit(True, kwargs)
-
-    module.exit_json.side_effect = exit_json
-    module.fail_json.side_effect = fail_json
-    module.fail_json_aws.side_effect = lambda e, msg=None, **kwargs: fail_json(msg=msg, **kwargs)
-    return module
+fake_module = fake_module_for(params)
 
 
 def fake_client(records, tags=None):
-    client = MagicMock()
-
-    def paginator(name):
-        result = {
-            "get_sampling_rules": {"SamplingRuleRecords": records},
-            "list_tags_for_resource": {"Tags": tags or []},
-        }[name]
-        pages = MagicMock()
-        pages.paginate.return_value.build_full_result.return_value = result
-        return pages
-
-    client.get_paginator.side_effect = paginator
+    client = stub_paginators(
+        MagicMock(),
+        {"get_sampling_rules": {"SamplingRuleRecords": records}, "list_tags_for_resource": {"Tags": tags or []}},
+    )
     client.create_sampling_rule.side_effect = lambda aws_retry, SamplingRule, **kw: {
         "SamplingRuleRecord": {"SamplingRule": dict(SamplingRule, RuleARN=ARN), "CreatedAt": WHEN, "ModifiedAt": WHEN}
     }
@@ -87,9 +59,7 @@ def fake_client(records, tags=None):
 
 
 def run(function, client, module):
-    with pytest.raises(Exit) as outcome:
-        function(client, module, module.params)
-    return outcome.value
+    return outcome_of(function, client, module, module.params)
 
 
 def writes(client):

@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the tracetrack.aws collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What the ECS modules (ecs_cluster, ecs_service, ecs_task_definition, ecs_deployment, scaling_check) share:
+the client, ECS's tag lists (lower case C(key)/C(value)), and the comparisons of capacity provider strategies
+and task definition references."""
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
+from ansible_collections.tracetrack.aws.plugins.module_utils.tags import ECS_TAGGING
+from ansible_collections.tracetrack.aws.plugins.module_utils.tags import update_resource_tags
+
+
+def ecs_client(module):
+    """An ECS client; its calls retry throttling and transient errors when made with aws_retry=True."""
+    return module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
+
+
+def tags_of(resource):
+    """The tags of a described ECS resource, as a dict."""
+    return boto3_tag_list_to_ansible_dict(resource.get("tags") or [], "key", "value")
+
+
+def tag_list(tags):
+    """A dict of tags as ECS takes them: [{key, value}]."""
+    return ansible_dict_to_boto3_tag_list(tags, "key", "value")
+
+
+def update_tags(client, module, arn, current_tags, params, description):
+    """Apply O(tags)/O(purge_tags) to an ECS resource; returns (changed, tags after)."""
+    return update_resource_tags(client, module, arn, current_tags, params, description, api=ECS_TAGGING)
+
+
+def format_resource(resource, leave_out=()):
+    """A described ECS resource in snake case, without the members in leave_out, with its tags as a dict."""
+    if not resource:
+        return {}
+    result = camel_dict_to_snake_dict({k: v for k, v in resource.items() if k != "tags" and k not in leave_out})
+    result["tags"] = tags_of(resource)
+    return result
+
+
+def normalize_strategy(strategy):
+    """A capacity provider strategy in API form (from API or option names), sorted, with AWS's defaults filled in."""
+    items = []
+    for item in strategy or []:
+        items.append(
+            {
+                "capacityProvider": item.get("capacityProvider", item.get("capacity_provider")),
+                "weight": int(item.get("weight") or 0),
+                "base": int(item.get("base") or 0),
+            }
+        )
+    return sorted(items, key=lambda i: i["capacityProvider"])
+
+
+def task_definition_matches(current, requested):
+    """Whether the task definition ARN ``current`` is the requested ARN, family:revision or family."""
+    if requested is None:
+        return True
+    if not current:
+        return False
+    if requested.startswith("arn:"):
+        return current == requested
+    family_revision = current.rsplit("/", 1)[-1]
+    if ":" in requested:
+        return family_revision == requested
+    return family_revision.rsplit(":", 1)[0] == requested

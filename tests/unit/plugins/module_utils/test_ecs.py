@@ -1,0 +1,52 @@
+"""module_utils/ecs.py: the comparisons and conversions the ECS modules share."""
+
+import pytest
+
+from ansible_collections.tracetrack.aws.plugins.module_utils import ecs
+
+TD = "arn:aws:ecs:ap-south-1:123456789012:task-definition/web:7"
+
+
+@pytest.mark.parametrize(
+    "requested, matches",
+    [(TD, True), (TD[:-1] + "6", False), ("web:7", True), ("web:6", False), ("web", True), ("api", False), (None, True)],
+)
+def test_task_definition_is_matched_by_arn_revision_or_family(requested, matches):
+    assert ecs.task_definition_matches(TD, requested) is matches
+
+
+def test_no_task_definition_matches_only_an_unset_request():
+    assert ecs.task_definition_matches(None, None) is True
+    assert ecs.task_definition_matches(None, "web") is False
+
+
+def test_strategy_order_and_defaults_do_not_count():
+    assert ecs.normalize_strategy(
+        [{"capacity_provider": "FARGATE_SPOT", "weight": 3}, {"capacityProvider": "FARGATE", "weight": 1, "base": 1}]
+    ) == [
+        {"capacityProvider": "FARGATE", "weight": 1, "base": 1},
+        {"capacityProvider": "FARGATE_SPOT", "weight": 3, "base": 0},
+    ]
+    assert ecs.normalize_strategy(None) == []
+
+
+def test_tags_convert_both_ways_with_lower_case_members():
+    tags = {"Project": "tracetrack"}
+    assert ecs.tag_list(tags) == [{"key": "Project", "value": "tracetrack"}]
+    assert ecs.tags_of({"tags": ecs.tag_list(tags)}) == tags
+    assert ecs.tags_of({}) == {}
+
+
+def test_format_resource_leaves_out_members_and_gives_tags_as_a_dict():
+    service = {
+        "serviceName": "web",
+        "desiredCount": 2,
+        "events": [{"message": "steady"}],
+        "tags": [{"key": "Project", "value": "tracetrack"}],
+    }
+    assert ecs.format_resource(service, leave_out=("events",)) == {
+        "service_name": "web",
+        "desired_count": 2,
+        "tags": {"Project": "tracetrack"},
+    }
+    assert ecs.format_resource(None) == {}
