@@ -164,7 +164,8 @@ def recorded(stack) -> dict:
     service = ecs.describe_services(cluster=PREFIX, services=[SERVICE], include=["TAGS"])["services"][0]
     values["tag"] = {t["key"]: t["value"] for t in service.get("tags", [])}.get("AppVersion")
     values["task_definition"] = service["taskDefinition"]
-    values["latest_active"] = ecs.describe_task_definition(taskDefinition=SERVICE)["taskDefinition"]["taskDefinitionArn"]
+    # ListTaskDefinitions with status ACTIVE, newest last: what the service role and the next release compare against.
+    values["latest_active"] = ecs.list_task_definitions(familyPrefix=SERVICE, status="ACTIVE", sort="ASC")["taskDefinitionArns"][-1]
     return values
 
 
