@@ -64,7 +64,8 @@ registry-status:
 	@scripts/containers/registry.sh status
 
 deploy: venv link
-	@scripts/deploy.sh $(ENV) playbooks/site.yml $(PLAYBOOK_ARGS)
+	@if [ "$(ENV)" = local ]; then scripts/system-deps.sh container; fi
+	@scripts/deploy.sh $(ENV) playbooks/site.yml playbooks/deploy.yml $(PLAYBOOK_ARGS)
 
 teardown: venv link
 	@scripts/deploy.sh $(ENV) playbooks/teardown.yml $(if $(CONFIRM),-e confirm_teardown=$(CONFIRM)) $(PLAYBOOK_ARGS)

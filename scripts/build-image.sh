@@ -9,7 +9,8 @@
 #                      be pulled, the local Debian base (BASE_IMAGE_LOCAL, built by scripts/containers/base-image.sh)
 #                      is used instead; an explicitly set BASE_IMAGE that cannot be pulled is an error.
 #   IMAGE_NAME         default tracetrack
-#   APP_VERSION        default: __version__ of app/tracetrack
+#   APP_DIR            the build context (default app): the application source with its Containerfile
+#   APP_VERSION        default: __version__ of $APP_DIR/tracetrack
 #   PIP_CERT / SSL_CERT_FILE   a CA bundle handed to pip as the build secret `pip_cert` (proxies that intercept TLS)
 #   PIP_INDEX_URL, PIP_EXTRA_INDEX_URL   package index mirror, passed as build arguments
 #   IMAGE_ID_FILE      write the built image id to this file
@@ -19,6 +20,8 @@ cd "$(dirname "$0")/.."
 DEFAULT_BASE=docker.io/library/python:3.12-slim-bookworm
 BASE_IMAGE_LOCAL=${BASE_IMAGE_LOCAL:-localhost/tracetrack-base:bookworm}
 IMAGE_NAME=${IMAGE_NAME:-tracetrack}
+APP_DIR=${APP_DIR:-app}
+[ -f "$APP_DIR/Containerfile" ] || { printf 'ERROR: %s has no Containerfile (APP_DIR)\n' "$APP_DIR" >&2; exit 1; }
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
@@ -63,13 +66,13 @@ pull() {
 }
 
 # --- version and commit -------------------------------------------------------------------------------
-APP_VERSION=${APP_VERSION:-$(sed -n 's/^__version__ = "\(.*\)"/\1/p' app/tracetrack/__init__.py)}
-[ -n "$APP_VERSION" ] || die "cannot read __version__ from app/tracetrack/__init__.py (or set APP_VERSION)"
+APP_VERSION=${APP_VERSION:-$(sed -n 's/^__version__ = "\(.*\)"/\1/p' "$APP_DIR/tracetrack/__init__.py")}
+[ -n "$APP_VERSION" ] || die "cannot read __version__ from $APP_DIR/tracetrack/__init__.py (or set APP_VERSION)"
 GIT_COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 GIT_SHORT=$(git rev-parse --short HEAD 2>/dev/null || true)
 SOURCE_URL=$(git config --get remote.origin.url 2>/dev/null || true)
-if [ -n "$GIT_SHORT" ] && [ -n "$(git status --porcelain -- app 2>/dev/null)" ]; then
-  say "note: app/ has uncommitted changes; the image is tagged $GIT_SHORT but contains them"
+if [ -n "$GIT_SHORT" ] && [ -n "$(git status --porcelain -- "$APP_DIR" 2>/dev/null)" ]; then
+  say "note: $APP_DIR has uncommitted changes; the image is tagged $GIT_SHORT but contains them"
 fi
 
 # --- base image -------------------------------------------------------------------------------------
@@ -106,7 +109,7 @@ fi
 # --- build ------------------------------------------------------------------------------------------
 tags=("$IMAGE_NAME:$APP_VERSION")
 [ -n "$GIT_SHORT" ] && tags+=("$IMAGE_NAME:$GIT_SHORT")
-args=(-f app/Containerfile
+args=(-f "$APP_DIR/Containerfile"
       --build-arg "BASE_IMAGE=$base"
       --build-arg "APP_VERSION=$APP_VERSION"
       --build-arg "GIT_COMMIT=$GIT_COMMIT"
@@ -133,7 +136,7 @@ esac
 
 say "building ${tags[*]} (version $APP_VERSION, commit ${GIT_SHORT:-unknown})"
 t=$SECONDS
-"${build[@]}" "${args[@]}" "$@" app
+"${build[@]}" "${args[@]}" "$@" "$APP_DIR"
 build_s=$((SECONDS - t))
 image_id=$(cat "$iidfile")
 image_id=${image_id#sha256:}

@@ -20,6 +20,8 @@ EXTENSIONS = [
     "ecs_create_service",
     "application_autoscaling",
     "elbv2_load_balancer_attributes",
+    # After rds and elasticache: reports local servers as their endpoints when configured.
+    "local_endpoints",
 ]
 
 
