@@ -177,8 +177,16 @@ def _load_balancer(settings, prices, hours):
     lcus = _price(prices, "alb", "assumed_lcus")
     return [
         {"service": "Elastic Load Balancing", "item": "application load balancer", "monthly": _price(prices, "alb", "hour") * hours},
-        {"service": "Elastic Load Balancing", "item": f"{lcus:g} load balancer capacity unit(s)", "monthly": lcus * _price(prices, "alb", "lcu_hour") * hours},
-        {"service": "Elastic Load Balancing", "item": f"{azs} public IPv4 address(es), one per AZ", "monthly": azs * _price(prices, "public_ipv4", "hour") * hours},
+        {
+            "service": "Elastic Load Balancing",
+            "item": f"{lcus:g} load balancer capacity unit(s)",
+            "monthly": lcus * _price(prices, "alb", "lcu_hour") * hours,
+        },
+        {
+            "service": "Elastic Load Balancing",
+            "item": f"{azs} public IPv4 address(es), one per AZ",
+            "monthly": azs * _price(prices, "public_ipv4", "hour") * hours,
+        },
     ]
 
 
