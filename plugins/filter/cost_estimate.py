@@ -117,7 +117,7 @@ def _database(settings, prices, hours):
     replicas = int(settings.get("database_read_replicas") or 0)
     storage = float(settings.get("database_allocated_storage") or 20)
     instance_hour = prices["rds_postgresql"]["instance_hour"]
-    for name in {instance_class, replica_class}:
+    for name in sorted({instance_class, replica_class}):
         if name not in instance_hour:
             raise AnsibleFilterError(f"the price table of {prices.get('region', '?')} has no RDS PostgreSQL price for {name}")
     az_factor = 2 if multi_az else 1
