@@ -16,7 +16,7 @@ export PATH := $(BIN):$(PATH)
 export PYTHONPATH := $(CURDIR)/emulator
 export ANSIBLE_PYTHON_INTERPRETER := $(PY)
 
-.PHONY: help venv system-deps link deploy plan teardown emulator-up emulator-down emulator-status \
+.PHONY: help venv system-deps link deploy plan audit cost ee teardown emulator-up emulator-down emulator-status \
         image base-image registry-up registry-down registry-status \
         test lint sanity units emulator-test system-test molecule app-test build-check clean
 
@@ -24,6 +24,10 @@ help:
 	@echo "make deploy [ENV=local|dev|staging|production]   provision the stack for one environment"
 	@echo "make test                                        every test and quality gate"
 	@echo "make teardown ENV=... [CONFIRM=<env>]            remove what the collection created"
+	@echo "make plan ENV=...                                what site.yml would change (check mode), per resource"
+	@echo "make audit ENV=...                               check a deployed environment against the security baseline"
+	@echo "make cost ENV=...                                monthly cost estimate of an environment (no AWS call)"
+	@echo "make ee                                          execution environment build context (EE_BUILD=1: the image)"
 	@echo "make emulator-up | emulator-down                 the local AWS emulator (ENV=local)"
 	@echo "make image                                       build the application image (podman, buildah or docker)"
 	@echo "make registry-up | registry-down                 the local loopback image registry"
@@ -66,6 +70,22 @@ registry-status:
 deploy: venv link
 	@if [ "$(ENV)" = local ]; then scripts/system-deps.sh container; fi
 	@scripts/deploy.sh $(ENV) playbooks/site.yml playbooks/deploy.yml $(PLAYBOOK_ARGS)
+
+# Check mode with diff; the tracetrack.aws.plan callback sums up, per resource, what would change.
+plan: venv link
+	@ANSIBLE_CALLBACKS_ENABLED=tracetrack.aws.plan scripts/deploy.sh $(ENV) playbooks/site.yml --check --diff $(PLAYBOOK_ARGS)
+
+audit: venv link
+	@scripts/deploy.sh $(ENV) playbooks/audit.yml $(PLAYBOOK_ARGS)
+
+# No AWS call: inventories/<env> over the roles' defaults, priced with data/prices/<region>.yml.
+cost: venv link
+	@test -d inventories/$(ENV) || { echo "ERROR: no inventory for ENV=$(ENV)" >&2; exit 2; }
+	@echo "==> ansible-playbook -i inventories/$(ENV) playbooks/cost.yml $(PLAYBOOK_ARGS)"
+	@ansible-playbook -i inventories/$(ENV) playbooks/cost.yml $(PLAYBOOK_ARGS)
+
+ee: venv
+	@scripts/ee.sh
 
 teardown: venv link
 	@scripts/deploy.sh $(ENV) playbooks/teardown.yml $(if $(CONFIRM),-e confirm_teardown=$(CONFIRM)) $(PLAYBOOK_ARGS)

@@ -1,0 +1,30 @@
+"""tracetrack.aws.plan: how a task's diff becomes one line of the plan."""
+
+from ansible_collections.tracetrack.aws.plugins.callback.plan import _describe
+
+
+def test_changed_attributes_with_their_old_and_new_values():
+    diff = {"before": {"Threshold": 55.0, "Period": 60, "Tags": {"A": "1"}}, "after": {"Threshold": 70.0, "Period": 60, "Tags": {"A": "2"}}}
+    assert _describe(diff) == "Tags.A: 1 -> 2; Threshold: 55.0 -> 70.0"
+
+
+def test_creation_and_removal():
+    assert _describe({"before": {}, "after": {"name": "x"}}) == "created"
+    assert _describe([{"before": {"name": "x"}, "after": {}}]) == "removed"
+    assert _describe({"before": "", "after": "text"}) == "created"
+
+
+def test_secret_values_are_never_shown():
+    diff = {"before": {"master_user_password": "old-secret"}, "after": {"master_user_password": "new-secret"}}
+    assert _describe(diff) == "master_user_password (value hidden)"
+    assert "secret" not in _describe({"before": {"SecretString": "a"}, "after": {"SecretString": "b"}}).replace("SecretString", "")
+
+
+def test_long_lists_of_changes_are_cut():
+    before = {f"k{i}": i for i in range(10)}
+    after = {f"k{i}": i + 1 for i in range(10)}
+    assert _describe({"before": before, "after": after}).endswith("... 4 more")
+
+
+def test_no_diff_says_nothing():
+    assert _describe(None) == ""
