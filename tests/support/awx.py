@@ -20,11 +20,6 @@ from tests.support.playbook import REPO_ROOT
 
 AWX_VARS = REPO_ROOT / "awx" / "vars"
 
-# The four playbooks of the application's release cycle. A template whose playbook is listed here is launched
-# only when the playbook exists in the tree; every other template must have its playbook.
-# STRICT-AFTER-MERGE: empty this set once playbooks/deploy.yml, rollback.yml, health.yml and scale.yml are on
-# the main branch, so that a missing one fails instead of being skipped.
-PENDING_PLAYBOOKS = frozenset({"playbooks/deploy.yml", "playbooks/rollback.yml", "playbooks/health.yml", "playbooks/scale.yml"})
 
 
 class _Loader(yaml.SafeLoader):

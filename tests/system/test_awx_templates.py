@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from tests.support.awx import PENDING_PLAYBOOKS, launch, load_config
+from tests.support.awx import launch, load_config
 from tests.support.clients import emulator_client
 from tests.support.playbook import REPO_ROOT, ansible_env, run_playbook
 
@@ -39,8 +39,6 @@ def launch_template(name, emulator, tmp_path_factory):
 def require_playbook(template):
     path = REPO_ROOT / template["playbook"]
     if not path.exists():
-        if template["playbook"] in PENDING_PLAYBOOKS:
-            pytest.skip(f"PENDING: {template['playbook']} is not in this tree yet (STRICT-AFTER-MERGE in tests/support/awx.py)")
         pytest.fail(f"job template {template['name']!r} runs {template['playbook']}, which does not exist")
 
 

@@ -12,8 +12,6 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-# STRICT-AFTER-MERGE: the same set as tests/support/awx.py PENDING_PLAYBOOKS; empty both once these are on main.
-PENDING_PLAYBOOKS = {"playbooks/deploy.yml", "playbooks/rollback.yml", "playbooks/health.yml", "playbooks/scale.yml"}
 ENVIRONMENTS = sorted(p.name for p in (ROOT / "inventories").iterdir() if p.is_dir())
 
 
@@ -57,8 +55,6 @@ def test_the_expected_templates_and_their_playbooks():
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda t: t["name"])
 def test_every_template_runs_a_playbook_of_the_project(template):
     path = ROOT / template["playbook"]
-    if not path.exists() and template["playbook"] in PENDING_PLAYBOOKS:
-        pytest.skip(f"PENDING: {template['playbook']} (STRICT-AFTER-MERGE)")
     assert path.is_file(), f"{template['name']} runs {template['playbook']}, which is not in the project"
 
 
@@ -131,8 +127,7 @@ BOOL_WORDS = {"yes", "no", "true", "false", "on", "off", "1", "0", "y", "n"}
 def test_survey_questions_match_the_argument_specs(template_name, playbook, question):
     playbooks = [playbook] if playbook else [t["playbook"] for t in TEMPLATES if t["name"] in {"TraceTrack deploy"}]
     missing = [p for p in playbooks if not (ROOT / p).is_file()]
-    if missing and set(missing) <= PENDING_PLAYBOOKS:
-        pytest.skip(f"PENDING: {', '.join(missing)} (STRICT-AFTER-MERGE)")
+    assert missing == [], f"{template_name} runs playbooks that are not in the project: {missing}"
     assert re.fullmatch(r"[a-z_][a-z0-9_]*", question["variable"])
     for book in playbooks:
         spec = declared_variables(book).get(question["variable"])
