@@ -17,6 +17,7 @@ OPTIONAL_KINDS = {
     "db_read_replicas": "database_read_replicas",
     "s3_buckets": "cdn_static_site_enabled",
     "sns_subscriptions": "monitoring_alert_emails",
+    "ssm_parameters": "a release recorded by playbooks/deploy.yml",
 }
 
 
@@ -54,7 +55,9 @@ def _identity_and_secrets(emulator, prefix: str) -> dict:
     secrets = emulator_client(emulator, "secretsmanager")
     kms = emulator_client(emulator, "kms")
     logs = emulator_client(emulator, "logs")
+    ssm = emulator_client(emulator, "ssm")
     return {
+        "ssm_parameters": [p["Name"] for p in ssm.get_parameters_by_path(Path=f"/{prefix}", Recursive=True)["Parameters"]],
         "iam_roles": [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(prefix)],
         "secrets": [s["Name"] for s in secrets.list_secrets()["SecretList"] if s["Name"].startswith(f"{prefix}/")],
         # A key scheduled for deletion keeps its alias until AWS deletes it: it counts as removed (restorable).

@@ -25,6 +25,7 @@ def optional_kinds(values):
         "s3_buckets": values.get("cdn_static_site_enabled", False),
         # The emulator confirms no e-mail subscription: they stay pending and are not listed as confirmed.
         "sns_subscriptions": False,
+        "ssm_parameters": False,  # no release is deployed here
     }
     return {kind for kind in OPTIONAL_KINDS if not present[kind]}
 
