@@ -21,7 +21,6 @@ from tests.support.playbook import REPO_ROOT
 AWX_VARS = REPO_ROOT / "awx" / "vars"
 
 
-
 class _Loader(yaml.SafeLoader):
     """YAML with Ansible's !unsafe tag (a string never templated)."""
 

@@ -77,7 +77,7 @@ def converged_local(emulator, tmp_path_factory):
 
 
 def test_first_run_builds_every_tier_and_prints_what_it_made(converged_local, emulator):
-    run, _ = converged_local
+    run = converged_local[0]
     assert run.changed > 0 and run.calls.writes
     found = stack_resources(emulator, PREFIX, REPOSITORY)
     assert missing_kinds(found, LOCAL_OPTIONAL) == [], found

@@ -214,8 +214,8 @@ def _set_enable_performance_insights(self, value):
 def _wrap_create_read_replica(original):
     def create_db_instance_read_replica(self, db_kwargs):
         replica = original(self, db_kwargs)
-        replica.deletion_protection = bool(db_kwargs.get("deletion_protection") or False)
-        replica.multi_az = bool(db_kwargs.get("multi_az") or False)
+        replica.deletion_protection = bool(db_kwargs.get("deletion_protection"))
+        replica.multi_az = bool(db_kwargs.get("multi_az"))
         return replica
 
     return create_db_instance_read_replica

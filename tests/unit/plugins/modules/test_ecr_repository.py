@@ -40,7 +40,13 @@ def params(**overrides):
 fake_module = fake_module_for(params)
 
 
-def fake_client(repository=REPOSITORY, policy=POLICY, images=0, tags=None):
+# A missing repository or lifecycle policy is asked for with None; the defaults are the converged ones.
+DEFAULT = object()
+
+
+def fake_client(repository=DEFAULT, policy=DEFAULT, images=0, tags=None):
+    repository = REPOSITORY if repository is DEFAULT else repository
+    policy = POLICY if policy is DEFAULT else policy
     client = MagicMock()
     if repository:
         client.describe_repositories.return_value = {"repositories": [repository]}

@@ -74,7 +74,8 @@ def params(**overrides):
 fake_module = fake_module_for(params)
 
 
-def fake_client(current=CURRENT, tags=None):
+def fake_client(current=None, tags=None):
+    current = CURRENT if current is None else current
     client = MagicMock()
     client.describe_task_definition.return_value = {
         "taskDefinition": current,
