@@ -22,11 +22,13 @@ if [ "${#_tt_runroot}" -gt 50 ]; then
 fi
 
 # Render a template only when the result would change, so concurrent readers never see a partial file.
+# TRACETRACK_CONTAINERS_RENDERED counts the files this sourcing wrote (0 when all were up to date).
+TRACETRACK_CONTAINERS_RENDERED=0
 _tt_render() {
   local src=$1 dest=$2 tmp
   tmp=$(mktemp "$dest.XXXXXX")
   sed -e "s|@STATE_DIR@|$TRACETRACK_CONTAINERS_DIR|g" -e "s|@RUNROOT@|$_tt_runroot|g" -e "s|@REGISTRY_PORT@|$REGISTRY_PORT|g" "$src" >"$tmp"
-  if cmp -s "$tmp" "$dest" 2>/dev/null; then rm -f "$tmp"; else mv -f "$tmp" "$dest"; fi
+  if cmp -s "$tmp" "$dest" 2>/dev/null; then rm -f "$tmp"; else mv -f "$tmp" "$dest"; TRACETRACK_CONTAINERS_RENDERED=$((TRACETRACK_CONTAINERS_RENDERED + 1)); fi
 }
 _tt_render "$_tt_conf_dir/storage.conf.in" "$TRACETRACK_CONTAINERS_DIR/storage.conf"
 # One registries.conf per port: a second registry (tests use their own port) never rewrites another's file.
