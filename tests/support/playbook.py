@@ -33,9 +33,19 @@ class PlaybookRun:
     def rescued(self) -> int:
         return sum(int(m.group(1)) for m in RESCUED.finditer(self.stdout))
 
+    def failures(self) -> str:
+        """Each failed task's block of the output (from its [ERROR] or fatal/failed line to the next blank line)."""
+        blocks, lines = [], self.stdout.splitlines()
+        for index, line in enumerate(lines):
+            if line.startswith(("[ERROR]", "fatal: [", "failed: [")):
+                end = next((n for n in range(index + 1, len(lines)) if not lines[n].strip()), len(lines))
+                blocks.append("\n".join(lines[index : min(end, index + 40)]))
+        return "\n\n".join(blocks)[-8000:]
+
     def explain(self) -> str:
         return (
-            f"rc={self.returncode}\n--- stdout (tail) ---\n{self.stdout[-6000:]}\n--- stderr ---\n{self.stderr[-3000:]}"
+            f"rc={self.returncode}\n--- failed tasks ---\n{self.failures()}\n"
+            f"--- stdout (tail) ---\n{self.stdout[-6000:]}\n--- stderr ---\n{self.stderr[-3000:]}"
         )
 
 
@@ -65,15 +75,16 @@ def run_playbook(
     emulator_url: str | None = None,
     extra_vars: dict | None = None,
     args: list[str] | None = None,
-    inventory: str | None = None,
+    inventory: str | list[str] | None = None,
     env: dict | None = None,
 ) -> PlaybookRun:
+    """ansible-playbook on inventories/<env_name>, or on `inventory` (one path, or several: one host each)."""
     variables = dict(emulator_vars(emulator_url)) if emulator_url else {}
     variables.update(extra_vars or {})
+    inventories = [inventory] if isinstance(inventory, str) else inventory or [str(REPO_ROOT / "inventories" / env_name)]
     command = [
         "ansible-playbook",
-        "-i",
-        inventory or str(REPO_ROOT / "inventories" / env_name),
+        *(option for path in inventories for option in ("-i", path)),
         str(REPO_ROOT / playbook),
         "-e",
         json.dumps(variables),

@@ -8,7 +8,7 @@ Names follow the roles: `<prefix>-...` for most resources, `<prefix>/...` for se
 `<project>/<env>` for the image repository. Deleted or deleting resources do not count.
 """
 
-from tests.support.clients import emulator_client
+from tests.support.clients import REGION, emulator_client
 
 # Kinds an environment has only with some settings: (kind, why it may be empty).
 OPTIONAL_KINDS = {
@@ -25,8 +25,8 @@ def _tagged_name(resource: dict) -> str:
     return {t["Key"]: t["Value"] for t in resource.get("Tags", [])}.get("Name", "")
 
 
-def _network(emulator, prefix: str) -> dict:
-    ec2 = emulator_client(emulator, "ec2")
+def _network(emulator, prefix: str, region: str) -> dict:
+    ec2 = emulator_client(emulator, "ec2", region)
     vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"{prefix}-vpc"]}])["Vpcs"]
     vpc_ids = [v["VpcId"] for v in vpcs]
     in_vpcs = [{"Name": "vpc-id", "Values": vpc_ids}]
@@ -50,12 +50,12 @@ def _network(emulator, prefix: str) -> dict:
     return found
 
 
-def _identity_and_secrets(emulator, prefix: str) -> dict:
-    iam = emulator_client(emulator, "iam")
-    secrets = emulator_client(emulator, "secretsmanager")
-    kms = emulator_client(emulator, "kms")
-    logs = emulator_client(emulator, "logs")
-    ssm = emulator_client(emulator, "ssm")
+def _identity_and_secrets(emulator, prefix: str, region: str) -> dict:
+    iam = emulator_client(emulator, "iam", region)
+    secrets = emulator_client(emulator, "secretsmanager", region)
+    kms = emulator_client(emulator, "kms", region)
+    logs = emulator_client(emulator, "logs", region)
+    ssm = emulator_client(emulator, "ssm", region)
     return {
         "ssm_parameters": [p["Name"] for p in ssm.get_parameters_by_path(Path=f"/{prefix}", Recursive=True)["Parameters"]],
         "iam_roles": [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(prefix)],
@@ -70,9 +70,9 @@ def _identity_and_secrets(emulator, prefix: str) -> dict:
     }
 
 
-def _data(emulator, prefix: str) -> dict:
-    rds = emulator_client(emulator, "rds")
-    elasticache = emulator_client(emulator, "elasticache")
+def _data(emulator, prefix: str, region: str) -> dict:
+    rds = emulator_client(emulator, "rds", region)
+    elasticache = emulator_client(emulator, "elasticache", region)
     instances = [i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"] if i["DBInstanceIdentifier"].startswith(f"{prefix}-db")]
     return {
         "db_instances": [i for i in instances if "-replica-" not in i],
@@ -90,11 +90,11 @@ def _data(emulator, prefix: str) -> dict:
     }
 
 
-def _compute(emulator, prefix: str, repository: str) -> dict:
-    ecr = emulator_client(emulator, "ecr")
-    ecs = emulator_client(emulator, "ecs")
-    elbv2 = emulator_client(emulator, "elbv2")
-    scaling = emulator_client(emulator, "application-autoscaling")
+def _compute(emulator, prefix: str, repository: str, region: str) -> dict:
+    ecr = emulator_client(emulator, "ecr", region)
+    ecs = emulator_client(emulator, "ecs", region)
+    elbv2 = emulator_client(emulator, "elbv2", region)
+    scaling = emulator_client(emulator, "application-autoscaling", region)
     clusters = [c for c in ecs.describe_clusters(clusters=[prefix])["clusters"] if c["status"] == "ACTIVE"]
     services = []
     for cluster in clusters:
@@ -121,13 +121,13 @@ def _compute(emulator, prefix: str, repository: str) -> dict:
     }
 
 
-def _edge_and_monitoring(emulator, prefix: str) -> dict:
-    cloudfront = emulator_client(emulator, "cloudfront")
+def _edge_and_monitoring(emulator, prefix: str, region: str) -> dict:
+    cloudfront = emulator_client(emulator, "cloudfront", region)
     wafv2 = emulator_client(emulator, "wafv2", region="us-east-1")
-    s3 = emulator_client(emulator, "s3")
-    sns = emulator_client(emulator, "sns")
-    cloudwatch = emulator_client(emulator, "cloudwatch")
-    xray = emulator_client(emulator, "xray")
+    s3 = emulator_client(emulator, "s3", region)
+    sns = emulator_client(emulator, "sns", region)
+    cloudwatch = emulator_client(emulator, "cloudwatch", region)
+    xray = emulator_client(emulator, "xray", region)
     distributions = cloudfront.list_distributions()["DistributionList"].get("Items", [])
     topics = [t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].rsplit(":", 1)[1].startswith(prefix)]
     subscriptions = [s["SubscriptionArn"] for s in sns.list_subscriptions()["Subscriptions"] if s["TopicArn"] in topics]
@@ -146,14 +146,14 @@ def _edge_and_monitoring(emulator, prefix: str) -> dict:
     }
 
 
-def stack_resources(emulator, prefix: str, repository: str) -> dict[str, list[str]]:
-    """Every resource kind the collection creates, mapped to what the emulator holds of it for `prefix`."""
+def stack_resources(emulator, prefix: str, repository: str, region: str = REGION) -> dict[str, list[str]]:
+    """Every resource kind the collection creates in `region`, mapped to what the emulator holds of it for `prefix`."""
     return {
-        **_network(emulator, prefix),
-        **_identity_and_secrets(emulator, prefix),
-        **_data(emulator, prefix),
-        **_compute(emulator, prefix, repository),
-        **_edge_and_monitoring(emulator, prefix),
+        **_network(emulator, prefix, region),
+        **_identity_and_secrets(emulator, prefix, region),
+        **_data(emulator, prefix, region),
+        **_compute(emulator, prefix, repository, region),
+        **_edge_and_monitoring(emulator, prefix, region),
     }
 
 
