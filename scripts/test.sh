@@ -75,17 +75,26 @@ stage_build-check() {
   return $rc
 }
 
-passed=(); failed=()
+logs="$root/.local/test-logs"
+mkdir -p "$logs"
+passed=(); failed=(); timings=()
 for stage in "${stages[@]}"; do
   if ! declare -F "stage_$stage" >/dev/null; then echo "unknown stage: $stage (have: ${ALL_STAGES[*]})"; exit 2; fi
   say "$stage"
   start=$SECONDS
-  if "stage_$stage"; then passed+=("$stage"); else failed+=("$stage"); fi
+  # Each stage's output is also kept in .local/test-logs/<stage>.log; the summary repeats what failed in it.
+  if "stage_$stage" 2>&1 | tee "$logs/$stage.log"; [ "${PIPESTATUS[0]}" -eq 0 ]; then passed+=("$stage"); else failed+=("$stage"); fi
   echo "--- $stage: $((SECONDS - start))s"
+  timings+=("$stage $((SECONDS - start))s")
 done
 
 say "summary"
+echo "took: ${timings[*]/%/,} total $((SECONDS))s" | sed 's/, total/ total/'
 [ ${#passed[@]} -gt 0 ] && echo "passed: ${passed[*]}"
 [ ${#failed[@]} -gt 0 ] && echo "FAILED: ${failed[*]}"
+for stage in "${failed[@]}"; do
+  # pytest's short summary lines, molecule's and ansible's failures: the first 15 of each failed stage
+  grep -E '^(FAILED|ERROR) |CRITICAL|fatal: \[|^failed: \[' "$logs/$stage.log" | cut -c1-300 | head -15 | sed "s/^/  $stage: /"
+done
 echo "stages: ${#passed[@]} passed, ${#failed[@]} failed"
 [ ${#failed[@]} -eq 0 ]

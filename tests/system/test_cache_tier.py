@@ -1,5 +1,5 @@
-"""The cache tier against the emulator: converge (local and production), re-run without writes, token
-rotation, REDIS_URL in the application secret, bad input, teardown twice."""
+"""The cache tier against the emulator: converge, re-run without writes, token rotation, REDIS_URL in the
+application secret, bad input, teardown twice (production's cache: test_production.py)."""
 
 import json
 
@@ -125,25 +125,6 @@ def test_bad_input_fails_before_any_api_call(emulator, env_name, extra_vars, var
     assert run.returncode != 0
     assert variable in run.stdout + run.stderr, run.explain()
     assert run.calls.calls == [], f"API calls were made before validation: {run.calls.calls}"
-
-
-def test_production_has_replicas_multi_az_and_snapshots_and_a_rerun_writes_nothing(emulator):
-    first = run_playbook(PLAYBOOK, "production", emulator.url)
-    assert first.returncode == 0, first.explain()
-    group = replication_group(emulator, "production")
-    assert group["CacheNodeType"] == "cache.r6g.large"
-    assert len(group["MemberClusters"]) == 3
-    assert (group["AutomaticFailover"], group["MultiAZ"]) == ("enabled", "enabled")
-    assert group["SnapshotRetentionLimit"] == 7
-    assert group["TransitEncryptionEnabled"] and group["AtRestEncryptionEnabled"] and group["AuthTokenEnabled"]
-    zones = {member(emulator, cluster_id)["PreferredAvailabilityZone"] for cluster_id in group["MemberClusters"]}
-    assert len(zones) == 3, "a primary and two replicas in three zones"
-    assert secret_json(emulator, "tracetrack-production/app")["REDIS_URL"].startswith("rediss://:")
-
-    second = run_playbook(PLAYBOOK, "production", emulator.url)
-    assert second.returncode == 0, second.explain()
-    assert second.changed == 0, second.explain()
-    assert second.calls.writes == []
 
 
 def test_teardown_removes_the_group_and_its_subnet_group_and_a_second_teardown_changes_nothing(converged_local, emulator):

@@ -1,16 +1,12 @@
 """The compute tier (registry, service, autoscaling, on network and secrets) against the emulator.
 
 The tests of this file run in order on one emulator: converge, re-run, check mode, bad input, removal, then
-two services sharing the load balancer (converge, re-run, removal).
+two services sharing the load balancer with the OpenTelemetry collector beside each (converge, removal). HTTPS
+and the CDN's origin header on two services: test_examples.py (EZ Tracking Board).
 """
 
-import datetime
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from tests.support.clients import emulator_client
 from tests.support.playbook import run_playbook
@@ -177,6 +173,8 @@ def test_check_mode_reports_a_new_task_size_without_writing(converged_local, emu
         ({"service_services": [{"name": "web", "port": 9000}]}, "network_app_ports"),
         ({"service_origin_header_name": "X-Origin-Verify"}, "service_origin_header_value"),
         ({"service_certificate_arn": "not-an-arn"}, "service_certificate_arn"),
+        ({"service_services": [{"name": "web", "image_tag": "-bad tag"}]}, "image_tag"),
+        ({"service_task_policy_statements": [{"Effect": "Allow", "Action": "cognito-idp:ListUsers"}]}, "service_task_policy_statements"),
         ({"service_log_retention_days": 10}, "service_log_retention_days"),
         ({"autoscaling_min_capacity": 5, "autoscaling_max_capacity": 2}, "autoscaling_min_capacity"),
         ({"autoscaling_cpu_target": 95}, "autoscaling_cpu_target"),
@@ -251,84 +249,3 @@ def test_two_services_share_one_load_balancer_by_path(two_services, emulator):
     assert app["dependsOn"] == [{"containerName": "aws-otel-collector", "condition": "START"}]
     assert {"name": "OTEL_EXPORTER_OTLP_ENDPOINT", "value": "http://localhost:4318"} in app["environment"]
     assert "python -c" in app["healthCheck"]["command"][1] and ":8080/health'" in app["healthCheck"]["command"][1]
-
-
-def test_two_services_are_idempotent(two_services, emulator):
-    second = run_playbook(PLAYBOOK, "local", emulator.url, extra_vars=TWO_SERVICES)
-    assert second.returncode == 0, second.explain()
-    assert second.changed == 0, second.explain()
-    assert second.calls.writes == []
-
-
-def self_signed_certificate(emulator):
-    """An ACM certificate (imported, self-signed) for the HTTPS listener."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "tracetrack.example")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("tracetrack.example")]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return client(emulator, "acm").import_certificate(
-        Certificate=certificate.public_bytes(serialization.Encoding.PEM),
-        PrivateKey=key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        ),
-    )["CertificateArn"]
-
-
-def listeners_and_rules(emulator):
-    elbv2 = client(emulator, "elbv2")
-    (alb,) = load_balancers(emulator)
-    found = {}
-    for listener in elbv2.describe_listeners(LoadBalancerArn=alb["LoadBalancerArn"])["Listeners"]:
-        rules = [r for r in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r["IsDefault"]]
-        found[listener["Port"]] = (listener, sorted(rules, key=lambda r: int(r["Priority"])))
-    return found
-
-
-def test_https_and_the_origin_header_come_and_go(two_services, emulator):
-    certificate_arn = self_signed_certificate(emulator)
-    protected = dict(
-        TWO_SERVICES,
-        service_certificate_arn=certificate_arn,
-        service_origin_header_name="X-Origin-Verify",
-        service_origin_header_value="shared-with-the-cdn-0123456789",
-    )
-    run = run_playbook(PLAYBOOK, "local", emulator.url, extra_vars=protected)
-    assert run.returncode == 0, run.explain()
-    listeners = listeners_and_rules(emulator)
-    assert sorted(listeners) == [80, 443]
-    http, http_rules = listeners[80]
-    assert http["DefaultActions"][0]["Type"] == "redirect"
-    assert http["DefaultActions"][0]["RedirectConfig"]["Protocol"] == "HTTPS"
-    assert http_rules == []
-    https, https_rules = listeners[443]
-    assert https["SslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
-    assert https["Certificates"][0]["CertificateArn"] == certificate_arn
-    assert https["DefaultActions"][0]["FixedResponseConfig"]["StatusCode"] == "403"
-    header = {"HttpHeaderName": "X-Origin-Verify", "Values": ["shared-with-the-cdn-0123456789"]}
-    # Every service, the catch-all one last, is reached only with the header (priorities follow service_services).
-    assert [r["Priority"] for r in https_rules] == ["20", "50000"]
-    for rule in https_rules:
-        assert header in [c.get("HttpHeaderConfig") for c in rule["Conditions"]]
-
-    again = run_playbook(PLAYBOOK, "local", emulator.url, extra_vars=protected)
-    assert again.changed == 0, again.explain()
-    assert again.calls.writes == []
-
-    # Back to plain HTTP: the HTTPS listener goes, and the header condition leaves the rules.
-    back = run_playbook(PLAYBOOK, "local", emulator.url, extra_vars=TWO_SERVICES)
-    assert back.returncode == 0, back.explain()
-    listeners = listeners_and_rules(emulator)
-    assert sorted(listeners) == [80]
-    http, http_rules = listeners[80]
-    assert http["DefaultActions"][0]["Type"] == "forward"
-    assert [(r["Priority"], [c["Field"] for c in r["Conditions"]]) for r in http_rules] == [("20", ["path-pattern"])]

@@ -1,116 +1,21 @@
 """The data tier (secrets and RDS PostgreSQL, on the network) against the emulator.
 
-Local and production: converge, re-run without writes, teardown. Rotation through ansible-runner, with
+Local: converge, re-run without writes, teardown (production's data tier: test_production.py). Rotation through ansible-runner, with
 the new master password looked for in everything the run leaves behind. Bad input fails before any
 API call.
 """
 
-import json
 import os
-import re
 from pathlib import Path
 
 import ansible_runner
 import pytest
-import yaml
 
 from tests.support.clients import emulator_client
+from tests.support.data_tier import assert_converged, assert_torn_down, instances, secret
 from tests.support.playbook import REPO_ROOT, emulator_vars, run_playbook
 
 PLAYBOOK = "tests/system/playbooks/data_tier.yml"
-SECRET_KINDS = ("database-master", "app", "redis-auth", "scanner-api-keys")
-# What production needs of the data tier (seeds 000/003); the inventory's own values win when it has them.
-PRODUCTION_SHAPE = {"database_instance_class": "db.r6g.xlarge", "database_read_replicas": 2}
-
-
-def rds(emulator):
-    return emulator_client(emulator, "rds")
-
-
-def secret(emulator, name):
-    client = emulator_client(emulator, "secretsmanager")
-    return json.loads(client.get_secret_value(SecretId=name)["SecretString"])
-
-
-def instances(emulator, prefix):
-    return {i["DBInstanceIdentifier"]: i for i in rds(emulator).describe_db_instances()["DBInstances"] if i["DBInstanceIdentifier"].startswith(f"{prefix}-db")}
-
-
-def inventory_values(env_name):
-    path = REPO_ROOT / "inventories" / env_name / "group_vars" / f"{env_name}.yml"
-    return yaml.safe_load(path.read_text()) or {}
-
-
-def production_extra_vars():
-    """Production's shape, for whatever the production inventory does not set itself."""
-    inventory = inventory_values("production")
-    return {key: value for key, value in PRODUCTION_SHAPE.items() if key not in inventory}
-
-
-def expected(env_name, key, default):
-    values = {**(PRODUCTION_SHAPE if env_name == "production" else {}), **inventory_values(env_name)}
-    return values.get(key, default)
-
-
-def assert_converged(emulator, env_name, prefix):
-    client = rds(emulator)
-    found = instances(emulator, prefix)
-    primary = found.pop(f"{prefix}-db")
-    replicas = expected(env_name, "database_read_replicas", 0)
-    strict = env_name == "production"
-    database_sg = emulator_client(emulator, "ec2").describe_security_groups(Filters=[{"Name": "group-name", "Values": [f"{prefix}-database"]}])[
-        "SecurityGroups"
-    ][0]["GroupId"]
-
-    assert primary["Engine"] == "postgres" and primary["EngineVersion"].startswith("16.")
-    assert primary["DBInstanceClass"] == expected(env_name, "database_instance_class", "db.t4g.micro")
-    assert primary["MultiAZ"] is expected(env_name, "database_multi_az", strict)
-    assert primary["DeletionProtection"] is strict
-    assert primary["StorageEncrypted"] is True and primary["StorageType"] == "gp3"
-    assert primary["PubliclyAccessible"] is False
-    assert [g["VpcSecurityGroupId"] for g in primary["VpcSecurityGroups"]] == [database_sg]
-    assert primary["BackupRetentionPeriod"] == 7
-    assert primary["PreferredBackupWindow"] == "03:00-04:00"
-    # RDS offers no Performance Insights on micro and small burstable classes.
-    assert primary["PerformanceInsightsEnabled"] is (re.match(r"db\.t\d+g?\.(micro|small)$", primary["DBInstanceClass"]) is None)
-    assert primary["DBSubnetGroup"]["DBSubnetGroupName"] == f"{prefix}-db"
-    assert [g["DBParameterGroupName"] for g in primary["DBParameterGroups"]] == [f"{prefix}-postgres16"]
-    tags = {t["Key"]: t["Value"] for t in primary["TagList"]}
-    assert {"Project": "tracetrack", "Environment": env_name, "ManagedBy": "tracetrack.aws"}.items() <= tags.items()
-
-    assert sorted(found) == [f"{prefix}-db-replica-{n}" for n in range(1, replicas + 1)]
-    assert sorted(primary["ReadReplicaDBInstanceIdentifiers"]) == sorted(found)
-    for replica in found.values():
-        assert replica["ReadReplicaSourceDBInstanceIdentifier"] == f"{prefix}-db"
-        assert replica["StorageEncrypted"] is True and replica["PubliclyAccessible"] is False
-        assert [g["VpcSecurityGroupId"] for g in replica["VpcSecurityGroups"]] == [database_sg]
-
-    parameters = {p["ParameterName"]: p.get("ParameterValue") for p in client.describe_db_parameters(DBParameterGroupName=f"{prefix}-postgres16")["Parameters"]}
-    assert parameters["rds.force_ssl"] == "1"
-    assert parameters["log_min_duration_statement"] == "500" and parameters["log_connections"] == "1"
-
-    master = secret(emulator, f"{prefix}/database-master")
-    app = secret(emulator, f"{prefix}/app")
-    assert sorted(master) == ["password", "username"]
-    assert sorted(secret(emulator, f"{prefix}/redis-auth")) == ["token"]
-    assert sorted(app) == ["DATABASE_READ_URL", "DATABASE_URL", "SECRET_KEY"]
-    credentials = f"postgresql+psycopg://{master['username']}:{master['password']}@"
-    writer = primary["Endpoint"]["Address"]
-    reader = found[f"{prefix}-db-replica-1"]["Endpoint"]["Address"] if replicas else writer
-    assert app["DATABASE_URL"] == f"{credentials}{writer}:5432/tracetrack?sslmode=require"
-    assert app["DATABASE_READ_URL"] == f"{credentials}{reader}:5432/tracetrack?sslmode=require"
-    return master["password"]
-
-
-def assert_torn_down(emulator, prefix):
-    client = rds(emulator)
-    assert instances(emulator, prefix) == {}
-    assert [g for g in client.describe_db_subnet_groups()["DBSubnetGroups"] if g["DBSubnetGroupName"] == f"{prefix}-db"] == []
-    assert [g for g in client.describe_db_parameter_groups()["DBParameterGroups"] if g["DBParameterGroupName"].startswith(prefix)] == []
-    names = [s["Name"] for s in emulator_client(emulator, "secretsmanager").list_secrets()["SecretList"]]
-    assert [n for n in names if n.startswith(f"{prefix}/")] == []
-    snapshots = [s["DBSnapshotIdentifier"] for s in client.describe_db_snapshots(SnapshotType="manual")["DBSnapshots"]]
-    return [s for s in snapshots if s.startswith(f"{prefix}-db-final-")]
 
 
 # --- local ----------------------------------------------------------------------------------------------
@@ -211,38 +116,3 @@ def test_bad_input_fails_before_any_api_call(emulator, env_name, extra_vars, var
     assert run.returncode != 0
     assert variable in run.stdout + run.stderr, run.explain()
     assert run.calls.calls == [], f"API calls were made before validation: {run.calls.calls}"
-
-
-# --- production -------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def converged_production(emulator):
-    first = run_playbook(PLAYBOOK, "production", emulator.url, extra_vars=production_extra_vars())
-    assert first.returncode == 0, first.explain()
-    return first
-
-
-def test_production_is_multi_az_protected_and_has_its_replicas(converged_production, emulator):
-    password = assert_converged(emulator, "production", "tracetrack-production")
-    assert password not in converged_production.stdout + converged_production.stderr
-
-
-def test_production_rerun_changes_nothing_and_writes_nothing(converged_production, emulator):
-    second = run_playbook(PLAYBOOK, "production", emulator.url, extra_vars=production_extra_vars())
-    assert second.returncode == 0, second.explain()
-    assert second.changed == 0, second.explain()
-    assert second.calls.writes == []
-
-
-def test_production_teardown_keeps_a_final_snapshot(converged_production, emulator):
-    run = run_playbook(PLAYBOOK, "production", emulator.url, extra_vars={**production_extra_vars(), "data_tier_state": "absent"})
-    assert run.returncode == 0, run.explain()
-    final = assert_torn_down(emulator, "tracetrack-production")
-    assert len(final) == 1, final
-    # Deleted secrets stay restorable in a strict environment (scheduled for deletion, not gone).
-    client = emulator_client(emulator, "secretsmanager")
-    scheduled = client.list_secrets(IncludePlannedDeletion=True)["SecretList"]
-    assert sorted(s["Name"] for s in scheduled if s["Name"].startswith("tracetrack-production/")) == sorted(
-        f"tracetrack-production/{kind}" for kind in SECRET_KINDS
-    )

@@ -1,7 +1,11 @@
-"""The whole stack (playbooks/site.yml and teardown.yml) for the local inventory against the emulator.
+"""The whole stack for the local inventory, launched through the controller configuration's job templates
+(awx/vars/) the way AWX launches them (ansible-runner, a private data directory), on this file's emulator.
 
-The tests of this file run in order on one emulator: converge through ansible-runner (as AWX runs it), look
-for secrets in everything the run left behind, re-run, check mode, bad input, teardown.
+In order: the provision template converges site.yml; the run left no secret in its output or artifacts; a
+re-run and check mode write nothing; every other template launches on the converged stack; the audit flags a
+database security group opened to the world out of band (and nothing else); a check run with the plan callback
+(what `make plan` runs) reports an alarm threshold changed out of band, and site.yml puts both back; bad input
+fails before any API call; the teardown template runs last, and a second teardown changes nothing.
 """
 
 import json
@@ -9,12 +13,12 @@ import os
 import subprocess
 from pathlib import Path
 
-import ansible_runner
 import pytest
 
 from tests.support.aws_calls import record_calls
+from tests.support.awx import launch, load_config
 from tests.support.clients import emulator_client
-from tests.support.playbook import REPO_ROOT, PlaybookRun, emulator_vars, run_playbook
+from tests.support.playbook import REPO_ROOT, PlaybookRun, ansible_env, run_playbook
 from tests.support.stack import OPTIONAL_KINDS, leftovers, missing_kinds, stack_resources
 
 PREFIX = "tracetrack-local"
@@ -47,33 +51,36 @@ def secret_values(emulator):
     return values
 
 
+CONFIG = load_config()
+TEMPLATES = {t["name"]: t for t in CONFIG["controller_templates"]}
+FIRST, LAST = "TraceTrack provision", "TraceTrack teardown"
+MIDDLE = [name for name in TEMPLATES if name not in (FIRST, LAST)]
+# The survey answers a user gives where a default would not do: teardown confirms with the environment's name.
+ANSWERS = {LAST: {"confirm_teardown": "local"}}
+
+
+def credential_inputs(emulator):
+    """The local environment's credential: the emulator's fixed test keys and its endpoint."""
+    return {"access_key": "testing", "secret_key": "testing", "session_token": "", "endpoint_url": emulator.url}
+
+
+def launch_template(name, emulator, tmp_path_factory, answers=None):
+    template = TEMPLATES[name]
+    path = REPO_ROOT / template["playbook"]
+    if not path.exists():
+        pytest.fail(f"job template {name!r} runs {template['playbook']}, which does not exist")
+    data_dir = tmp_path_factory.mktemp(name.lower().replace(" ", "-"))
+    with record_calls(emulator.url) as calls:
+        status, rc, stdout = launch(template, CONFIG, data_dir, "local", credential_inputs(emulator), emulator, answers or ANSWERS.get(name))
+    assert status == "successful", f"rc={rc}\n{stdout[-6000:]}"
+    return PlaybookRun(rc, stdout, "", calls), data_dir
+
+
 @pytest.fixture(scope="module")
 def converged_local(emulator, tmp_path_factory):
-    """site.yml through ansible-runner with a private data directory, the way AWX launches it."""
+    """The provision template (site.yml), launched as AWX launches it."""
     emulator.reset()
-    data_dir = tmp_path_factory.mktemp("runner")
-    env = {
-        "ANSIBLE_CONFIG": str(REPO_ROOT / "ansible.cfg"),
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_DEPRECATION_WARNINGS": "false",
-        "PYTHONPATH": str(REPO_ROOT / "emulator"),
-        "EMULATOR_PORT": str(emulator.port),
-        "PATH": f"{REPO_ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
-    }
-    with record_calls(emulator.url) as calls:
-        result = ansible_runner.run(
-            private_data_dir=str(data_dir),
-            project_dir=str(REPO_ROOT),
-            playbook="playbooks/site.yml",
-            inventory=str(REPO_ROOT / "inventories" / "local"),
-            extravars=emulator_vars(emulator.url),
-            envvars=env,
-            quiet=True,
-        )
-    stdout = result.stdout.read()
-    run = PlaybookRun(0 if result.status == "successful" else 1, stdout, "", calls)
-    assert result.status == "successful", run.explain()
-    return run, data_dir
+    return launch_template(FIRST, emulator, tmp_path_factory)
 
 
 def test_first_run_builds_every_tier_and_prints_what_it_made(converged_local, emulator):
@@ -144,6 +151,107 @@ def test_every_network_resource_carries_the_three_tags(converged_local, emulator
     for resource in tagged:
         tags = {t["Key"]: t["Value"] for t in resource.get("Tags", [])}
         assert TAGS.items() <= tags.items()
+
+
+@pytest.mark.parametrize("name", MIDDLE)
+def test_template_launches_successfully(converged_local, emulator, tmp_path_factory, name):
+    if name == "TraceTrack rollback":
+        # A rollback needs an earlier release: the deploy template, launched before with its defaults, released the
+        # source; release it again under another tag, as an operator answering the survey would.
+        launch_template("TraceTrack deploy", emulator, tmp_path_factory, {"app_image_tag": "next"})
+    run, _ = launch_template(name, emulator, tmp_path_factory)
+    assert "PLAY RECAP" in run.stdout
+
+
+def database_group_id(emulator):
+    ec2 = emulator_client(emulator, "ec2")
+    (group,) = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [f"{PREFIX}-database"]}])["SecurityGroups"]
+    return group["GroupId"]
+
+
+def audit_findings(stdout):
+    """The table rows the audit printed: (rule, resource) pairs."""
+    rows = []
+    for line in stdout.splitlines():
+        parts = line.split()
+        if parts and parts[0] in RULES and len(parts) > 1:
+            rows.append((parts[0], " ".join(parts[1:3])))
+    return rows
+
+
+RULES = {
+    "public-database",
+    "unencrypted-storage",
+    "unencrypted-cache",
+    "world-open-ingress",
+    "backups-off",
+    "no-deletion-protection",
+    "iam-wildcard-action",
+    "iam-wildcard-resource",
+    "iam-managed-policy",
+    "missing-alarm",
+    "alarm-actions-off",
+    "http-only-cdn",
+    "waf-missing",
+    "missing-resource",
+}
+
+
+def test_audit_flags_exactly_a_database_opened_to_the_world(converged_local, emulator):
+    ec2 = emulator_client(emulator, "ec2")
+    ec2.authorize_security_group_ingress(
+        GroupId=database_group_id(emulator),
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    run = run_playbook("playbooks/audit.yml", "local", emulator.url)
+    assert run.returncode != 0, run.explain()
+    assert audit_findings(run.stdout) == [("world-open-ingress", f"security-group {PREFIX}-database")], run.explain()
+    assert "tcp/5432 open to 0.0.0.0/0" in run.stdout
+    assert run.changed == 0 and run.calls.writes == []
+
+
+def test_plan_reports_an_alarm_changed_out_of_band_and_site_puts_everything_back(converged_local, emulator, tmp_path):
+    cloudwatch = emulator_client(emulator, "cloudwatch")
+    name = f"{PREFIX}-db-cpu-warning"
+    (alarm,) = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    wanted = alarm["Threshold"]
+    keys = ("AlarmName", "AlarmDescription", "ActionsEnabled", "OKActions", "AlarmActions", "InsufficientDataActions", "MetricName",
+            "Namespace", "Statistic", "Dimensions", "Period", "EvaluationPeriods", "DatapointsToAlarm", "ComparisonOperator", "TreatMissingData")
+    cloudwatch.put_metric_alarm(**{k: alarm[k] for k in keys if k in alarm}, Threshold=wanted - 15)
+
+    plan_json = tmp_path / "plan.json"
+    env = ansible_env(emulator.url) | {
+        "ANSIBLE_CALLBACKS_ENABLED": "tracetrack.aws.plan",
+        "TRACETRACK_PLAN_JSON": str(plan_json),
+        # deploy.sh finds this file's emulator already running rather than starting its own.
+        "EMULATOR_STATE_DIR": str(emulator.state_dir),
+    }
+    variables = {"aws_endpoint_url": emulator.url}
+    result = subprocess.run(
+        ["scripts/deploy.sh", "local", "playbooks/site.yml", "--check", "--diff", "-e", json.dumps(variables)],
+        cwd=REPO_ROOT,
+        env=env | {"PATH": f"{REPO_ROOT / '.venv' / 'bin'}{os.pathsep}{env['PATH']}"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    plan = json.loads(plan_json.read_text())
+    assert plan["check_mode"] is True
+    by_resource = {c["resource"]: c for c in plan["changes"]}
+    assert name in by_resource, plan
+    assert f"Threshold: {wanted - 15} -> {wanted}" in by_resource[name]["changes"]
+    assert "PLAN: " in result.stdout and name in result.stdout.split("PLAN: ")[-1]
+    # The summary names the database security group's world-open rule too (the audit test left it).
+    assert [c for c in plan["changes"] if c["role"] == "tracetrack.aws.network"], plan
+
+    converge = run_playbook("playbooks/site.yml", "local", emulator.url)
+    assert converge.returncode == 0, converge.explain()
+    (alarm,) = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    assert alarm["Threshold"] == wanted
+    audit = run_playbook("playbooks/audit.yml", "local", emulator.url)
+    assert audit.returncode == 0, audit.explain()
+    assert "local meets the security baseline" in audit.stdout
 
 
 @pytest.mark.parametrize(
@@ -219,9 +327,8 @@ def test_production_teardown_needs_confirmation(emulator):
     assert refused.calls.calls == []
 
 
-def test_teardown_leaves_nothing_and_a_second_teardown_changes_nothing(converged_local, emulator):
-    first = run_playbook("playbooks/teardown.yml", "local", emulator.url)
-    assert first.returncode == 0, first.explain()
+def test_teardown_template_runs_last_leaves_nothing_and_a_second_teardown_changes_nothing(converged_local, emulator, tmp_path_factory):
+    launch_template(LAST, emulator, tmp_path_factory)
     assert leftovers(stack_resources(emulator, PREFIX, REPOSITORY)) == {}
     assert ec2(emulator).describe_addresses()["Addresses"] == [], "the NAT gateway's address is released"
     # The local inventory keeps final snapshots of its data stores (database_final_snapshot, cache_final_snapshot).
