@@ -80,7 +80,7 @@ audit: venv link
 
 # No AWS call: inventories/<env> over the roles' defaults, priced with data/prices/<region>.yml.
 cost: venv link
-	@test -d inventories/$(ENV) || { echo "ERROR: no inventory for ENV=$(ENV)" >&2; exit 2; }
+	@test -f inventories/$(ENV)/hosts.yml || { echo "ERROR: no inventory for ENV=$(ENV)" >&2; exit 2; }
 	@echo "==> ansible-playbook -i inventories/$(ENV) playbooks/cost.yml $(PLAYBOOK_ARGS)"
 	@ansible-playbook -i inventories/$(ENV) playbooks/cost.yml $(PLAYBOOK_ARGS)
 

@@ -8,8 +8,10 @@ env_name=$1; shift
 playbooks=()
 while [ $# -gt 0 ] && [[ $1 == *.yml ]]; do playbooks+=("$1"); shift; done
 
-if [ ! -d "inventories/$env_name" ]; then
-  echo "ERROR: no inventory for ENV=$env_name (have: $(cd inventories && echo */ | tr -d /))" >&2
+# An environment is a directory of inventories/ with a hosts.yml (inventories/examples/ holds other systems'
+# inventories: ENV=examples/migrateai/production).
+if [ ! -f "inventories/$env_name/hosts.yml" ]; then
+  echo "ERROR: no inventory for ENV=$env_name (have: $(cd inventories && for f in */hosts.yml; do printf '%s ' "${f%/hosts.yml}"; done))" >&2
   exit 2
 fi
 

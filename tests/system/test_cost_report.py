@@ -8,7 +8,7 @@ import yaml
 
 from tests.support.playbook import REPO_ROOT, run_playbook
 
-ENVIRONMENTS = sorted(p.name for p in (REPO_ROOT / "inventories").iterdir() if p.is_dir())
+ENVIRONMENTS = sorted(p.name for p in (REPO_ROOT / "inventories").iterdir() if (p / "hosts.yml").is_file())
 ROLE_DEFAULTS = ("network", "database", "cache", "service", "cdn", "secrets")
 
 

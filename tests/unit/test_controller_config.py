@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-ENVIRONMENTS = sorted(p.name for p in (ROOT / "inventories").iterdir() if p.is_dir())
+ENVIRONMENTS = sorted(p.name for p in (ROOT / "inventories").iterdir() if (p / "hosts.yml").is_file())
 
 
 class Loader(yaml.SafeLoader):
