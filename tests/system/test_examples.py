@@ -13,8 +13,9 @@ import yaml
 
 from tests.support.certificates import self_signed_certificate
 from tests.support.clients import emulator_client
+from tests.support.environments import optional_kinds
 from tests.support.playbook import REPO_ROOT, run_playbook
-from tests.support.stack import OPTIONAL_KINDS, leftovers, missing_kinds, stack_resources
+from tests.support.stack import leftovers, missing_kinds, stack_resources
 
 REGION = "us-east-1"
 EXAMPLES_DIR = REPO_ROOT / "inventories" / "examples"
@@ -56,18 +57,6 @@ def container(emulator, service):
 def target_group(emulator, name):
     (group,) = client(emulator, "elbv2").describe_target_groups(Names=[name])["TargetGroups"]
     return group
-
-
-def optional_kinds(values):
-    present = {
-        "kms_aliases": values.get("secrets_kms_key_enabled", False),
-        "waf_web_acls": values.get("cdn_waf_enabled", False),
-        "db_read_replicas": values.get("database_read_replicas", 0) > 0,
-        "s3_buckets": values.get("cdn_static_site_enabled", False),
-        "sns_subscriptions": False,  # e-mail subscriptions stay pending in the emulator
-        "ssm_parameters": False,  # no release recorded by playbooks/deploy.yml
-    }
-    return {kind for kind in OPTIONAL_KINDS if not present[kind]}
 
 
 @pytest.fixture(scope="module")
