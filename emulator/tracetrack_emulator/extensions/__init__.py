@@ -18,6 +18,7 @@ EXTENSIONS = [
     "cloudfront",
     "iam_policy_conditions",
     "ecs_create_service",
+    "ecs_task_definition_family",
     "application_autoscaling",
     "elbv2_load_balancer_attributes",
     # After rds and elasticache: reports local servers as their endpoints when configured.
