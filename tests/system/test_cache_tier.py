@@ -1,5 +1,6 @@
-"""The cache tier against the emulator: converge, re-run without writes, token rotation, REDIS_URL in the
-application secret, bad input, teardown twice (production's cache: test_production.py)."""
+"""The cache tier against the emulator: converge, token rotation, REDIS_URL in the
+application secret, bad input, teardown twice (production's cache and re-runs of the whole stack:
+test_production.py)."""
 
 import json
 
@@ -87,13 +88,6 @@ def test_redis_url_is_merged_into_the_app_secret_and_never_printed(converged_loc
     assert app["REDIS_URL"] == f"rediss://:{token}@{primary['Address']}:{primary['Port']}/0"
     assert "SECRET_KEY" in app, "keys of other roles stay"
     assert token not in converged_local.stdout + converged_local.stderr
-
-
-def test_second_run_changes_nothing_and_writes_nothing(converged_local, emulator):
-    second = run_playbook(PLAYBOOK, "local", emulator.url)
-    assert second.returncode == 0, second.explain()
-    assert second.changed == 0, second.explain()
-    assert second.calls.writes == []
 
 
 def test_a_rotated_token_is_sent_to_the_group_once(converged_local, emulator):

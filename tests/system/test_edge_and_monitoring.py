@@ -1,5 +1,5 @@
-"""The edge (cdn) and monitoring tiers against the emulator: converge, re-run and check mode without writes,
-bad input before any API call, removal twice."""
+"""The edge (cdn) and monitoring tiers against the emulator: converge, bad input before any API call, removal
+twice (re-runs and check mode of the whole stack: test_site.py, test_production.py, test_examples.py)."""
 
 import json
 
@@ -88,21 +88,6 @@ def test_first_run_makes_the_alarms_dashboard_topic_and_tracing(converged_local,
     assert group["FilterExpression"] == f'service("{PREFIX}-web")'
     rules = [r["SamplingRule"]["RuleName"] for r in xray.get_sampling_rules()["SamplingRuleRecords"]]
     assert f"{PREFIX}-web" in rules
-
-
-def test_second_run_changes_nothing_and_writes_nothing(converged_local, emulator):
-    second = run_playbook(PLAYBOOK, "local", emulator.url)
-    assert second.returncode == 0, second.explain()
-    assert second.changed == 0, second.explain()
-    assert second.calls.writes == []
-    assert len(second.calls.reads) > 0
-
-
-def test_check_mode_on_the_converged_tiers_writes_nothing(converged_local, emulator):
-    check = run_playbook(PLAYBOOK, "local", emulator.url, args=["--check", "--diff"])
-    assert check.returncode == 0, check.explain()
-    assert check.changed == 0, check.explain()
-    assert check.calls.writes == []
 
 
 @pytest.mark.parametrize(
