@@ -153,7 +153,7 @@ def test_template_launches_successfully(converged_local, emulator, tmp_path_fact
         # A rollback needs an earlier release: the deploy template, launched before with its defaults, released the
         # source; release it again under another tag, as an operator answering the survey would.
         launch_template("TraceTrack deploy", emulator, tmp_path_factory, {"app_image_tag": "next"})
-    run, _ = launch_template(name, emulator, tmp_path_factory)
+    run = launch_template(name, emulator, tmp_path_factory)[0]
     assert "PLAY RECAP" in run.stdout
 
 
