@@ -3,10 +3,8 @@
 import json
 import re
 
-import yaml
-
 from tests.support.clients import emulator_client
-from tests.support.playbook import REPO_ROOT
+from tests.support.environments import inventory
 
 SECRET_KINDS = ("database-master", "app", "redis-auth", "scanner-api-keys")
 
@@ -24,13 +22,8 @@ def instances(emulator, prefix):
     return {i["DBInstanceIdentifier"]: i for i in rds(emulator).describe_db_instances()["DBInstances"] if i["DBInstanceIdentifier"].startswith(f"{prefix}-db")}
 
 
-def inventory_values(env_name):
-    path = REPO_ROOT / "inventories" / env_name / "group_vars" / f"{env_name}.yml"
-    return yaml.safe_load(path.read_text()) or {}
-
-
 def expected(env_name, key, default):
-    return inventory_values(env_name).get(key, default)
+    return inventory(env_name).get(key, default)
 
 
 def assert_converged(emulator, env_name, prefix):

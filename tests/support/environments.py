@@ -8,7 +8,8 @@ from tests.support.stack import OPTIONAL_KINDS
 
 
 def inventory(env_name):
-    return yaml.safe_load((REPO_ROOT / "inventories" / env_name / "group_vars" / f"{env_name}.yml").read_text())
+    """The settings of inventories/<env_name>/group_vars/<env_name>.yml."""
+    return yaml.safe_load((REPO_ROOT / "inventories" / env_name / "group_vars" / f"{env_name}.yml").read_text()) or {}
 
 
 def optional_kinds(values):

@@ -13,7 +13,7 @@ from tests.support.stack import leftovers, missing_kinds, stack_resources
 
 
 @pytest.mark.parametrize("env_name", ["dev", "staging"])
-def test_inventory_converges_is_idempotent_and_tears_down(emulator, env_name):
+def test_inventory_converges_in_its_shape_and_tears_down(emulator, env_name):
     values = inventory(env_name)
     prefix = f"tracetrack-{env_name}"
     repository = f"tracetrack/{env_name}"

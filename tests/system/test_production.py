@@ -10,8 +10,8 @@ nothing but the final snapshot and restorable secrets.
 import pytest
 
 from tests.support.clients import emulator_client
-from tests.support.data_tier import SECRET_KINDS, assert_converged, assert_torn_down, inventory_values
-from tests.support.environments import assert_shape, optional_kinds
+from tests.support.data_tier import SECRET_KINDS, assert_converged, assert_torn_down
+from tests.support.environments import assert_shape, inventory, optional_kinds
 from tests.support.playbook import run_playbook
 from tests.support.stack import leftovers, missing_kinds, stack_resources
 
@@ -36,7 +36,7 @@ def findings(stdout):
 
 
 def test_every_kind_is_there_in_the_shape_production_asks_for(converged, emulator):
-    values = inventory_values(ENV)
+    values = inventory(ENV)
     found = stack_resources(emulator, PREFIX, REPOSITORY)
     assert missing_kinds(found, optional_kinds(values)) == [], found
     assert len(found["db_read_replicas"]) == values["database_read_replicas"]
