@@ -64,16 +64,13 @@ def given(emulator):
     """What the examples take from outside: an ACM certificate (EZ Tracking Board) and a Cognito user pool (Task Manager)."""
     emulator.reset()
     pool = client(emulator, "cognito-idp").create_user_pool(PoolName="task-manager-users")["UserPool"]
-    return {
-        "ez_board_certificate_arn": self_signed_certificate(emulator, "board.example.com", REGION),
-        "task_manager_cognito_user_pool_id": pool["Id"],
-        "task_manager_cognito_user_pool_arn_expected": pool["Arn"],
-    }
+    return {"certificate_arn": self_signed_certificate(emulator, "board.example.com", REGION), "user_pool": pool}
 
 
 @pytest.fixture(scope="module")
 def extra_vars(given):
-    return {k: v for k, v in given.items() if not k.endswith("_expected")}
+    """The -e an operator gives for what the inventories cannot know."""
+    return {"ez_board_certificate_arn": given["certificate_arn"], "task_manager_cognito_user_pool_id": given["user_pool"]["Id"]}
 
 
 @pytest.fixture(scope="module")
@@ -144,11 +141,11 @@ def test_task_manager_serves_the_spa_from_s3_and_the_backend_on_8080(converged, 
     service = services(emulator, prefix)[f"{prefix}-backend"]
     assert service["enableExecuteCommand"] is True
     app = container(emulator, service)
-    assert {"name": "COGNITO_USER_POOL_ID", "value": given["task_manager_cognito_user_pool_id"]} in app["environment"]
+    assert {"name": "COGNITO_USER_POOL_ID", "value": given["user_pool"]["Id"]} in app["environment"]
     assert app["healthCheck"]["command"] == ["CMD-SHELL", "curl -f http://localhost:8080/api/auth/diagnostic || exit 1"]
     policy = client(emulator, "iam").get_role_policy(RoleName=f"{prefix}-ecs-task", PolicyName="application")["PolicyDocument"]
     statements = {s.get("Sid"): s for s in policy["Statement"]}
-    assert statements["ReadUsersOfTheUserPool"]["Resource"] == given["task_manager_cognito_user_pool_arn_expected"]
+    assert statements["ReadUsersOfTheUserPool"]["Resource"] == given["user_pool"]["Arn"]
     assert "ExecuteCommand" in statements
 
     (db,) = client(emulator, "rds").describe_db_instances(DBInstanceIdentifier=f"{prefix}-db")["DBInstances"]
