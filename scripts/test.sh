@@ -84,8 +84,9 @@ for stage in "${stages[@]}"; do
   start=$SECONDS
   # Each stage's output is also kept in .local/test-logs/<stage>.log; the summary repeats what failed in it.
   if "stage_$stage" 2>&1 | tee "$logs/$stage.log"; [ "${PIPESTATUS[0]}" -eq 0 ]; then passed+=("$stage"); else failed+=("$stage"); fi
-  echo "--- $stage: $((SECONDS - start))s"
-  timings+=("$stage $((SECONDS - start))s")
+  took=$((SECONDS - start))
+  echo "--- $stage: ${took}s"
+  timings+=("$stage ${took}s")
 done
 
 say "summary"
@@ -93,8 +94,10 @@ echo "took: ${timings[*]/%/,} total $((SECONDS))s" | sed 's/, total/ total/'
 [ ${#passed[@]} -gt 0 ] && echo "passed: ${passed[*]}"
 [ ${#failed[@]} -gt 0 ] && echo "FAILED: ${failed[*]}"
 for stage in "${failed[@]}"; do
-  # pytest's short summary lines, molecule's and ansible's failures: the first 15 of each failed stage
-  grep -E '^(FAILED|ERROR) |CRITICAL|fatal: \[|^failed: \[' "$logs/$stage.log" | cut -c1-300 | head -15 | sed "s/^/  $stage: /"
+  # What failed in each failed stage, the first 15: pytest's short summary lines (the failed tests), or where a
+  # stage has none (lint, sanity, molecule), its error and ansible failure lines.
+  { grep -E '^(FAILED|ERROR) ' "$logs/$stage.log" || grep -E '^ERROR|CRITICAL|^fatal: \[|^failed: \[' "$logs/$stage.log"; } |
+    cut -c1-300 | head -15 | sed "s/^/  $stage: /"
 done
 echo "stages: ${#passed[@]} passed, ${#failed[@]} failed"
 [ ${#failed[@]} -eq 0 ]
