@@ -2,12 +2,27 @@
 
 Passwords are stored as scrypt hashes. Device keys are long random secrets, so a SHA-256 digest is
 enough to store them safely and lets the key be found by an indexed lookup on every request.
+
+Revocation takes effect on the next request, in every worker and task:
+
+- Each user has a session version, signed into the session cookie at sign-in. Signing out, a password
+  change or reset, a role change, deactivation and reactivation raise it, which ends every session the
+  user has open.
+- Who a session or key belongs to is cached in Redis (one GET per request), never in a worker's own
+  memory, under a key that names the session version or the key's digest. A change writes a
+  "revoked" entry over the old key once its transaction has committed; an entry computed from a read
+  is only ever added if absent (SET NX), so it can never overwrite a revocation written meanwhile.
+- Without Redis (or while it fails) every request reads the primary database instead: an indexed
+  lookup, and never a copy that another process could not invalidate.
 """
 
 import functools
 import hashlib
 import logging
+import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -15,11 +30,12 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
+from .cache import Cache
 from .errors import ApiError, wants_json
 from .models import ROLES, devices, users
 from .services import services
@@ -29,16 +45,33 @@ log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 
 API_KEY_HEADER = "X-API-Key"
+# The session cookie's field holding the session version (see users.session_version).
+SESSION_VERSION = "sv"
 ACTOR_CACHE_SECONDS = 60
-# Each worker also keeps the caller's identity this long, saving a Redis round trip on most requests.
-ACTOR_NEAR_SECONDS = 5
+# A revoked session version or key stays marked as such longer than any read that began before the
+# change could still take to write its (stale, refused by SET NX) entry.
+REVOKED_CACHE_SECONDS = 600
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256  # the sign-in form's limit
+USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+USERNAME_RULE = "1-64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit"
+DEVICE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+DEVICE_NAME_RULE = "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
 PERMISSIONS = {
     "scan": {"admin", "dispatcher", "device"},
     "bill": {"admin", "biller"},
     "view": {"admin", "dispatcher", "biller", "device"},
+    "admin": {"admin"},
 }
 # Any failed password check costs the same as a real one, so timing does not reveal which usernames exist.
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
+# Statements run on every request are built once (see inventory.py).
+_SESSION_USER = select(users.c.username, users.c.role, users.c.active, users.c.session_version).where(
+    users.c.id == bindparam("user_id")
+)
+_DEVICE_BY_DIGEST = select(devices.c.id, devices.c.name).where(
+    devices.c.key_hash == bindparam("digest"), devices.c.active
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +93,72 @@ def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def new_api_key() -> str:
+    return "tt_" + secrets.token_urlsafe(32)
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password is refused, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"the password must have at least {MIN_PASSWORD_LENGTH} characters"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"the password must have at most {MAX_PASSWORD_LENGTH} characters"
+    return None
+
+
+def _session_key(user_id: int, version: int) -> str:
+    return f"session:{user_id}:{version}"
+
+
+def _device_key(digest: str) -> str:
+    return "device:" + digest
+
+
+class IdentityChanges:
+    """Cache entries that committed changes to users or devices replace, in Redis, for every process.
+
+    Collected while the transaction runs and written once it has committed (``identity_transaction``):
+    written earlier, a request could read the old row again and cache it before the commit.
+    """
+
+    def __init__(self):
+        self._entries: list[tuple[str, dict, int]] = []
+
+    def end_sessions(self, user_id: int, old_version: int) -> None:
+        self._entries.append((_session_key(user_id, old_version), {}, REVOKED_CACHE_SECONDS))
+
+    def refuse_key(self, digest: str) -> None:
+        self._entries.append((_device_key(digest), {}, REVOKED_CACHE_SECONDS))
+
+    def accept_key(self, digest: str, device_id: int, name: str) -> None:
+        # Replaces a "refused" entry cached while a scanner already tried a key not yet registered.
+        self._entries.append((_device_key(digest), {"id": device_id, "name": name}, ACTOR_CACHE_SECONDS))
+
+    def publish(self, cache: Cache) -> bool:
+        written = [cache.set_shared(key, value, ttl) for key, value, ttl in self._entries]
+        if cache.shared and not all(written):
+            # Nothing is cached in this case but entries written before Redis failed, which expire on their own.
+            log.warning(
+                "identity change not written to the cache",
+                extra={"entries": len(written) - sum(written), "expires_within_seconds": ACTOR_CACHE_SECONDS},
+            )
+            return False
+        return True
+
+
+@contextmanager
+def identity_transaction() -> Iterator[tuple]:
+    """A write transaction that changes users or devices: ``(connection, IdentityChanges)``.
+
+    The cache entries are written after the commit; nothing is written when the block raises.
+    """
+    svc = services()
+    changes = IdentityChanges()
+    with svc.db.transaction() as conn:
+        yield conn, changes
+    changes.publish(svc.cache)
+
+
 def create_user(conn, username: str, password: str, role: str) -> int:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
@@ -70,46 +169,81 @@ def create_user(conn, username: str, password: str, role: str) -> int:
     ).scalar_one()
 
 
-def set_password(conn, username: str, password: str) -> bool:
-    result = conn.execute(
-        update(users).where(users.c.username == username).values(password_hash=generate_password_hash(password))
-    )
-    return result.rowcount == 1
+def change_user(conn, changes: IdentityChanges, user_id: int, **values) -> int | None:
+    """Apply ``values`` to a user and end every session they have open; the new session version, or None
+    when there is no such user. Every change to a user goes through here."""
+    version = conn.execute(
+        update(users)
+        .where(users.c.id == user_id)
+        .values(session_version=users.c.session_version + 1, **values)
+        .returning(users.c.session_version)
+    ).scalar_one_or_none()
+    if version is not None:
+        changes.end_sessions(user_id, version - 1)
+    return version
 
 
-def create_device(conn, name: str) -> str:
+def set_password(conn, changes: IdentityChanges, user_id: int, password: str, **values) -> int | None:
+    """New password (and any other ``values``); ends the user's sessions like every change."""
+    return change_user(conn, changes, user_id, password_hash=generate_password_hash(password), **values)
+
+
+def create_device(conn, name: str, key: str | None = None, managed: bool = False) -> str:
     """Register a scanner device and return its key; only the key's digest is stored."""
-    key = "tt_" + secrets.token_urlsafe(32)
-    conn.execute(insert(devices).values(name=name, key_hash=hash_api_key(key), created_at=now()))
+    key = key or new_api_key()
+    conn.execute(insert(devices).values(name=name, key_hash=hash_api_key(key), created_at=now(), managed=managed))
     return key
+
+
+def deactivate_device(conn, changes: IdentityChanges, device_id: int) -> str | None:
+    """Turn a device off; its key is refused from the next request on. Its name, or None when it was
+    not active."""
+    row = conn.execute(
+        update(devices)
+        .where(devices.c.id == device_id, devices.c.active)
+        .values(active=False)
+        .returning(devices.c.name, devices.c.key_hash)
+    ).first()
+    if row is None:
+        return None
+    changes.refuse_key(row.key_hash)
+    return row.name
 
 
 def _device_for_key(key: str) -> Actor | None:
     svc = services()
     digest = hash_api_key(key)
-    cached = svc.cache.get("device:" + digest, ACTOR_NEAR_SECONDS)
+    cached, shared = svc.cache.get_shared(_device_key(digest))
     if cached is None:
-        with svc.db.read() as conn:
-            row = conn.execute(
-                select(devices.c.id, devices.c.name).where(devices.c.key_hash == digest, devices.c.active)
-            ).first()
+        with svc.db.read(primary=True) as conn:
+            row = conn.execute(_DEVICE_BY_DIGEST, {"digest": digest}).first()
         # Unknown keys are cached too, so a client retrying a bad key does not reach the database each time.
         cached = {"id": row.id, "name": row.name} if row else {}
-        svc.cache.set("device:" + digest, cached, ACTOR_CACHE_SECONDS, ACTOR_NEAR_SECONDS)
+        if shared:
+            svc.cache.set_shared(_device_key(digest), cached, ACTOR_CACHE_SECONDS, only_if_absent=True)
     return Actor("device", cached["id"], cached["name"], "device") if cached else None
 
 
-def _user_for_session(user_id: int) -> Actor | None:
+def _user_for_session(user_id: int, version: int) -> Actor | None:
     svc = services()
-    cached = svc.cache.get(f"user:{user_id}", ACTOR_NEAR_SECONDS)
+    key = _session_key(user_id, version)
+    cached, shared = svc.cache.get_shared(key)
     if cached is None:
-        with svc.db.read() as conn:
-            row = conn.execute(
-                select(users.c.id, users.c.username, users.c.role).where(users.c.id == user_id, users.c.active)
-            ).first()
-        cached = {"id": row.id, "name": row.username, "role": row.role} if row else {}
-        svc.cache.set(f"user:{user_id}", cached, ACTOR_CACHE_SECONDS, ACTOR_NEAR_SECONDS)
-    return Actor("user", **cached) if cached else None
+        with svc.db.read(primary=True) as conn:
+            row = conn.execute(_SESSION_USER, {"user_id": user_id}).first()
+        valid = row is not None and row.active and row.session_version == version
+        cached = {"name": row.username, "role": row.role} if valid else {}
+        if shared:
+            svc.cache.set_shared(key, cached, ACTOR_CACHE_SECONDS, only_if_absent=True)
+    return Actor("user", user_id, cached["name"], cached["role"]) if cached else None
+
+
+def start_session(user_id: int, version: int) -> None:
+    """A new session (and CSRF token) for the user at the given session version."""
+    session.clear()
+    session.permanent = True
+    session["user_id"] = user_id
+    session[SESSION_VERSION] = version
 
 
 def load_actor() -> None:
@@ -123,7 +257,8 @@ def load_actor() -> None:
         g.actor = _device_for_key(key)
         g.api_key_rejected = g.actor is None
     elif "user_id" in session:
-        g.actor = _user_for_session(session["user_id"])
+        # Cookies issued before session versions existed count as version 0, the version every user started at.
+        g.actor = _user_for_session(session["user_id"], session.get(SESSION_VERSION, 0))
         if g.actor is None:
             session.clear()
 
@@ -143,20 +278,28 @@ def client_key() -> str:
     return f"{actor.kind}:{actor.id}" if actor is not None else get_remote_address()
 
 
+def check_permission(permission: str):
+    """None when the caller holds ``permission``; the login page for anonymous page requests; else 401/403."""
+    actor = g.get("actor")
+    if actor is None:
+        if wants_json():
+            message = "invalid API key" if g.get("api_key_rejected") else "authentication required"
+            raise ApiError(401, "unauthorized", message)
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if not actor.can(permission):
+        raise ApiError(403, "forbidden", f"role {actor.role!r} may not {permission}")
+    return None
+
+
 def require(permission: str):
     """Allow the view to actors holding ``permission``; others get 401/403 (or the login page)."""
 
     def decorator(view):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
-            actor = g.get("actor")
-            if actor is None:
-                if wants_json():
-                    message = "invalid API key" if g.get("api_key_rejected") else "authentication required"
-                    raise ApiError(401, "unauthorized", message)
-                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-            if not actor.can(permission):
-                raise ApiError(403, "forbidden", f"role {actor.role!r} may not {permission}")
+            refusal = check_permission(permission)
+            if refusal is not None:
+                return refusal
             return view(*args, **kwargs)
 
         return wrapped
@@ -185,16 +328,15 @@ def login():
             lambda: current_app.config["RATELIMIT_LOGIN"], key_func=get_remote_address, scope="login"
         ):
             if form.validate_on_submit():
-                with svc.db.read() as conn:
+                # The primary, not a replica: a password or session version changed a moment ago counts.
+                with svc.db.read(primary=True) as conn:
                     row = conn.execute(
-                        select(users.c.id, users.c.password_hash).where(
+                        select(users.c.id, users.c.password_hash, users.c.session_version).where(
                             users.c.username == form.username.data, users.c.active
                         )
                     ).first()
                 if check_password_hash(row.password_hash if row else _DUMMY_HASH, form.password.data) and row:
-                    session.clear()
-                    session.permanent = True
-                    session["user_id"] = row.id
+                    start_session(row.id, row.session_version)
                     log.info("login", extra={"username": form.username.data})
                     return redirect(_safe_next(request.args.get("next")))
                 log.warning("login failed", extra={"username": form.username.data, "remote_addr": request.remote_addr})
@@ -204,8 +346,47 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Signing out ends every session of the user (other browsers and devices included)."""
+    actor = g.get("actor")
+    if actor is not None and actor.kind == "user":
+        with identity_transaction() as (conn, changes):
+            change_user(conn, changes, actor.id)
+        log.info("logout", extra={"username": actor.name})
     session.clear()
     return redirect(url_for("auth.login"))
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
+    new = PasswordField(
+        "New password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)]
+    )
+    confirm = PasswordField("New password again", validators=[DataRequired(), EqualTo("new", "The two differ.")])
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@require("view")
+def account():
+    """The signed-in user changes their own password; their other sessions end, this one goes on."""
+    actor = g.actor
+    if actor.kind != "user":
+        raise ApiError(403, "forbidden", "devices have no account page")
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        svc = services()
+        with svc.db.read(primary=True) as conn:
+            stored = conn.execute(select(users.c.password_hash).where(users.c.id == actor.id)).scalar_one()
+        if not check_password_hash(stored, form.current.data):
+            log.warning("password change refused", extra={"username": actor.name, "reason": "wrong current password"})
+            flash("The current password is wrong.", "error")
+        else:
+            with identity_transaction() as (conn, changes):
+                version = set_password(conn, changes, actor.id, form.new.data)
+            start_session(actor.id, version)
+            log.info("password changed", extra={"username": actor.name})
+            flash("Password changed. Your other sessions were signed out.", "ok")
+            return redirect(url_for("auth.account"))
+    return render_template("account.html", form=form)
 
 
 @bp.get("/api/v1/me")

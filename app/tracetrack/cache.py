@@ -4,6 +4,10 @@ While Redis fails, a circuit breaker opens and every operation is served by a bo
 cache, so requests keep succeeding. After ``CACHE_RETRY_SECONDS`` the next operation tries Redis
 again and, when it answers, the cache is back on Redis. Entries written during the outage stay local:
 every cached value has a short TTL, which bounds how stale the other store can be.
+
+Entries that another process must be able to replace at once (who a session or an API key belongs
+to, see auth.py) use ``get_shared``/``set_shared``: Redis only, never a copy in this process, so that
+a change written by any worker is what every worker reads on its next request.
 """
 
 import json
@@ -119,6 +123,36 @@ class Cache:
                 self._local.pop(key, None)
         if self._redis is not None and keys:
             self._on_redis(self._redis.delete, *keys)
+
+    @property
+    def shared(self) -> bool:
+        """Whether a Redis is configured (answering or not) behind this cache."""
+        return self._redis is not None
+
+    def get_shared(self, key: str) -> tuple[Any, bool]:
+        """Read Redis only: ``(value or None, True)`` when Redis answered, ``(None, False)`` without Redis
+        or while it fails. The caller then reads the source of truth instead of a possibly stale copy."""
+        if self._redis is None:
+            return None, False
+        raw, done = self._on_redis(self._redis.get, self.prefix + key)
+        if not done:
+            return None, False
+        if raw is None:
+            self.misses += 1
+            return None, True
+        self.hits += 1
+        return json.loads(raw), True
+
+    def set_shared(self, key: str, value: Any, ttl: float, only_if_absent: bool = False) -> bool:
+        """Write Redis only; True when written. ``only_if_absent`` (SET NX) lets an entry computed from a
+        read that may be older never replace one written by a change meanwhile."""
+        if self._redis is None:
+            return False
+        payload = json.dumps(value, separators=(",", ":"))
+        result, done = self._on_redis(
+            lambda: self._redis.set(self.prefix + key, payload, ex=max(int(ttl), 1), nx=only_if_absent)
+        )
+        return done and bool(result)
 
     def hit_ratio(self) -> float | None:
         total = self.hits + self.misses

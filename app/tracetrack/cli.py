@@ -1,26 +1,39 @@
 """Operator commands: ``python -m tracetrack <command>`` (or ``flask --app tracetrack.wsgi <command>``)."""
 
+import contextlib
+import json
 import os
+import sys
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from . import auth, migrate, seed
+from . import auth, bootstrap, migrate, seed
+from .db import DatabaseUnavailable
 from .models import ROLES, users
 from .services import services
 
 PASSWORD_ENV = "TRACETRACK_PASSWORD"  # noqa: S105 (the variable's name, not a password)
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = auth.MIN_PASSWORD_LENGTH
+
+
+class CommandError(click.ClickException):
+    """A refusal with its own exit code (``Error: <message>`` on stderr)."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def _password() -> str:
     """From the environment (for automation) or a hidden prompt; never echoed or printed."""
     password = os.environ.get(PASSWORD_ENV) or click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise click.ClickException(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    problem = auth.password_problem(password)
+    if problem:
+        raise click.ClickException(problem)
     return password
 
 
@@ -53,17 +66,15 @@ def create_admin(username, update):
 
 def _save_user(username: str, role: str, update: bool) -> None:
     password = _password()
-    with services().db.transaction() as conn:
+    with auth.identity_transaction() as (conn, changes):
         exists = conn.execute(select(users.c.id).where(users.c.username == username)).first()
         if exists and not update:
             raise click.ClickException(f"user {username!r} exists; use --update to reset it")
         if exists:
-            auth.set_password(conn, username, password)
-            conn.execute(users.update().where(users.c.username == username).values(role=role, active=True))
+            # Like every change to a user, this ends their open sessions.
+            auth.set_password(conn, changes, exists.id, password, role=role, active=True)
         else:
             auth.create_user(conn, username, password, role)
-    if exists:
-        services().cache.delete(f"user:{exists.id}")
     click.echo(f"user {username!r} {'updated' if exists else 'created'} with role {role}")
 
 
@@ -72,6 +83,8 @@ def _save_user(username: str, role: str, update: bool) -> None:
 @click.argument("name")
 def create_device(name):
     """Register a scanner device and print its API key (shown only this once)."""
+    if not auth.DEVICE_NAME.fullmatch(name):
+        raise click.ClickException(f"the device name must be {auth.DEVICE_NAME_RULE}")
     try:
         with services().db.transaction() as conn:
             key = auth.create_device(conn, name)
@@ -97,6 +110,49 @@ def seed_command(bag_total, days, random_seed):
     click.echo(", ".join(f"{value} {name}" for name, value in summary.items()))
 
 
+@click.command("bootstrap")
+@with_appcontext
+def bootstrap_command():
+    """Administrator account and scanner devices from the environment; idempotent, for every release.
+
+    \b
+    TRACETRACK_ADMIN_USERNAME  the administrator (default admin)
+    TRACETRACK_ADMIN_PASSWORD  its password (required)
+    TRACETRACK_SCANNER_KEYS    JSON object {"device-name": "api-key", ...} (unset: devices are left alone)
+
+    Prints one JSON line (names only, never a password or key). Exit codes: 0 done (changed or not),
+    1 database unavailable or its schema not at head, 2 invalid input, 3 input in conflict with the
+    database (a device of that name or with that key registered by hand).
+    """
+    try:
+        inputs = bootstrap.read_inputs(os.environ)
+    except bootstrap.InvalidInput as exc:
+        raise CommandError(str(exc), 2) from None
+    # stdout carries the summary line only: log lines (JSON, to stdout) go to stderr meanwhile.
+    with contextlib.redirect_stdout(sys.stderr):
+        try:
+            problem = migrate.schema_problem(current_app.config)
+            if problem:
+                raise CommandError(problem, 1)
+            with auth.identity_transaction() as (conn, changes):
+                summary = bootstrap.apply(conn, changes, inputs)
+        except bootstrap.Conflict as exc:
+            raise CommandError(str(exc), 3) from None
+        except DatabaseUnavailable as exc:
+            raise CommandError(f"{exc}; nothing was changed", 1) from None
+        except SQLAlchemyError as exc:
+            # The driver's first line only: SQLAlchemy's own text would list the statement's parameters.
+            detail = str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0]
+            raise CommandError(f"database error ({detail}); nothing was changed", 1) from None
+        if not services().cache.shared and summary["changed"]:
+            bootstrap.log.warning(
+                "bootstrap without REDIS_URL: services that cache identities in Redis accept replaced "
+                "passwords' sessions and replaced keys until those entries expire",
+                extra={"expires_within_seconds": auth.ACTOR_CACHE_SECONDS},
+            )
+    click.echo(json.dumps(summary, separators=(",", ":")))
+
+
 def register(app: Flask) -> None:
-    for command in (db_upgrade, create_user, create_admin, create_device, seed_command):
+    for command in (db_upgrade, create_user, create_admin, create_device, seed_command, bootstrap_command):
         app.cli.add_command(command)

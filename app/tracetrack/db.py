@@ -133,9 +133,13 @@ class Database:
             yield conn
 
     @contextmanager
-    def read(self) -> Iterator[Connection]:
-        """A read-only connection, on the replica when one is configured and reachable."""
-        if self.reader is not None:
+    def read(self, primary: bool = False) -> Iterator[Connection]:
+        """A read-only connection, on the replica when one is configured and reachable.
+
+        ``primary`` reads the primary even then: for reads that must see a write just committed
+        (who may sign in, whether a session or key is still valid), which a lagging replica may not.
+        """
+        if self.reader is not None and not primary:
             conn = self._replica_connection()
             if conn is not None:
                 with conn:

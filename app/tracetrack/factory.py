@@ -9,7 +9,22 @@ from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import apidocs, assets, auth, bills, cli, dashboard, errors, health, jsonlog, lookup, metrics, migrate, scanning
+from . import (
+    admin,
+    apidocs,
+    assets,
+    auth,
+    bills,
+    cli,
+    dashboard,
+    errors,
+    health,
+    jsonlog,
+    lookup,
+    metrics,
+    migrate,
+    scanning,
+)
 from .cache import Cache, redis_options
 from .config import finalize, from_environ
 from .db import Database
@@ -85,7 +100,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.after_request(_finish_request)
     app.teardown_request(_teardown_request)
 
-    for blueprint in (auth.bp, scanning.bp, bills.bp, lookup.bp, dashboard.bp, apidocs.bp):
+    for blueprint in (auth.bp, scanning.bp, bills.bp, lookup.bp, dashboard.bp, apidocs.bp, admin.bp):
         app.register_blueprint(blueprint)
     for blueprint in (metrics.bp, assets.bp):
         app.register_blueprint(blueprint)

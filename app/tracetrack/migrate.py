@@ -4,6 +4,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from .db import make_engine
@@ -30,3 +32,17 @@ def upgrade(app_config: dict, revision: str = "head") -> None:
 
 def downgrade(app_config: dict, revision: str = "base") -> None:
     command.downgrade(alembic_config(app_config), revision)
+
+
+def schema_problem(app_config: dict) -> str | None:
+    """None when the database is at the latest revision, else what is wrong and what to run."""
+    head = ScriptDirectory.from_config(alembic_config(app_config)).get_current_head()
+    engine = make_engine(app_config["DATABASE_URL"], app_config)
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+    if current == head:
+        return None
+    return f"the database schema is at revision {current or 'none'}, not {head}: run `python -m tracetrack db-upgrade`"

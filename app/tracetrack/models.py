@@ -43,6 +43,8 @@ users = Table(
     Column("role", String(16), nullable=False),
     Column("active", Boolean, nullable=False, server_default=true()),
     Column("created_at", DateTime, nullable=False),
+    # Signed into every session cookie at sign-in; raising it ends all of the user's sessions at once.
+    Column("session_version", Integer, nullable=False, server_default="0"),
     CheckConstraint("role IN ('admin', 'dispatcher', 'biller')", name="role"),
 )
 
@@ -54,6 +56,9 @@ devices = Table(
     Column("key_hash", String(64), nullable=False, unique=True),
     Column("active", Boolean, nullable=False, server_default=true()),
     Column("created_at", DateTime, nullable=False),
+    # True for devices whose key comes from the deployment's scanner-keys secret (see bootstrap.py);
+    # devices registered by hand (command line, administration pages) are never touched by it.
+    Column("managed", Boolean, nullable=False, server_default=false()),
 )
 
 bills = Table(
