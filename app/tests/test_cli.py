@@ -82,3 +82,21 @@ def test_db_upgrade_reports_the_schema_at_head(make_app):
     result = make_app().test_cli_runner().invoke(args=["db-upgrade"])
     assert result.exit_code == 0
     assert result.output == "database schema is at head\n"
+
+
+def test_resetting_a_user_from_the_command_line_ends_their_sessions(make_app, monkeypatch):
+    app = make_app()
+    monkeypatch.setenv("TRACETRACK_PASSWORD", PASSWORD)
+    app.test_cli_runner().invoke(args=["create-user", "sam", "--role", "dispatcher"])
+    client = app.test_client()
+    login(client, "sam")
+    assert client.get("/api/v1/me").status_code == 200
+    result = app.test_cli_runner().invoke(args=["create-user", "sam", "--role", "biller", "--update"])
+    assert result.exit_code == 0, result.output
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_create_device_refuses_names_the_scanners_cannot_use(make_app):
+    result = make_app().test_cli_runner().invoke(args=["create-device", "dock 7"])
+    assert result.exit_code == 1
+    assert "the device name must be 1-64 letters" in result.output

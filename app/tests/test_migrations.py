@@ -1,17 +1,18 @@
 """Migrations apply and roll back cleanly on both databases, and match the table definitions."""
 
 import uuid
+from datetime import datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from conftest import TEST_DATABASE_URL, base_config, needs_postgres
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, insert, inspect, select, text, update
 
 from tracetrack import migrate
 from tracetrack.config import finalize, from_environ
 from tracetrack.db import make_engine
-from tracetrack.models import metadata
+from tracetrack.models import devices, metadata, users
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -41,4 +42,30 @@ def test_upgrade_matches_the_models_and_downgrade_removes_everything(settings):
     migrate.downgrade(settings)
     with engine.connect() as conn:
         assert set(inspect(conn).get_table_names()) == {"alembic_version"}
+    engine.dispose()
+
+
+def test_0002_keeps_existing_users_and_devices_and_rolls_back(settings):
+    """Existing sessions count as version 0 and existing devices as registered by hand; the downgrade keeps the rows."""
+    migrate.upgrade(settings, "0001")
+    engine = make_engine(settings["DATABASE_URL"], settings)
+    at = datetime(2026, 11, 22)
+    with engine.begin() as conn:
+        conn.execute(insert(users).values(username="dana", password_hash="x", role="dispatcher", created_at=at))
+        conn.execute(insert(devices).values(name="dock-1", key_hash="0" * 64, created_at=at))
+    migrate.upgrade(settings)
+    with engine.begin() as conn:
+        assert conn.execute(select(users.c.username, users.c.session_version)).all() == [("dana", 0)]
+        assert conn.execute(select(devices.c.name, devices.c.managed)).all() == [("dock-1", False)]
+        conn.execute(update(users).values(session_version=3))
+    migrate.downgrade(settings, "0001")
+    engine.dispose()
+    with engine.connect() as conn:
+        assert "session_version" not in {c["name"] for c in inspect(conn).get_columns("users")}
+        assert "managed" not in {c["name"] for c in inspect(conn).get_columns("devices")}
+        assert conn.execute(text("SELECT username FROM users")).scalars().all() == ["dana"]
+        assert conn.execute(text("SELECT name FROM devices")).scalars().all() == ["dock-1"]
+    migrate.upgrade(settings)
+    with engine.connect() as conn:
+        assert conn.execute(select(users.c.session_version)).scalar_one() == 0
     engine.dispose()

@@ -29,19 +29,26 @@ def _whole(pattern) -> str:
     return rf"(?:{pattern.pattern})\Z"
 
 
-PASSWORD_RULES = [DataRequired(), Length(min=auth.MIN_PASSWORD_LENGTH, max=auth.MAX_PASSWORD_LENGTH)]
+PASSWORD_RULES = [
+    DataRequired(),
+    Length(
+        min=auth.MIN_PASSWORD_LENGTH,
+        max=auth.MAX_PASSWORD_LENGTH,
+        message=f"at least {auth.MIN_PASSWORD_LENGTH} and at most {auth.MAX_PASSWORD_LENGTH} characters",
+    ),
+]
 
 
 class NewUserForm(FlaskForm):
     username = StringField(
         "Username", validators=[DataRequired(), Regexp(_whole(auth.USERNAME), message=auth.USERNAME_RULE)]
     )
-    role = SelectField("Role", choices=[(role, role) for role in ROLES], default="dispatcher")
+    role = SelectField("Role", choices=list(ROLES), default="dispatcher")
     password = PasswordField("Initial password", validators=PASSWORD_RULES)
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=[(role, role) for role in ROLES])
+    role = SelectField("Role", choices=list(ROLES))
 
 
 class PasswordResetForm(FlaskForm):
