@@ -114,7 +114,9 @@ def user_list():
             return redirect(url_for("admin.user_list"))
     with services().db.read(primary=True) as conn:
         rows = conn.execute(
-            select(users.c.id, users.c.username, users.c.role, users.c.active).order_by(users.c.username)
+            select(users.c.id, users.c.username, users.c.role, users.c.active).order_by(
+                users.c.active.desc(), users.c.username
+            )
         ).all()
     return render_template("admin_users.html", form=form, users=rows)
 
