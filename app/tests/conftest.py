@@ -13,7 +13,7 @@ import pytest
 import redis
 from sqlalchemy import create_engine, text
 
-from tracetrack import create_app
+from tracetrack import auth, create_app
 from tracetrack.auth import create_device, create_user
 from tracetrack.services import services
 
@@ -21,6 +21,11 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://po
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 PASSWORD = "correct horse battery staple"
 TABLES = ("scan_events", "bags", "bills", "devices", "users")
+
+# The same algorithm at a test-size cost: a default scrypt hash takes about 0.1 s and 64 MiB, and the
+# suite makes hundreds. Hashes name their method, so checking them works the same.
+auth.PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
+auth._DUMMY_HASH = auth.hash_password("not a password of any test user")
 
 
 def _postgres_problem() -> str | None:

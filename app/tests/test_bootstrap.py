@@ -227,10 +227,5 @@ def test_the_command_prints_one_json_line_and_logs_to_stderr(tmp_path):
     assert json.loads(line) == {"changed": True, "admin": "created", "devices": outcome(added=sorted(KEYS))}
     # Without Redis the command says so, as a JSON log line on stderr.
     assert "bootstrap without REDIS_URL" in first.stderr
-    del env["TRACETRACK_ADMIN_PASSWORD"]
-    refused = subprocess.run(command, cwd=APP_DIR, env=env, capture_output=True, text=True, timeout=60, check=False)
-    assert refused.returncode == 2
-    assert refused.stdout == ""
-    assert "Error: TRACETRACK_ADMIN_PASSWORD is not set" in refused.stderr
     for secret in SECRETS:
-        assert secret not in first.stdout + first.stderr + refused.stderr
+        assert secret not in first.stdout + first.stderr

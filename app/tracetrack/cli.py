@@ -65,6 +65,8 @@ def create_admin(username, update):
 
 
 def _save_user(username: str, role: str, update: bool) -> None:
+    if not auth.USERNAME.fullmatch(username):
+        raise click.ClickException(f"the username must be {auth.USERNAME_RULE}")
     password = _password()
     with auth.identity_transaction() as (conn, changes):
         exists = conn.execute(select(users.c.id).where(users.c.username == username)).first()
