@@ -77,40 +77,27 @@ class Cache:
             self.fallback_operations += 1
             return None, False
 
-    def get(self, key: str, near_seconds: float = 0) -> Any:
-        """The cached value or None. ``near_seconds`` keeps a copy in this process for that long, so hot
-        keys (the caller's identity, asked for on every request) skip the Redis round trip."""
+    def get(self, key: str) -> Any:
+        """The cached value or None: from Redis, or from this process's store while Redis is away."""
         key = self.prefix + key
-        value = None
-        if near_seconds:
+        raw, done = self._on_redis(self._redis.get, key) if self._redis else (None, False)
+        if done:
+            value = json.loads(raw) if raw is not None else None
+        else:
             with self._local_lock:
                 item = self._local.get(key)
             value = item[1] if item is not None else None
-        if value is None:
-            raw, done = self._on_redis(self._redis.get, key) if self._redis else (None, False)
-            if done:
-                value = json.loads(raw) if raw is not None else None
-                if value is not None and near_seconds:
-                    with self._local_lock:
-                        self._local[key] = (near_seconds, value)
-            elif not near_seconds:
-                with self._local_lock:
-                    item = self._local.get(key)
-                value = item[1] if item is not None else None
         if value is None:
             self.misses += 1
         else:
             self.hits += 1
         return value
 
-    def set(self, key: str, value: Any, ttl: float, near_seconds: float = 0) -> None:
+    def set(self, key: str, value: Any, ttl: float) -> None:
         key = self.prefix + key
         if self._redis is not None:
             _, done = self._on_redis(self._redis.set, key, json.dumps(value, separators=(",", ":")), max(int(ttl), 1))
             if done:
-                if near_seconds:
-                    with self._local_lock:
-                        self._local[key] = (min(near_seconds, ttl), value)
                 return
         with self._local_lock:
             self._local[key] = (ttl, value)
