@@ -1,13 +1,17 @@
 """Settings, browser and screenshots of the smoke journey (see README.md in this folder).
 
 Every value comes from the environment. Passwords and keys are held as ``Secret``: a ``str`` whose
-``repr`` is masked, so that neither pytest's assertion messages nor tracebacks can show them.
+``repr`` is masked, so that pytest's assertion messages cannot show them. Playwright's own error
+messages can (its call logs repeat the value given to ``fill`` and the request headers), so every test
+report is also redacted: each secret's value is replaced by ``<secret>`` before anything is printed.
 """
 
+import json
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 import pytest
 
@@ -21,13 +25,29 @@ TIMEOUT_MS = 15_000
 SCREENSHOT = re.compile(r"\d{2}-[a-z0-9-]+\.png")
 
 
+_SECRETS: set[str] = set()
+
+
 class Secret(str):
-    """A password or key: usable as a string, never shown by repr (assertions, tracebacks, logs)."""
+    """A password or key: usable as a string, never shown by repr, and redacted from every report."""
 
     __slots__ = ()
 
+    def __new__(cls, value: str):
+        secret = super().__new__(cls, value)
+        if len(value) >= 4:
+            # As given, and as it would appear in a URL, a form body or a JSON document.
+            _SECRETS.update({value, quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1]})
+        return secret
+
     def __repr__(self) -> str:
         return "'<secret>'"
+
+
+def redact(text: str) -> str:
+    for value in sorted(_SECRETS, key=len, reverse=True):
+        text = text.replace(value, "<secret>")
+    return text
 
 
 @dataclass(frozen=True)
@@ -115,6 +135,11 @@ def pytest_runtest_makereport(item, call):
     report = yield
     if report.when == "call" and report.failed:
         item.stash[FAILED] = True
+    if report.longrepr is not None:
+        text = str(report.longrepr)
+        if redact(text) != text:
+            report.longrepr = redact(text)
+    report.sections = [(title, redact(content)) for title, content in report.sections]
     return report
 
 

@@ -34,6 +34,7 @@ DASHBOARD_WAIT_S = 30  # the dashboard's figures are cached for a few seconds
 class Journey:
     """What the steps create and hand on to the next ones."""
 
+    admin_signed_in: bool = False
     dispatcher: str = ""
     dispatcher_password: Secret = Secret("")
     dispatcher_signed_in: bool = False
@@ -143,14 +144,16 @@ def deactivate(page, username: str) -> None:
     expect(page.locator("#user-status")).to_have_text("inactive")
 
 
-def test_administrator_signs_in(page, settings, shoot):
+def test_administrator_signs_in(page, settings, journey, shoot):
     sign_in(page, settings.admin_username, settings.admin_password)
     expect(page.get_by_role("heading", name="Today")).to_be_visible()
     expect(page.get_by_role("link", name="Admin")).to_be_visible()
+    journey.admin_signed_in = True
     shoot(page, "signed-in-admin")
 
 
 def test_administrator_creates_a_dispatcher(page, journey, shoot):
+    journey.need("admin_signed_in")
     follow(page, "Admin", "/admin/users")
     expect(page.get_by_role("heading", name="Users")).to_be_visible()
     shoot(page, "admin-users")
