@@ -15,14 +15,21 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(BIN):$(PATH)
 export PYTHONPATH := $(CURDIR)/emulator
 export ANSIBLE_PYTHON_INTERPRETER := $(PY)
+comma := ,
+# PROFILE=1: every ansible-playbook run (deploy, plan, the tests' runs...) ends with its slowest tasks.
+ifeq ($(PROFILE),1)
+export ANSIBLE_CALLBACKS_ENABLED := ansible.posix.profile_tasks$(if $(ANSIBLE_CALLBACKS_ENABLED),$(comma)$(ANSIBLE_CALLBACKS_ENABLED))
+export PROFILE_TASKS_TASK_OUTPUT_LIMIT ?= 25
+endif
 
 .PHONY: help venv system-deps link deploy plan audit cost ee teardown emulator-up emulator-down emulator-status \
         image base-image registry-up registry-down registry-status \
-        test lint sanity units emulator-test system-test molecule app-test build-check clean
+        test test-extended lint sanity units emulator-test system-test molecule app-test build-check clean
 
 help:
 	@echo "make deploy [ENV=local|dev|staging|production]   provision the stack for one environment"
-	@echo "make test                                        every test and quality gate"
+	@echo "make test                                        every test and quality gate (PROFILE=1: slowest tasks of each run)"
+	@echo "make test-extended                               several environments converged side by side (CI runs it too)"
 	@echo "make teardown ENV=... [CONFIRM=<env>]            remove what the collection created"
 	@echo "make plan ENV=...                                what site.yml would change (check mode), per resource"
 	@echo "make audit ENV=...                               check a deployed environment against the security baseline"
@@ -73,7 +80,7 @@ deploy: venv link
 
 # Check mode with diff; the tracetrack.aws.plan callback sums up, per resource, what would change.
 plan: venv link
-	@ANSIBLE_CALLBACKS_ENABLED=tracetrack.aws.plan scripts/deploy.sh $(ENV) playbooks/site.yml --check --diff $(PLAYBOOK_ARGS)
+	@ANSIBLE_CALLBACKS_ENABLED=tracetrack.aws.plan$${ANSIBLE_CALLBACKS_ENABLED:+,$$ANSIBLE_CALLBACKS_ENABLED} scripts/deploy.sh $(ENV) playbooks/site.yml --check --diff $(PLAYBOOK_ARGS)
 
 audit: venv link
 	@scripts/deploy.sh $(ENV) playbooks/audit.yml $(PLAYBOOK_ARGS)
@@ -93,7 +100,10 @@ teardown: venv link
 test: venv link system-deps
 	@scripts/test.sh
 
-lint sanity units emulator-test system-test molecule app-test build-check: venv link
+test-extended: venv link system-deps
+	@scripts/test.sh extended
+
+lint sanity units emulator-test system-test molecule app-test build-check extended: venv link
 	@scripts/test.sh $@
 
 clean: emulator-down

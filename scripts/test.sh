@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Every test and quality gate. `make test` runs them all; `make <stage>` runs one:
 #   lint sanity units emulator-test system-test molecule app-test build-check
+# `make test-extended` runs the stage `extended` (several environments converged side by side), which `make test`
+# leaves out to stay within its time budget (tests/README.md says what each stage guards).
+# PROFILE=1: every ansible-playbook run prints its slowest tasks (ansible.posix.profile_tasks).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 root=$PWD
@@ -10,6 +13,10 @@ export ANSIBLE_PYTHON_INTERPRETER="$root/.venv/bin/python" ANSIBLE_NOCOLOR=1 ANS
 # apart from the one `make deploy` may have running (EMULATOR_PORT).
 
 ALL_STAGES=(lint sanity units emulator-test system-test molecule app-test build-check)
+OTHER_STAGES=(extended)
+# Stages that run side by side when both are asked for: each is CPU-bound with idle waits (the AWS modules sleep
+# between calls), so together they keep both cores busy. The second one's output is shown when it ends.
+declare -A BESIDE=([system-test]=molecule)
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=("${ALL_STAGES[@]}")
 
@@ -34,21 +41,33 @@ stage_emulator-test() {
 }
 
 stage_system-test() {
-  # One worker per test file, each with an emulator of its own; the modules' waits leave the cores idle.
-  python -m pytest -q -n 3 --dist loadfile tests/system
+  # One worker per test file, each with an emulator of its own; the shared local stack (test_stack.py) is the
+  # longest file and starts first. The ten slowest tests are listed at the end.
+  python -m pytest -q -n 2 --dist loadfile --durations=10 tests/system
 }
 
+stage_extended() {
+  # The project's dev, staging and production inventories side by side, and the seed examples side by side.
+  python -m pytest -q -n 2 --dist loadfile --durations=10 tests/extended
+}
+
+# The scenarios in tier order (service, which adds a second service, after monitoring and cdn, which watch and front
+# the first), on one emulator started here: each finds what the ones before it made (its prepare
+# builds only what is missing), so the network is built once (extensions/molecule/config.yml).
+MOLECULE_SCENARIOS=(preflight network secrets database cache registry monitoring cdn service tracking_app)
+
 stage_molecule() {
-  local rc=0 port
+  local rc=0 port scenario
   port=${MOLECULE_EMULATOR_PORT:-$(python -c 'from tracetrack_emulator.control import free_loopback_port as p; print(p())')}
   python -m tracetrack_emulator start --port "$port" || return 1
-  for config in extensions/molecule/*/molecule.yml; do
-    scenario=$(basename "$(dirname "$config")")
+  for scenario in "${MOLECULE_SCENARIOS[@]}"; do
     say "molecule scenario $scenario"
-    # Forget molecule's record of earlier runs (it would skip prepare against a fresh emulator).
-    molecule reset -s "$scenario" >/dev/null 2>&1 || true
+    local started=$SECONDS
     EMULATOR_PORT=$port molecule test -s "$scenario" || rc=$?
+    echo "--- molecule $scenario: $((SECONDS - started))s"
   done
+  [ "$(ls extensions/molecule/*/molecule.yml | wc -l)" -eq ${#MOLECULE_SCENARIOS[@]} ] ||
+    { echo "extensions/molecule has scenarios that MOLECULE_SCENARIOS does not list"; rc=1; }
   python -m tracetrack_emulator stop --port "$port"
   return $rc
 }
@@ -78,15 +97,39 @@ stage_build-check() {
 logs="$root/.local/test-logs"
 mkdir -p "$logs"
 passed=(); failed=(); timings=()
+declare -A started_beside=()
+
+record() {  # stage, exit status, seconds
+  if [ "$2" -eq 0 ]; then passed+=("$1"); else failed+=("$1"); fi
+  echo "--- $1: ${3}s"
+  timings+=("$1 ${3}s")
+}
+
 for stage in "${stages[@]}"; do
-  if ! declare -F "stage_$stage" >/dev/null; then echo "unknown stage: $stage (have: ${ALL_STAGES[*]})"; exit 2; fi
+  if ! declare -F "stage_$stage" >/dev/null; then echo "unknown stage: $stage (have: ${ALL_STAGES[*]} ${OTHER_STAGES[*]})"; exit 2; fi
+  [ -n "${started_beside[$stage]:-}" ] && continue
+  partner=${BESIDE[$stage]:-}
+  if [ -n "$partner" ] && [[ " ${stages[*]} " == *" $partner "* ]]; then
+    # The partner runs in the background into its log; its output is shown once it ends.
+    say "$partner (beside $stage, output when it ends)"
+    partner_start=$SECONDS
+    ( "stage_$partner" >"$logs/$partner.log" 2>&1; echo $? >"$logs/$partner.rc"; echo $((SECONDS - partner_start)) >"$logs/$partner.seconds" ) &
+    partner_pid=$!
+    started_beside[$partner]=1
+  else
+    partner=""
+  fi
   say "$stage"
   start=$SECONDS
   # Each stage's output is also kept in .local/test-logs/<stage>.log; the summary repeats what failed in it.
-  if "stage_$stage" 2>&1 | tee "$logs/$stage.log"; [ "${PIPESTATUS[0]}" -eq 0 ]; then passed+=("$stage"); else failed+=("$stage"); fi
-  took=$((SECONDS - start))
-  echo "--- $stage: ${took}s"
-  timings+=("$stage ${took}s")
+  "stage_$stage" 2>&1 | tee "$logs/$stage.log"
+  record "$stage" "${PIPESTATUS[0]}" $((SECONDS - start))
+  if [ -n "$partner" ]; then
+    wait "$partner_pid"
+    say "$partner (ran beside $stage)"
+    cat "$logs/$partner.log"
+    record "$partner" "$(cat "$logs/$partner.rc")" "$(cat "$logs/$partner.seconds")"
+  fi
 done
 
 say "summary"
@@ -99,5 +142,9 @@ for stage in "${failed[@]}"; do
   { grep -E '^(FAILED|ERROR) ' "$logs/$stage.log" || grep -E '^ERROR|CRITICAL|^fatal: \[|^failed: \[' "$logs/$stage.log"; } |
     cut -c1-300 | head -15 | sed "s/^/  $stage: /"
 done
+if [ -f "$logs/system-test.log" ] && [[ " ${stages[*]} " == *" system-test "* ]]; then
+  echo "slowest system tests:"
+  sed -n '/slowest 10 durations/,/^$/p' "$logs/system-test.log" | grep -E '^[0-9.]+s ' | sed 's/^/  /'
+fi
 echo "stages: ${#passed[@]} passed, ${#failed[@]} failed"
 [ ${#failed[@]} -eq 0 ]

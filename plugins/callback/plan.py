@@ -40,7 +40,7 @@ from ansible.plugins.callback import CallbackBase
 SECRET_NAME = re.compile(r"(password|secret|token|private|credential|authorization|value$)", re.IGNORECASE)
 MAX_VALUE = 60
 MAX_ATTRIBUTES = 6
-NAME_KEYS = ("name", "alarm_name", "target_group_name", "db_instance_identifier", "replication_group_id", "arn", "id")
+NAME_KEYS = ("name", "alarm_name", "target_group_name", "db_instance_identifier", "replication_group_id", "repository_name", "arn", "id")
 
 
 def _short(value):
@@ -93,6 +93,16 @@ def _describe(diff):
     return "; ".join(parts)
 
 
+def _resource_name(data):
+    """The name a module returns for what it manages: at the top of its result, else in the one dict it returns
+    (our modules return the resource itself, such as C(repository) or C(service))."""
+    for document in [data] + [v for k, v in data.items() if isinstance(v, dict) and not k.startswith(("_", "diff", "invocation"))]:
+        name = next((str(document[k]) for k in NAME_KEYS if isinstance(document.get(k), (str, int)) and document.get(k) != ""), "")
+        if name:
+            return name
+    return ""
+
+
 class CallbackModule(CallbackBase):
     CALLBACK_VERSION = 2.0
     CALLBACK_TYPE = "aggregate"
@@ -117,7 +127,7 @@ class CallbackModule(CallbackBase):
             what = _describe(data.get("diff"))
         resource = item_label
         if resource is None:
-            resource = next((str(data[k]) for k in NAME_KEYS if isinstance(data.get(k), (str, int)) and data.get(k) != ""), "")
+            resource = _resource_name(data)
         role = task._role.get_name() if task._role else ""
         self.changes.append(
             {

@@ -26,7 +26,7 @@ def expected(env_name, key, default):
     return inventory(env_name).get(key, default)
 
 
-def assert_converged(emulator, env_name, prefix):
+def assert_converged(emulator, env_name, prefix, database="tracetrack"):
     client = rds(emulator)
     found = instances(emulator, prefix)
     primary = found.pop(f"{prefix}-db")
@@ -72,8 +72,8 @@ def assert_converged(emulator, env_name, prefix):
     credentials = f"postgresql+psycopg://{master['username']}:{master['password']}@"
     writer = primary["Endpoint"]["Address"]
     reader = found[f"{prefix}-db-replica-1"]["Endpoint"]["Address"] if replicas else writer
-    assert app["DATABASE_URL"] == f"{credentials}{writer}:5432/tracetrack?sslmode=require"
-    assert app["DATABASE_READ_URL"] == f"{credentials}{reader}:5432/tracetrack?sslmode=require"
+    assert app["DATABASE_URL"] == f"{credentials}{writer}:5432/{database}?sslmode=require"
+    assert app["DATABASE_READ_URL"] == f"{credentials}{reader}:5432/{database}?sslmode=require"
     return master["password"]
 
 

@@ -1,5 +1,7 @@
 """What an environment's inventory asks for, checked against the emulator after site.yml."""
 
+import shutil
+
 import yaml
 
 from tests.support.clients import emulator_client
@@ -45,3 +47,24 @@ def assert_shape(emulator, env_name, values, prefix):
         vpc_id = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"{prefix}-vpc"]}])["Vpcs"][0]["VpcId"]
         nats = ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["NatGateways"]
         assert len({n["SubnetId"] for n in nats}) == 3, "production has one NAT gateway per AZ"
+
+
+def side_by_side_inventory(directory, hosts):
+    """An inventory of several environments at once: `hosts` maps a host name to (environment, host variables).
+
+    Each host sits in its environment's group, with that environment's group variables (inventories/<env>/group_vars)
+    beside it, so that one ansible-playbook run handles them all (each inventories/<env>/hosts.yml names its one
+    host `localhost`, which several -i options would merge into one host).
+    """
+    groups = {}
+    for host, (env_name, settings) in hosts.items():
+        groups.setdefault(env_name, {"hosts": {}})["hosts"][host] = {
+            "ansible_connection": "local",
+            "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+            **settings,
+        }
+    (directory / "group_vars").mkdir(parents=True, exist_ok=True)
+    for env_name in groups:
+        shutil.copy(REPO_ROOT / "inventories" / env_name / "group_vars" / f"{env_name}.yml", directory / "group_vars")
+    (directory / "hosts.yml").write_text(yaml.safe_dump({"all": {"children": groups}}))
+    return directory

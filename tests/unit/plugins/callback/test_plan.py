@@ -1,6 +1,6 @@
 """tracetrack.aws.plan: how a task's diff becomes one line of the plan."""
 
-from ansible_collections.tracetrack.aws.plugins.callback.plan import _describe
+from ansible_collections.tracetrack.aws.plugins.callback.plan import _describe, _resource_name
 
 
 def test_changed_attributes_with_their_old_and_new_values():
@@ -28,3 +28,9 @@ def test_long_lists_of_changes_are_cut():
 
 def test_no_diff_says_nothing():
     assert _describe(None) == ""
+
+
+def test_the_resource_is_named_from_the_result_or_the_one_resource_it_returns():
+    assert _resource_name({"alarm_name": "tracetrack-local-db-cpu-warning", "changed": True}) == "tracetrack-local-db-cpu-warning"
+    assert _resource_name({"changed": True, "repository": {"repository_name": "tracetrack/local"}}) == "tracetrack/local"
+    assert _resource_name({"changed": True, "invocation": {"module_args": {"name": "not this"}}}) == ""

@@ -1,0 +1,145 @@
+"""The local environment's stack as the system tests share it: an emulator whose RDS and ElastiCache endpoints are
+the loopback PostgreSQL and Redis (as scripts/deploy.sh starts it), ports and a database of the test's own, and
+what the release left (recorded versions, what the stand-in serves).
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+from tests.support.clients import emulator_client
+from tests.support.playbook import REPO_ROOT
+from tracetrack_emulator.control import Emulator, free_loopback_port
+
+PREFIX = "tracetrack-local"
+REPOSITORY = "tracetrack/local"
+SERVICE = f"{PREFIX}-web"
+VERSION_PARAMETER = f"/{PREFIX}/app/version"
+PREVIOUS_PARAMETER = f"/{PREFIX}/app/previous-version"
+LOCAL_POSTGRES = ("127.0.0.1", 5432)
+LOCAL_REDIS = ("127.0.0.1", 6379)
+
+
+def say(message: str) -> None:
+    print(f"[local-stack] {message}", file=sys.stderr)
+
+
+def answers(address: tuple[str, int]) -> bool:
+    try:
+        with socket.create_connection(address, timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def start_emulator() -> Emulator:
+    """An emulator on a free port, reporting the loopback PostgreSQL/Redis as RDS/ElastiCache endpoints when they
+    answer; without them the stand-in runs on SQLite and the in-process cache, and this says so."""
+    variables = {}
+    if answers(LOCAL_POSTGRES):
+        variables["TRACETRACK_EMULATOR_RDS_ENDPOINT"] = "%s:%d" % LOCAL_POSTGRES
+    else:
+        say(f"no PostgreSQL on {LOCAL_POSTGRES}: the stand-in runs on SQLite")
+    if answers(LOCAL_REDIS):
+        variables["TRACETRACK_EMULATOR_ELASTICACHE_ENDPOINT"] = "%s:%d" % LOCAL_REDIS
+    else:
+        say(f"no Redis on {LOCAL_REDIS}: the stand-in uses the in-process cache")
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    instance = Emulator(port=free_loopback_port(), state_dir=str(REPO_ROOT / ".local" / "test-emulator"))
+    try:
+        instance.start()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return instance
+
+
+def podman_env() -> dict | None:
+    """The project's podman configuration (scripts/containers/env.sh), or None when podman is not usable here."""
+    if shutil.which("podman") is None:
+        return None
+    out = subprocess.run(["bash", "-c", ". scripts/containers/env.sh && env -0"], cwd=REPO_ROOT, capture_output=True, check=True).stdout
+    env = dict(item.split("=", 1) for item in out.decode().split("\0") if "=" in item)
+    info = subprocess.run(["podman", "info"], env=env, capture_output=True, text=True, timeout=60, check=False)
+    return env if info.returncode == 0 else None
+
+
+def isolation_vars() -> dict:
+    """Ports and a database of this test session's own, so that a `make deploy` stack beside it is never touched."""
+    return {
+        "tracking_app_local_port": free_loopback_port(),
+        "tracking_app_registry_port": free_loopback_port(),
+        "database_db_name": f"tt_{os.urandom(4).hex()}",
+    }
+
+
+def release_cleanup(variables: dict, podman: dict | None) -> None:
+    """What a stack left behind when a test stopped it half-way: the stand-in, the registry, the database."""
+    env = podman or dict(os.environ)
+    port = variables["tracking_app_local_port"]
+    if podman:
+        subprocess.run(["podman", "rm", "--force", "--time", "5", f"{SERVICE}-{port}"], env=env, capture_output=True, check=False)
+    registry_port = variables["tracking_app_registry_port"]
+    registry_env = dict(env, REGISTRY_PORT=str(registry_port), REGISTRY_DIR=str(REPO_ROOT / ".local" / f"registry-{registry_port}"))
+    subprocess.run(["scripts/containers/registry.sh", "stop"], cwd=REPO_ROOT, env=registry_env, capture_output=True, check=False)
+    shutil.rmtree(REPO_ROOT / ".local" / f"registry-{registry_port}", ignore_errors=True)
+    if answers(LOCAL_POSTGRES) and shutil.which("psql"):
+        drop = f"DROP DATABASE IF EXISTS {variables['database_db_name']} WITH (FORCE)"
+        subprocess.run(
+            ["psql", "-h", LOCAL_POSTGRES[0], "-U", "postgres", "-d", "postgres", "-c", drop],
+            capture_output=True,
+            check=False,
+        )
+
+
+def get_json(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback URL)
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, {}
+    except (OSError, ValueError) as error:
+        return 0, {"error": repr(error)}
+
+
+def recorded(emulator) -> dict:
+    """The release as AWS records it: the SSM parameters, the service's AppVersion tag and revision, the newest ACTIVE revision."""
+    ssm = emulator_client(emulator, "ssm")
+    values = {}
+    for name in (VERSION_PARAMETER, PREVIOUS_PARAMETER):
+        try:
+            values[name] = ssm.get_parameter(Name=name)["Parameter"]["Value"]
+        except ssm.exceptions.ParameterNotFound:
+            values[name] = None
+    ecs = emulator_client(emulator, "ecs")
+    service = ecs.describe_services(cluster=PREFIX, services=[SERVICE], include=["TAGS"])["services"][0]
+    values["tag"] = {t["key"]: t["value"] for t in service.get("tags", [])}.get("AppVersion")
+    values["task_definition"] = service["taskDefinition"]
+    # ListTaskDefinitions with status ACTIVE, newest last: what the service role and the next release compare against.
+    values["latest_active"] = ecs.list_task_definitions(familyPrefix=SERVICE, status="ACTIVE", sort="ASC")["taskDefinitionArns"][-1]
+    return values
+
+
+def secret_json(emulator, name: str) -> dict:
+    return json.loads(emulator_client(emulator, "secretsmanager").get_secret_value(SecretId=name)["SecretString"])
+
+
+def secret_values(emulator) -> list[str]:
+    """Every generated secret value of the environment: the strings that must never be shown."""
+    values = []
+    for name in ("database-master", "redis-auth", "app", "cdn-origin", "scanner-api-keys"):
+        stored = secret_json(emulator, f"{PREFIX}/{name}")
+        if name == "scanner-api-keys":
+            values += list(stored.values())
+        else:
+            values += [v for k, v in stored.items() if k in ("password", "token", "SECRET_KEY", "header_value") and v]
+    return values

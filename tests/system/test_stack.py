@@ -1,0 +1,593 @@
+"""The local environment's whole life on one converged stack, the way an operator lives it, each step asserted once.
+
+The tests run in this order, each on what the one before left (tests/README.md maps every behaviour to its test):
+
+1. provision: the AWX "provision" job template (site.yml through ansible-runner) builds every tier; the stack's
+   shape is then read back tier by tier (tags, least privilege, data stores, edge, alarms);
+2. first release: the "deploy" template builds, pushes, migrates, rolls out and records the application;
+3. re-run: what `make deploy` runs (site.yml + deploy.yml) changes nothing and makes no write call;
+4. rotation: the data tier run on its own through ansible-runner renews the database password and the Redis token;
+5. next release (the "deploy" template with a tag), a broken release (rolled back by the health gate), then the
+   "rollback" template; the "health check", "scaling check" and "cost report" templates on the running release;
+6. drift: resources changed behind the collection's back; the audit names the one that breaks the baseline,
+   `make plan` (with changed settings too) lists exactly them, a re-converge writes exactly the fixes, and the
+   "audit" template passes;
+7. no generated secret in any output or ansible-runner artifact of all of the above;
+8. the "teardown" template leaves nothing but the final snapshots; a second teardown writes nothing.
+
+One emulator of this module's own; the loopback PostgreSQL and Redis stand behind the emulated RDS and ElastiCache
+endpoints when they answer (else SQLite and the in-process cache). The release steps need podman
+(scripts/system-deps.sh container): without it they are skipped, and say so.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import ansible_runner
+import pytest
+
+from tests.support.aws_calls import record_calls
+from tests.support.awx import launch, load_config
+from tests.support.clients import emulator_client
+from tests.support.data_tier import assert_converged, instances
+from tests.support.local_stack import (
+    PREFIX,
+    PREVIOUS_PARAMETER,
+    REPOSITORY,
+    SERVICE,
+    VERSION_PARAMETER,
+    get_json,
+    isolation_vars,
+    podman_env,
+    recorded,
+    release_cleanup,
+    say,
+    secret_json,
+    secret_values,
+    start_emulator,
+)
+from tests.support.playbook import REPO_ROOT, PlaybookRun, ansible_env, emulator_vars
+from tests.support.stack import OPTIONAL_KINDS, leftovers, missing_kinds, stack_resources
+
+# Optional kinds the local inventory leaves out (no KMS key, WAF, replicas, static site or e-mail).
+LOCAL_OPTIONAL = set(OPTIONAL_KINDS)
+SCANNERS = ["scanner-01", "scanner-02"]
+TAGS = {"Project": "tracetrack", "Environment": "local", "ManagedBy": "tracetrack.aws"}
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER = "216adef6-5c7f-47e4-b989-5492eafa07d3"
+DATA_TIER = "tests/system/playbooks/data_tier.yml"
+
+CONFIG = load_config()
+TEMPLATES = {t["name"]: t for t in CONFIG["controller_templates"]}
+
+
+class Stack:
+    """The shared stack: its emulator, the variables that keep it apart from any other, and what ran on it."""
+
+    def __init__(self, emulator, variables, podman, tmp_path_factory):
+        self.emulator = emulator
+        self.variables = variables
+        self.podman = podman
+        self.tmp_path_factory = tmp_path_factory
+        self.url = f"http://127.0.0.1:{variables['tracking_app_local_port']}"
+        self.outputs: list[str] = []  # every run's output, searched for secrets at the end
+        self.data_dirs: list[Path] = []  # every ansible-runner private data directory, likewise
+        self.secrets: set[str] = set()
+        self.state: dict = {}
+        self.launched: set[str] = set()
+
+    def client(self, service, region=None):
+        return emulator_client(self.emulator, service, **({"region": region} if region else {}))
+
+    def remember_secrets(self):
+        self.secrets.update(secret_values(self.emulator))
+
+    def _keep(self, run: PlaybookRun) -> PlaybookRun:
+        self.outputs.append(run.stdout + run.stderr)
+        return run
+
+    def launch(self, name: str, answers: dict | None = None, expect: str = "successful") -> PlaybookRun:
+        """Job template `name` launched as AWX launches it (ansible-runner, a private data directory)."""
+        template = TEMPLATES[name]
+        if not (REPO_ROOT / template["playbook"]).exists():
+            pytest.fail(f"job template {name!r} runs {template['playbook']}, which does not exist")
+        data_dir = self.tmp_path_factory.mktemp(name.lower().replace(" ", "-"))
+        self.data_dirs.append(data_dir)
+        credential = {"access_key": "testing", "secret_key": "testing", "session_token": "", "endpoint_url": self.emulator.url}
+        started = time.monotonic()
+        with record_calls(self.emulator.url) as calls:
+            status, rc, stdout = launch(template, CONFIG, data_dir, "local", credential, self.emulator, {**self.variables, **(answers or {})})
+        say(f"job template {name!r} {answers or ''}: {status}, {time.monotonic() - started:.0f} s")
+        run = self._keep(PlaybookRun(rc, stdout, "", calls))
+        assert status == expect, f"rc={rc}\n{stdout[-6000:]}"
+        self.launched.add(name)
+        return run
+
+    def play(self, *playbooks: str, extra_vars: dict | None = None, args: list[str] | None = None, env: dict | None = None) -> PlaybookRun:
+        """ansible-playbook on the local inventory, one or more playbooks in one run (as `make deploy` runs two)."""
+        command = ["ansible-playbook", "-i", str(REPO_ROOT / "inventories" / "local"), *(str(REPO_ROOT / p) for p in playbooks)]
+        command += ["-e", json.dumps({**emulator_vars(self.emulator.url), **self.variables, **(extra_vars or {})}), *(args or [])]
+        started = time.monotonic()
+        with record_calls(self.emulator.url) as calls:
+            result = subprocess.run(command, cwd=REPO_ROOT, env=ansible_env(self.emulator.url, env), capture_output=True, text=True, check=False)
+        say(f"{' + '.join(playbooks)} {extra_vars or ''} {' '.join(args or [])}: rc {result.returncode}, {time.monotonic() - started:.0f} s")
+        return self._keep(PlaybookRun(result.returncode, result.stdout, result.stderr, calls))
+
+    def serving(self) -> str:
+        status, body = get_json(f"{self.url}/health")
+        assert status == 200, body
+        return body["version"]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    emulator = start_emulator()
+    variables = isolation_vars()
+    podman = podman_env()
+    state = Stack(emulator, variables, podman, tmp_path_factory)
+    try:
+        yield state
+    finally:
+        release_cleanup(variables, podman)
+        emulator.stop()
+
+
+@pytest.fixture
+def engine(stack):
+    """The release steps build and run the image with podman."""
+    if stack.podman is None:
+        reason = "podman is not usable here: the release steps did not run (scripts/system-deps.sh container)"
+        say(f"SKIPPED: {reason}")
+        pytest.skip(reason)
+    return stack.podman
+
+
+# --- 1. provision -----------------------------------------------------------------------------------------------
+
+
+def test_provision_template_builds_every_tier_and_prints_what_it_made(stack):
+    run = stack.launch("TraceTrack provision")
+    stack.state["provision"] = run
+    stack.remember_secrets()
+    assert run.changed > 0 and run.calls.writes
+    found = stack_resources(stack.emulator, PREFIX, REPOSITORY)
+    assert missing_kinds(found, LOCAL_OPTIONAL) == [], found
+    (vpc,) = stack.client("ec2").describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"{PREFIX}-vpc"]}])["Vpcs"]
+    assert vpc["VpcId"] in run.stdout
+    for summary in ("security_groups", "writer: ", "primary_endpoint", "load_balancer", "alarms: 22", "distribution"):
+        assert summary in run.stdout, summary
+    assert list((stack.data_dirs[-1] / "artifacts").rglob("job_events/*.json")), "the run left its events to look into"
+
+
+def test_every_network_resource_carries_the_three_tags(stack):
+    client = stack.client("ec2")
+    (vpc,) = client.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"{PREFIX}-vpc"]}])["Vpcs"]
+    vpc_filter = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
+    tagged = (
+        client.describe_subnets(Filters=vpc_filter)["Subnets"]
+        + client.describe_route_tables(Filters=vpc_filter + [{"Name": "association.main", "Values": ["false"]}])["RouteTables"]
+        + [g for g in client.describe_security_groups(Filters=vpc_filter)["SecurityGroups"] if g["GroupName"] != "default"]
+        + client.describe_nat_gateways(Filters=vpc_filter)["NatGateways"]
+        + client.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc["VpcId"]]}])["InternetGateways"]
+        + client.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc["VpcId"]]}])["FlowLogs"]
+    )
+    assert len(tagged) == 6 + 4 + 4 + 1 + 1 + 1
+    for resource in tagged:
+        tags = {t["Key"]: t["Value"] for t in resource.get("Tags", [])}
+        assert TAGS.items() <= tags.items()
+
+
+def test_compute_tier_runs_private_tasks_behind_the_load_balancer_with_secrets_by_reference(stack):
+    ecs = stack.client("ecs")
+    (cluster,) = ecs.describe_clusters(clusters=[PREFIX], include=["SETTINGS", "TAGS"])["clusters"]
+    assert {"name": "containerInsights", "value": "enabled"} in cluster["settings"]
+    assert {"key": "ManagedBy", "value": "tracetrack.aws"} in cluster["tags"]
+
+    (service,) = ecs.describe_services(cluster=PREFIX, services=[SERVICE])["services"]
+    assert service["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"] == "DISABLED"
+    assert service["deploymentConfiguration"]["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    assert service["desiredCount"] == 2
+
+    (container,) = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]["containerDefinitions"]
+    secret_arn = stack.client("secretsmanager").describe_secret(SecretId=f"{PREFIX}/app")["ARN"]
+    assert {"name": "SECRET_KEY", "valueFrom": f"{secret_arn}:SECRET_KEY::"} in container["secrets"]
+    assert container["image"].endswith(".amazonaws.com/tracetrack/local:latest"), "no release yet: the repository's latest"
+    assert {"name": "METRICS_NAMESPACE", "value": "TraceTrack/local"} in container["environment"]
+    assert container["logConfiguration"]["options"]["awslogs-group"] == f"/{PREFIX}/web"
+
+    (tg,) = stack.client("elbv2").describe_target_groups(Names=[f"{PREFIX}-web"])["TargetGroups"]
+    assert (tg["HealthCheckPath"], tg["HealthCheckIntervalSeconds"], tg["HealthCheckTimeoutSeconds"]) == ("/health/elb", 30, 5)
+    assert (tg["HealthyThresholdCount"], tg["UnhealthyThresholdCount"], tg["Matcher"]["HttpCode"]) == (2, 3, "200")
+
+    scaling = stack.client("application-autoscaling")
+    (target,) = scaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (1, 4)
+    policies = scaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]
+    assert sorted(p["PolicyName"] for p in policies) == [f"{PREFIX}-web-cpu", f"{PREFIX}-web-latency", f"{PREFIX}-web-requests"]
+    (repository,) = stack.client("ecr").describe_repositories(repositoryNames=[REPOSITORY])["repositories"]
+    assert repository["imageTagMutability"] == "IMMUTABLE"
+    assert repository["imageScanningConfiguration"] == {"scanOnPush": True}
+
+
+def test_execution_role_reads_only_this_environments_secret_and_repository(stack):
+    iam = stack.client("iam")
+    policy = iam.get_role_policy(RoleName=f"{PREFIX}-ecs-execution", PolicyName="start-tasks")["PolicyDocument"]
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    secret_arn = stack.client("secretsmanager").describe_secret(SecretId=f"{PREFIX}/app")["ARN"]
+    assert statements["ReadTheApplicationSecret"]["Resource"] == secret_arn
+    assert statements["PullThisEnvironmentsImages"]["Resource"].endswith(":repository/tracetrack/local")
+    assert sorted(s["Sid"] for s in policy["Statement"] if s["Resource"] == "*") == ["RegistryLogin"]
+    task_policy = iam.get_role_policy(RoleName=f"{PREFIX}-ecs-task", PolicyName="application")["PolicyDocument"]
+    metrics = {s["Sid"]: s for s in task_policy["Statement"]}["MetricsOfThisEnvironment"]
+    assert metrics["Condition"] == {"StringEquals": {"cloudwatch:namespace": "TraceTrack/local"}}
+
+
+def test_database_is_encrypted_private_backed_up_and_in_the_app_secret(stack):
+    run = stack.state["provision"]
+    password = assert_converged(stack.emulator, "local", PREFIX, database=stack.variables["database_db_name"])
+    assert password not in run.stdout
+    writer = instances(stack.emulator, PREFIX)[f"{PREFIX}-db"]["Endpoint"]["Address"]
+    assert f"writer: {writer}:5432" in run.stdout, "the summary shows the writer endpoint"
+
+
+def test_redis_is_a_single_encrypted_authenticated_node_in_the_data_subnets(stack):
+    run = stack.state["provision"]
+    assert "elasticache:CreateReplicationGroup" in run.calls.writes
+    elasticache = stack.client("elasticache")
+    (group,) = elasticache.describe_replication_groups(ReplicationGroupId=f"{PREFIX}-cache")["ReplicationGroups"]
+    assert group["CacheNodeType"] == "cache.t3.micro"
+    assert len(group["MemberClusters"]) == 1
+    assert (group["AutomaticFailover"], group["MultiAZ"]) == ("disabled", "disabled")
+    assert group["TransitEncryptionEnabled"] and group["AtRestEncryptionEnabled"] and group["AuthTokenEnabled"]
+    assert not group["ClusterEnabled"]
+    (node,) = elasticache.describe_cache_clusters(CacheClusterId=group["MemberClusters"][0])["CacheClusters"]
+    assert node["EngineVersion"].startswith("7.1.")
+    assert node["CacheSubnetGroupName"] == f"{PREFIX}-cache"
+    (cache_sg,) = stack.client("ec2").describe_security_groups(Filters=[{"Name": "group-name", "Values": [f"{PREFIX}-cache"]}])["SecurityGroups"]
+    assert [sg["SecurityGroupId"] for sg in node["SecurityGroups"]] == [cache_sg["GroupId"]]
+    tags = {t["Key"]: t["Value"] for t in elasticache.list_tags_for_resource(ResourceName=group["ARN"])["TagList"]}
+    assert {key: tags.get(key) for key in ("Name", *TAGS)} == {"Name": f"{PREFIX}-cache", **TAGS}
+
+    token = secret_json(stack.emulator, f"{PREFIX}/redis-auth")["token"]
+    app = secret_json(stack.emulator, f"{PREFIX}/app")
+    primary = group["NodeGroups"][0]["PrimaryEndpoint"]
+    assert app["REDIS_URL"] == f"rediss://:{token}@{primary['Address']}:{primary['Port']}/0"
+    assert "SECRET_KEY" in app, "keys of other roles stay"
+    assert f"primary_endpoint: {primary['Address']}" in run.stdout, "the summary shows the primary endpoint"
+
+
+def test_cloudfront_fronts_the_load_balancer_with_the_secret_origin_header(stack):
+    cloudfront = stack.client("cloudfront", region="us-east-1")
+    (summary,) = [d for d in cloudfront.list_distributions()["DistributionList"].get("Items") or [] if d["Comment"] == f"{PREFIX} CDN"]
+    config = cloudfront.get_distribution_config(Id=summary["Id"])["DistributionConfig"]
+    (origin,) = config["Origins"]["Items"]
+    assert origin["DomainName"].startswith(f"{PREFIX}-alb") and origin["DomainName"].endswith(".elb.amazonaws.com")
+    assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "http-only"  # the load balancer has no HTTPS listener
+    header = secret_json(stack.emulator, f"{PREFIX}/cdn-origin")["header_value"]
+    assert origin["CustomHeaders"]["Items"] == [{"HeaderName": "X-Origin-Verify", "HeaderValue": header}]
+    assert len(header) == 48
+    behaviours = {b["PathPattern"]: b for b in config["CacheBehaviors"]["Items"]}
+    assert behaviours["/static/*"]["CachePolicyId"] == CACHING_OPTIMIZED
+    for path in ("/api/*", "/health*"):
+        assert behaviours[path]["CachePolicyId"] == CACHING_DISABLED
+        assert behaviours[path]["OriginRequestPolicyId"] == ALL_VIEWER
+    assert config["DefaultCacheBehavior"]["CachePolicyId"] == CACHING_DISABLED
+    assert config["PriceClass"] == "PriceClass_100"
+    assert config["WebACLId"] == ""  # the local environment has no WAF
+    for behaviour in list(behaviours.values()) + [config["DefaultCacheBehavior"]]:
+        assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https" and behaviour["Compress"] is True
+    assert summary["Id"] in stack.state["provision"].stdout  # the summary shows the distribution
+
+
+def test_alarms_dashboard_topic_and_tracing(stack):
+    found = {a["AlarmName"]: a for a in stack.client("cloudwatch").describe_alarms(AlarmNamePrefix=f"{PREFIX}-")["MetricAlarms"]}
+    assert len(found) == 22
+    topic = f"arn:aws:sns:ap-south-1:123456789012:{PREFIX}-alerts"
+    assert topic in [t["TopicArn"] for t in stack.client("sns").list_topics()["Topics"]]
+    assert {tuple(a["AlarmActions"]) for a in found.values()} == {(topic,)}
+    thresholds = {
+        "web-cpu-warning": 70.0,
+        "web-cpu-critical": 90.0,
+        "alb-5xx-rate-critical": 5.0,
+        "alb-p95-latency-warning": 0.1,
+        "db-connections-critical": 95.0,
+        "redis-evictions-warning": 0.0,
+    }
+    assert {name: found[f"{PREFIX}-{name}"]["Threshold"] for name in thresholds} == thresholds
+    assert PREFIX in [d["DashboardName"] for d in stack.client("cloudwatch").list_dashboards()["DashboardEntries"]]
+    xray = stack.client("xray")
+    (group,) = [g for g in xray.get_groups()["Groups"] if g["GroupName"] == f"{PREFIX}-web"]
+    assert group["FilterExpression"] == f'service("{PREFIX}-web")'
+    assert f"{PREFIX}-web" in [r["SamplingRule"]["RuleName"] for r in xray.get_sampling_rules()["SamplingRuleRecords"]]
+
+
+# --- 2, 3. first release, re-run ----------------------------------------------------------------------------------
+
+
+def test_deploy_template_releases_the_source_serves_it_and_records_it(stack, engine):
+    run = stack.launch("TraceTrack deploy")
+    version = stack.serving()
+    stack.state["v1"] = version
+    state = recorded(stack.emulator)
+    assert state[VERSION_PARAMETER] == version
+    assert state["tag"] == version
+    assert state["task_definition"] == state["latest_active"]
+    # The summary names the URL and the health gate's figures; no secret value reaches the output.
+    assert f"url: {stack.url}/" in run.stdout
+    assert "p95" in run.stdout and "p50" in run.stdout
+    assert "sslmode=" not in run.stdout and "rediss://" not in run.stdout
+
+
+def test_make_deploy_again_changes_nothing_and_writes_nothing(stack):
+    playbooks = ["playbooks/site.yml", "playbooks/deploy.yml"] if stack.podman else ["playbooks/site.yml"]
+    run = stack.play(*playbooks)
+    assert run.returncode == 0, run.explain()
+    assert run.changed == 0, run.explain()
+    assert run.calls.writes == [], run.calls.writes
+    assert len(run.calls.reads) > 0
+    if stack.podman:
+        assert stack.serving() == stack.state["v1"]
+
+
+# --- 4. rotation ----------------------------------------------------------------------------------------------------
+
+
+def test_rotation_through_ansible_runner_applies_the_password_and_the_token_and_never_shows_them(stack):
+    """The data tier run on its own (network, secrets, database, cache) against the converged stack."""
+    before = {
+        "password": secret_json(stack.emulator, f"{PREFIX}/database-master")["password"],
+        "redis_url": secret_json(stack.emulator, f"{PREFIX}/app")["REDIS_URL"],
+    }
+    data_dir = stack.tmp_path_factory.mktemp("rotation")
+    stack.data_dirs.append(data_dir)
+    env = {
+        "ANSIBLE_CONFIG": str(REPO_ROOT / "ansible.cfg"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_DEPRECATION_WARNINGS": "false",
+        "PYTHONPATH": str(REPO_ROOT / "emulator"),
+        "EMULATOR_PORT": str(stack.emulator.port),
+        "PATH": f"{REPO_ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
+    }
+    started = time.monotonic()
+    with record_calls(stack.emulator.url) as calls:
+        result = ansible_runner.run(
+            private_data_dir=str(data_dir),
+            project_dir=str(REPO_ROOT),
+            playbook=DATA_TIER,
+            inventory=str(REPO_ROOT / "inventories" / "local"),
+            extravars={**emulator_vars(stack.emulator.url), **stack.variables, "secrets_rotate": True, "secrets_rotate_kinds": ["database", "redis"]},
+            envvars=env,
+            quiet=True,
+        )
+    stdout = result.stdout.read()
+    say(f"rotation: {result.status}, {time.monotonic() - started:.0f} s")
+    stack.outputs.append(stdout)
+    assert result.status == "successful", stdout[-6000:]
+
+    master = secret_json(stack.emulator, f"{PREFIX}/database-master")
+    app = secret_json(stack.emulator, f"{PREFIX}/app")
+    assert master["password"] != before["password"], "secrets_rotate gives the master user a new password"
+    assert master["password"] in app["DATABASE_URL"]
+    secretsmanager = stack.client("secretsmanager")
+
+    def current(name):
+        stages = secretsmanager.describe_secret(SecretId=name)["VersionIdsToStages"]
+        return next(version for version, labels in stages.items() if "AWSCURRENT" in labels)
+
+    primary = instances(stack.emulator, PREFIX)[f"{PREFIX}-db"]
+    assert {t["Key"]: t["Value"] for t in primary["TagList"]}["MasterPasswordSecretVersion"] == current(f"{PREFIX}/database-master")
+
+    assert "elasticache:ModifyReplicationGroup" in calls.writes
+    token = secret_json(stack.emulator, f"{PREFIX}/redis-auth")["token"]
+    assert app["REDIS_URL"] != before["redis_url"] and app["REDIS_URL"].startswith(f"rediss://:{token}@")
+    (group,) = stack.client("elasticache").describe_replication_groups(ReplicationGroupId=f"{PREFIX}-cache")["ReplicationGroups"]
+    tags = {t["Key"]: t["Value"] for t in stack.client("elasticache").list_tags_for_resource(ResourceName=group["ARN"])["TagList"]}
+    # The group carries the secret version it was given: the next run sends no token (the re-converge below writes
+    # exactly the drift's fixes, which shows the rotation was applied in full).
+    assert tags["AuthTokenSecretVersion"] == current(f"{PREFIX}/redis-auth")
+    assert list((data_dir / "artifacts").rglob("job_events/*.json")), "the run left its events to look into"
+    stack.secrets.update([before["password"], master["password"], token])
+    stack.remember_secrets()
+
+
+# --- 5. releases, rollback, checks ---------------------------------------------------------------------------------
+
+
+def test_a_good_new_version_gets_a_new_revision_and_is_recorded(stack, engine):
+    before = recorded(stack.emulator)
+    version = f"{stack.state['v1']}-next"
+    stack.launch("TraceTrack deploy", {"app_image_tag": version})
+    after = recorded(stack.emulator)
+    assert int(after["task_definition"].rsplit(":", 1)[1]) > int(before["task_definition"].rsplit(":", 1)[1])
+    assert stack.serving() == version
+    assert after[VERSION_PARAMETER] == version and after["tag"] == version
+    assert after[PREVIOUS_PARAMETER] == stack.state["v1"]
+    stack.state["v2"] = version
+
+
+def test_a_failing_version_is_rolled_back_and_names_the_threshold(stack, engine, tmp_path):
+    """A release whose readiness answers 503 (its database URL points nowhere) fails the gate and is rolled back."""
+    source = tmp_path / "app"
+    shutil.copytree(REPO_ROOT / "app", source, ignore=shutil.ignore_patterns("instance", "__pycache__", ".pytest_cache", "tests"))
+    with open(source / "gunicorn.conf.py", "a") as config:
+        config.write('\nos.environ["DATABASE_URL"] = "postgresql://nobody@127.0.0.1:9/none"  # a broken release\n')
+    before = recorded(stack.emulator)
+    run = stack.play(
+        "playbooks/deploy.yml",
+        extra_vars={"app_image_tag": f"{stack.state['v1']}-broken", "tracking_app_source_dir": str(source), "tracking_app_health_timeout": 15},
+    )
+    assert run.returncode != 0, run.explain()
+    assert "threshold" in run.stdout and "status 503" in run.stdout, run.explain()
+    assert "Rolled back" in run.stdout, run.explain()
+    after = recorded(stack.emulator)
+    assert after["task_definition"] == before["task_definition"]
+    assert after["latest_active"] == before["task_definition"], "the failed revision is deregistered"
+    assert after[VERSION_PARAMETER] == stack.state["v2"] and after["tag"] == stack.state["v2"]
+    deadline = time.monotonic() + 60
+    while get_json(f"{stack.url}/health/elb")[0] != 200 and time.monotonic() < deadline:
+        time.sleep(1)
+    assert stack.serving() == stack.state["v2"]
+
+
+def test_rollback_template_returns_to_the_previous_version(stack, engine):
+    stack.launch("TraceTrack rollback")
+    assert stack.serving() == stack.state["v1"]
+    state = recorded(stack.emulator)
+    assert state[VERSION_PARAMETER] == stack.state["v1"] and state["tag"] == stack.state["v1"]
+    assert state[PREVIOUS_PARAMETER] == stack.state["v2"]
+
+
+@pytest.mark.parametrize("name", ["TraceTrack health check", "TraceTrack scaling check", "TraceTrack cost report"])
+def test_check_and_report_templates_run_on_the_release_and_change_nothing(stack, engine, name):
+    run = stack.launch(name)
+    assert "PLAY RECAP" in run.stdout
+    assert run.changed == 0, run.stdout[-3000:]
+    assert run.calls.writes == []
+
+
+# --- 6. drift, audit, plan, re-converge --------------------------------------------------------------------------------
+
+DRIFTED_ALARM = f"{PREFIX}-db-cpu-warning"
+ALARM_KEYS = ("AlarmName", "AlarmDescription", "ActionsEnabled", "OKActions", "AlarmActions", "InsufficientDataActions", "MetricName",
+              "Namespace", "Statistic", "Dimensions", "Period", "EvaluationPeriods", "DatapointsToAlarm", "ComparisonOperator", "TreatMissingData")
+# Settings changed for the plan only (check mode): a bigger task, a fixed desired count, a lower CPU warning.
+PLANNED_SETTINGS = {"service_cpu": 1024, "service_memory": 2048, "service_keep_desired_count": False, "service_desired_count": 3,
+                    "monitoring_ecs_cpu_warning_percent": 75}
+
+
+def database_group_id(stack):
+    (group,) = stack.client("ec2").describe_security_groups(Filters=[{"Name": "group-name", "Values": [f"{PREFIX}-database"]}])["SecurityGroups"]
+    return group["GroupId"]
+
+
+def audit_findings(stdout):
+    """The table rows the audit printed: (rule, resource) pairs."""
+    start = stdout.find("Security baseline of")
+    block = stdout[start:].split("\n\n", 1)[0].splitlines()
+    return [tuple(line.split()[:3]) for line in block[3:] if line.strip()]
+
+
+def test_drift_that_opens_the_database_to_the_world_is_the_one_audit_finding(stack):
+    """Behind the collection's back: the database security group opened to the world, an alarm threshold lowered,
+    the repository's scan on push turned off. Only the first breaks the security baseline."""
+    stack.client("ec2").authorize_security_group_ingress(
+        GroupId=database_group_id(stack),
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    cloudwatch = stack.client("cloudwatch")
+    (alarm,) = cloudwatch.describe_alarms(AlarmNames=[DRIFTED_ALARM])["MetricAlarms"]
+    stack.state["threshold"] = alarm["Threshold"]
+    cloudwatch.put_metric_alarm(**{k: alarm[k] for k in ALARM_KEYS if k in alarm}, Threshold=alarm["Threshold"] - 15)
+    stack.client("ecr").put_image_scanning_configuration(repositoryName=REPOSITORY, imageScanningConfiguration={"scanOnPush": False})
+
+    run = stack.play("playbooks/audit.yml")
+    assert run.returncode != 0, run.explain()
+    assert audit_findings(run.stdout) == [("world-open-ingress", "security-group", f"{PREFIX}-database")], run.explain()
+    assert "tcp/5432 open to 0.0.0.0/0" in run.stdout
+    assert run.changed == 0 and run.calls.writes == []
+
+
+def test_make_plan_lists_exactly_the_drift_and_the_changed_settings_and_writes_nothing(stack, tmp_path):
+    plan_json = tmp_path / "plan.json"
+    env = ansible_env(stack.emulator.url) | {
+        "ANSIBLE_CALLBACKS_ENABLED": "tracetrack.aws.plan",
+        "TRACETRACK_PLAN_JSON": str(plan_json),
+        # deploy.sh finds this module's emulator already running rather than starting its own.
+        "EMULATOR_STATE_DIR": str(stack.emulator.state_dir),
+    }
+    variables = {**emulator_vars(stack.emulator.url), **stack.variables, **PLANNED_SETTINGS}
+    started = time.monotonic()
+    with record_calls(stack.emulator.url) as calls:
+        result = subprocess.run(
+            ["scripts/deploy.sh", "local", "playbooks/site.yml", "--check", "--diff", "-e", json.dumps(variables)],
+            cwd=REPO_ROOT,
+            env=env | {"PATH": f"{REPO_ROOT / '.venv' / 'bin'}{os.pathsep}{env['PATH']}"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    say(f"make plan: rc {result.returncode}, {time.monotonic() - started:.0f} s")
+    stack.outputs.append(result.stdout + result.stderr)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    assert calls.writes == [], calls.writes
+    plan = json.loads(plan_json.read_text())
+    assert plan["check_mode"] is True
+    by_resource = {}
+    for change in plan["changes"]:
+        by_resource.setdefault(change["resource"], []).append(change)
+    threshold = stack.state["threshold"]
+    assert f"Threshold: {threshold - 15} -> {threshold}" in by_resource[DRIFTED_ALARM][0]["changes"]
+    # The drift: the database group's rule, the alarm, the repository; the settings: the task definition revision,
+    # the service on it (with its desired count), the CPU warning alarm.
+    roles = sorted((c["role"].rsplit(".", 1)[-1], c["resource"]) for c in plan["changes"])
+    assert roles == sorted(
+        [
+            ("network", "database"),  # the security group's loop label
+            ("monitoring", DRIFTED_ALARM),
+            ("registry", REPOSITORY),
+            ("service", SERVICE),
+            ("service", SERVICE),
+            ("monitoring", f"{PREFIX}-web-cpu-warning"),
+        ]
+    ), json.dumps(plan, indent=1)
+    assert "+    cpu: '1024'" in result.stdout
+    assert "+    desiredCount: 3" in result.stdout
+    assert "PLAN: 6 resource(s) would change" in result.stdout
+
+
+def test_reconverge_writes_exactly_the_fixes_and_the_audit_template_passes(stack):
+    run = stack.play("playbooks/site.yml")
+    assert run.returncode == 0, run.explain()
+    assert sorted(run.calls.writes) == sorted(
+        ["ec2:RevokeSecurityGroupIngress", "monitoring:PutMetricAlarm", "ecr:PutImageScanningConfiguration"]
+    ), run.calls.writes
+    assert run.changed == 3, run.explain()
+    (alarm,) = stack.client("cloudwatch").describe_alarms(AlarmNames=[DRIFTED_ALARM])["MetricAlarms"]
+    assert alarm["Threshold"] == stack.state["threshold"]
+    audit = stack.launch("TraceTrack audit")
+    assert "local meets the security baseline" in audit.stdout
+    assert audit.calls.writes == []
+
+
+# --- 7. secrets ------------------------------------------------------------------------------------------------------
+
+
+def test_no_secret_is_printed_or_left_in_any_runner_artifact(stack):
+    stack.remember_secrets()
+    assert len(stack.secrets) >= 4 + len(SCANNERS) + 3, "database password, Redis token, SECRET_KEY, origin header, scanner keys, rotated ones"
+    files = [path for data_dir in stack.data_dirs for path in data_dir.rglob("*") if path.is_file()]
+    assert files
+    for value in stack.secrets:
+        assert not [index for index, output in enumerate(stack.outputs) if value in output], "a generated secret was printed"
+        leaks = [str(path) for path in files if value.encode() in path.read_bytes()]
+        assert leaks == [], f"a generated secret is written in {leaks}"
+
+
+# --- 8. teardown -----------------------------------------------------------------------------------------------------
+
+
+def test_every_job_template_was_launched(stack):
+    assert sorted(set(TEMPLATES) - stack.launched - {"TraceTrack teardown"}) == []
+
+
+def test_teardown_template_leaves_nothing_but_final_snapshots_and_a_second_teardown_writes_nothing(stack):
+    stack.launch("TraceTrack teardown", {"confirm_teardown": "local"})
+    assert leftovers(stack_resources(stack.emulator, PREFIX, REPOSITORY)) == {}
+    assert stack.client("ec2").describe_addresses()["Addresses"] == [], "the NAT gateway's address is released"
+    # The local inventory keeps final snapshots of its data stores (database_final_snapshot, cache_final_snapshot).
+    snapshots = stack.client("rds").describe_db_snapshots(SnapshotType="manual")["DBSnapshots"]
+    assert len([s for s in snapshots if s["DBSnapshotIdentifier"].startswith(f"{PREFIX}-db-final-")]) == 1
+    cache_snapshots = stack.client("elasticache").describe_snapshots()["Snapshots"]
+    assert [s["SnapshotName"] for s in cache_snapshots if s["SnapshotName"].startswith(f"{PREFIX}-cache-final-")]
+    if stack.podman:
+        assert get_json(f"{stack.url}/health")[0] == 0, "the local stand-in is stopped"
+
+    second = stack.play("playbooks/teardown.yml")
+    assert second.returncode == 0, second.explain()
+    assert second.changed == 0, second.explain()
+    assert second.calls.writes == []
