@@ -57,7 +57,7 @@ def random_code(kind: str) -> str:
 
 def unused_code(request_context, kind: str) -> str:
     """A random code no bag has yet (asked of the application; a used one is drawn again)."""
-    for _ in range(10):
+    for _attempt in range(10):
         code = random_code(kind)
         answer = request_context.get(f"/api/v1/bags/{code}")
         if answer.status == 404:
@@ -235,7 +235,7 @@ def test_dashboard_counts_todays_scans(page, journey, shoot):
     follow(page, "Dashboard", "/dashboard")
     expected = journey.scans_before + 1 + CHILDREN_PER_PARENT
     # The figures are cached for a few seconds, and "today" starts again at midnight (a smaller figure).
-    for _ in range(DASHBOARD_WAIT_S // 2):
+    for _poll in range(DASHBOARD_WAIT_S // 2):
         scans = today_scans(page)
         if scans >= expected or scans < journey.scans_before:
             break
