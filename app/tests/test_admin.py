@@ -145,6 +145,9 @@ def test_role_password_and_activation_changes_end_the_users_sessions(admin, app,
         assert victim.get("/api/v1/me").status_code == 200
 
     sign_in_dana()
+    post(admin, f"/admin/users/{dana}/role", role="dispatcher")
+    assert "dana already has role dispatcher." in admin.get(f"/admin/users/{dana}").get_data(as_text=True)
+    assert victim.get("/api/v1/me").status_code == 200
     changed = post(admin, f"/admin/users/{dana}/role", role="biller")
     assert changed.headers["Location"] == f"/admin/users/{dana}"
     assert "dana now has role biller" in admin.get(f"/admin/users/{dana}").get_data(as_text=True)

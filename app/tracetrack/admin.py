@@ -159,6 +159,11 @@ def user_role(user_id: int):
     form = RoleForm()
     if not form.validate_on_submit():
         _form_errors(form)
+        return redirect(url_for("admin.user_detail", user_id=user_id))
+    with services().db.read(primary=True) as conn:
+        user = _user(conn, user_id)
+    if user.role == form.role.data:  # nothing to change: their sessions go on
+        flash(f"{user.username} already has role {user.role}.", "ok")
     elif name := _change(user_id, "user role changed", "You cannot change your own role.", role=form.role.data):
         flash(f"{name} now has role {form.role.data}; their open sessions were signed out.", "ok")
     return redirect(url_for("admin.user_detail", user_id=user_id))

@@ -140,7 +140,8 @@ class IdentityChanges:
     def publish(self, cache: Cache) -> bool:
         written = [cache.set_shared(key, value, ttl) for key, value, ttl in self._entries]
         if cache.shared and not all(written):
-            # Nothing is cached in this case but entries written before Redis failed, which expire on their own.
+            # While Redis fails no process caches identities (each request reads the database); an entry
+            # Redis still holds from before the failure expires within ACTOR_CACHE_SECONDS.
             log.warning(
                 "identity change not written to the cache",
                 extra={"entries": len(written) - sum(written), "expires_within_seconds": ACTOR_CACHE_SECONDS},
