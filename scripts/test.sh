@@ -66,7 +66,8 @@ stage_molecule() {
     EMULATOR_PORT=$port molecule test -s "$scenario" || rc=$?
     echo "--- molecule $scenario: $((SECONDS - started))s"
   done
-  [ "$(ls extensions/molecule/*/molecule.yml | wc -l)" -eq ${#MOLECULE_SCENARIOS[@]} ] ||
+  local found=(extensions/molecule/*/molecule.yml)
+  [ ${#found[@]} -eq ${#MOLECULE_SCENARIOS[@]} ] ||
     { echo "extensions/molecule has scenarios that MOLECULE_SCENARIOS does not list"; rc=1; }
   python -m tracetrack_emulator stop --port "$port"
   return $rc

@@ -6,7 +6,7 @@ import re
 from tests.support.clients import emulator_client
 from tests.support.environments import inventory
 
-SECRET_KINDS = ("database-master", "app", "redis-auth", "scanner-api-keys")
+SECRET_KINDS = ("database-master", "app", "redis-auth", "scanner-api-keys", "app-admin")
 
 
 def rds(emulator):

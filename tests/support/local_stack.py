@@ -136,7 +136,7 @@ def secret_json(emulator, name: str) -> dict:
 def secret_values(emulator) -> list[str]:
     """Every generated secret value of the environment: the strings that must never be shown."""
     values = []
-    for name in ("database-master", "redis-auth", "app", "cdn-origin", "scanner-api-keys"):
+    for name in ("database-master", "redis-auth", "app", "cdn-origin", "scanner-api-keys", "app-admin"):
         stored = secret_json(emulator, f"{PREFIX}/{name}")
         if name == "scanner-api-keys":
             values += list(stored.values())
