@@ -22,7 +22,7 @@ export ANSIBLE_CALLBACKS_ENABLED := ansible.posix.profile_tasks$(if $(ANSIBLE_CA
 export PROFILE_TASKS_TASK_OUTPUT_LIMIT ?= 25
 endif
 
-.PHONY: help venv system-deps link deploy plan audit cost ee teardown emulator-up emulator-down emulator-status \
+.PHONY: help venv system-deps link deploy credentials smoke plan audit cost ee teardown emulator-up emulator-down emulator-status \
         image base-image registry-up registry-down registry-status \
         test test-extended lint sanity units emulator-test system-test molecule app-test build-check clean
 
@@ -31,6 +31,8 @@ help:
 	@echo "make test                                        every test and quality gate (PROFILE=1: slowest tasks of each run)"
 	@echo "make test-extended                               several environments converged side by side (CI runs it too)"
 	@echo "make teardown ENV=... [CONFIRM=<env>]            remove what the collection created"
+	@echo "make credentials ENV=...                         how to sign in (local: prints the administrator's password)"
+	@echo "make smoke ENV=...                               a browser signs in, scans and looks up on the deployed environment"
 	@echo "make plan ENV=...                                what site.yml would change (check mode), per resource"
 	@echo "make audit ENV=...                               check a deployed environment against the security baseline"
 	@echo "make cost ENV=...                                monthly cost estimate of an environment (no AWS call)"
@@ -81,6 +83,14 @@ deploy: venv link
 # Check mode with diff; the tracetrack.aws.plan callback sums up, per resource, what would change.
 plan: venv link
 	@ANSIBLE_CALLBACKS_ENABLED=tracetrack.aws.plan$${ANSIBLE_CALLBACKS_ENABLED:+,$$ANSIBLE_CALLBACKS_ENABLED} scripts/deploy.sh $(ENV) playbooks/site.yml --check --diff $(PLAYBOOK_ARGS)
+
+# How to sign in: the local environment's administrator password; elsewhere the secret's name and the AWS CLI command.
+credentials: venv link
+	@scripts/deploy.sh $(ENV) playbooks/credentials.yml $(PLAYBOOK_ARGS)
+
+# A real browser signs in and scans on the deployed environment (tests/smoke), then a scanner device through the API.
+smoke: venv link
+	@scripts/smoke.sh $(ENV) $(PLAYBOOK_ARGS)
 
 audit: venv link
 	@scripts/deploy.sh $(ENV) playbooks/audit.yml $(PLAYBOOK_ARGS)

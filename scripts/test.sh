@@ -14,9 +14,11 @@ export ANSIBLE_PYTHON_INTERPRETER="$root/.venv/bin/python" ANSIBLE_NOCOLOR=1 ANS
 
 ALL_STAGES=(lint sanity units emulator-test system-test molecule app-test build-check)
 OTHER_STAGES=(extended)
-# Stages that run side by side when both are asked for: each is CPU-bound with idle waits (the AWS modules sleep
-# between calls), so together they keep both cores busy. The second one's output is shown when it ends.
-declare -A BESIDE=([system-test]=molecule)
+# The longest stage, system-test (its shared local stack is one sequence of playbook runs), starts first and runs
+# in the foreground; every other stage asked for runs meanwhile in a second lane, one after the other, so that the
+# two cores stay busy (the AWS modules also sleep between calls). The second lane's output is shown, stage by
+# stage, when the first ends; each stage's wall time is its own.
+LONG_STAGE=system-test
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=("${ALL_STAGES[@]}")
 
@@ -98,7 +100,6 @@ stage_build-check() {
 logs="$root/.local/test-logs"
 mkdir -p "$logs"
 passed=(); failed=(); timings=()
-declare -A started_beside=()
 
 record() {  # stage, exit status, seconds
   if [ "$2" -eq 0 ]; then passed+=("$1"); else failed+=("$1"); fi
@@ -106,32 +107,41 @@ record() {  # stage, exit status, seconds
   timings+=("$1 ${3}s")
 }
 
+run_stage() {  # stage: runs it with its output on the terminal and in its log
+  say "$1"
+  local start=$SECONDS
+  # Each stage's output is also kept in .local/test-logs/<stage>.log; the summary repeats what failed in it.
+  "stage_$1" 2>&1 | tee "$logs/$1.log"
+  record "$1" "${PIPESTATUS[0]}" $((SECONDS - start))
+}
+
 for stage in "${stages[@]}"; do
   if ! declare -F "stage_$stage" >/dev/null; then echo "unknown stage: $stage (have: ${ALL_STAGES[*]} ${OTHER_STAGES[*]})"; exit 2; fi
-  [ -n "${started_beside[$stage]:-}" ] && continue
-  partner=${BESIDE[$stage]:-}
-  if [ -n "$partner" ] && [[ " ${stages[*]} " == *" $partner "* ]]; then
-    # The partner runs in the background into its log; its output is shown once it ends.
-    say "$partner (beside $stage, output when it ends)"
-    partner_start=$SECONDS
-    ( "stage_$partner" >"$logs/$partner.log" 2>&1; echo $? >"$logs/$partner.rc"; echo $((SECONDS - partner_start)) >"$logs/$partner.seconds" ) &
-    partner_pid=$!
-    started_beside[$partner]=1
-  else
-    partner=""
-  fi
-  say "$stage"
-  start=$SECONDS
-  # Each stage's output is also kept in .local/test-logs/<stage>.log; the summary repeats what failed in it.
-  "stage_$stage" 2>&1 | tee "$logs/$stage.log"
-  record "$stage" "${PIPESTATUS[0]}" $((SECONDS - start))
-  if [ -n "$partner" ]; then
-    wait "$partner_pid"
-    say "$partner (ran beside $stage)"
-    cat "$logs/$partner.log"
-    record "$partner" "$(cat "$logs/$partner.rc")" "$(cat "$logs/$partner.seconds")"
-  fi
 done
+
+lane=()
+for stage in "${stages[@]}"; do [ "$stage" = "$LONG_STAGE" ] || lane+=("$stage"); done
+if [ ${#lane[@]} -eq ${#stages[@]} ] || [ ${#lane[@]} -eq 0 ]; then
+  for stage in "${stages[@]}"; do run_stage "$stage"; done
+else
+  say "${lane[*]} (a second lane beside $LONG_STAGE; their output follows when it ends)"
+  (
+    for stage in "${lane[@]}"; do
+      start=$SECONDS
+      "stage_$stage" >"$logs/$stage.log" 2>&1
+      echo "$? $((SECONDS - start))" >"$logs/$stage.result"
+    done
+  ) &
+  lane_pid=$!
+  run_stage "$LONG_STAGE"
+  wait "$lane_pid"
+  for stage in "${lane[@]}"; do
+    say "$stage (ran beside $LONG_STAGE)"
+    cat "$logs/$stage.log"
+    read -r status seconds <"$logs/$stage.result"
+    record "$stage" "$status" "$seconds"
+  done
+fi
 
 say "summary"
 echo "took: ${timings[*]/%/,} total $((SECONDS))s" | sed 's/, total/ total/'

@@ -23,6 +23,14 @@ say() { printf '==> %s\n' "$*"; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 
 command -v "$ENGINE" >/dev/null || die "$ENGINE not found (install the 'container' profile: scripts/system-deps.sh container)"
+# One build at a time: two builds at once (two releases, a release and an image build) would share the
+# root filesystem's directory; the second waits, then finds the image the first made.
+mkdir -p "$TRACETRACK_CONTAINERS_DIR"
+exec 9>"$TRACETRACK_CONTAINERS_DIR/base-image.lock"
+if ! flock -n 9; then
+  say "another build of $IMAGE is running: waiting for it"
+  flock 9
+fi
 if [ "$FORCE" = 0 ] && "$ENGINE" image inspect "$IMAGE" >/dev/null 2>&1; then
   say "base image $IMAGE already exists (use --force to rebuild)"
   exit 0

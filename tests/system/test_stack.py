@@ -25,6 +25,8 @@ import os
 import shutil
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import ansible_runner
@@ -33,7 +35,7 @@ import pytest
 from tests.support.aws_calls import record_calls
 from tests.support.awx import launch, load_config
 from tests.support.clients import emulator_client
-from tests.support.data_tier import assert_converged, instances
+from tests.support.data_tier import assert_converged, assert_torn_down, instances
 from tests.support.local_stack import (
     PREFIX,
     PREVIOUS_PARAMETER,
@@ -196,6 +198,7 @@ def test_compute_tier_runs_private_tasks_behind_the_load_balancer_with_secrets_b
     (container,) = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]["containerDefinitions"]
     secret_arn = stack.client("secretsmanager").describe_secret(SecretId=f"{PREFIX}/app")["ARN"]
     assert {"name": "SECRET_KEY", "valueFrom": f"{secret_arn}:SECRET_KEY::"} in container["secrets"]
+    assert {s["valueFrom"].split(":")[6] for s in container["secrets"]} == {secret_arn.split(":")[6]}, "the service reads its own secret only"
     assert container["image"].endswith(".amazonaws.com/tracetrack/local:latest"), "no release yet: the repository's latest"
     assert {"name": "METRICS_NAMESPACE", "value": "TraceTrack/local"} in container["environment"]
     assert container["logConfiguration"]["options"]["awslogs-group"] == f"/{PREFIX}/web"
@@ -222,6 +225,10 @@ def test_execution_role_reads_only_this_environments_secret_and_repository(stack
     assert statements["ReadTheApplicationSecret"]["Resource"] == secret_arn
     assert statements["PullThisEnvironmentsImages"]["Resource"].endswith(":repository/tracetrack/local")
     assert sorted(s["Sid"] for s in policy["Statement"] if s["Resource"] == "*") == ["RegistryLogin"]
+    # The bootstrap task's secrets: readable at task start, by name, and referenced by no service's task definition.
+    assert statements["ReadTheOneOffTasksSecrets"]["Resource"] == [
+        f"arn:aws:secretsmanager:ap-south-1:123456789012:secret:{PREFIX}/{name}-??????" for name in ("app-admin", "scanner-api-keys")
+    ]
     task_policy = iam.get_role_policy(RoleName=f"{PREFIX}-ecs-task", PolicyName="application")["PolicyDocument"]
     metrics = {s["Sid"]: s for s in task_policy["Statement"]}["MetricsOfThisEnvironment"]
     assert metrics["Condition"] == {"StringEquals": {"cloudwatch:namespace": "TraceTrack/local"}}
@@ -323,6 +330,46 @@ def test_deploy_template_releases_the_source_serves_it_and_records_it(stack, eng
     assert "sslmode=" not in run.stdout and "rediss://" not in run.stdout
 
 
+def api_status(stack, key: str) -> int:
+    """What the scanners' API answers a device key (GET /api/v1/me)."""
+    request = urllib.request.Request(f"{stack.url}/api/v1/me", headers={"X-API-Key": key})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (loopback URL)
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_the_release_bootstraps_the_administrator_and_the_scanners_and_make_smoke_passes(stack, engine, tmp_path):
+    """The bootstrap task ran with the release (recorded); a real browser then signs in with the secret's password,
+    makes a dispatcher, scans, looks up and sees the dashboard, and a scanner device scans through the API."""
+    recorded_bootstrap = json.loads(stack.client("ssm").get_parameter(Name=f"/{PREFIX}/app/bootstrap")["Parameter"]["Value"])
+    assert recorded_bootstrap["revision"] == recorded(stack.emulator)["task_definition"]
+    keys = secret_json(stack.emulator, f"{PREFIX}/scanner-api-keys")
+    assert sorted(keys) == SCANNERS
+    assert {name: api_status(stack, key) for name, key in keys.items()} == {name: 200 for name in SCANNERS}
+    assert api_status(stack, "not-a-key-of-any-device-0000") == 401
+    stack.state["scanner_keys"] = keys
+
+    artifacts = tmp_path / "smoke"
+    env = ansible_env(stack.emulator.url) | {
+        "EMULATOR_STATE_DIR": str(stack.emulator.state_dir),
+        "SMOKE_ARTIFACTS": str(artifacts),
+        "PATH": f"{REPO_ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
+    }
+    started = time.monotonic()
+    result = subprocess.run(
+        ["scripts/smoke.sh", "local", "-e", json.dumps({**emulator_vars(stack.emulator.url), **stack.variables})],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )
+    say(f"make smoke: rc {result.returncode}, {time.monotonic() - started:.0f} s")
+    stack.outputs.append(result.stdout + result.stderr + (artifacts / "variables.log").read_text())
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    shots = sorted(path.name for path in artifacts.glob("*.png"))
+    assert shots[0] == "01-signed-in-admin.png" and len(shots) >= 10, shots
+    assert not list((REPO_ROOT / ".local" / "smoke").glob(".variables-*")), "the journey's variables file is removed"
+
+
 def test_make_deploy_again_changes_nothing_and_writes_nothing(stack):
     playbooks = ["playbooks/site.yml", "playbooks/deploy.yml"] if stack.podman else ["playbooks/site.yml"]
     run = stack.play(*playbooks)
@@ -345,6 +392,8 @@ def test_rotation_through_ansible_runner_applies_the_password_and_the_token_and_
     }
     data_dir = stack.tmp_path_factory.mktemp("rotation")
     stack.data_dirs.append(data_dir)
+    # The operator also took scanner-02 out of the inventory's devices: from here on the stack runs without it.
+    stack.variables["secrets_scanner_devices"] = SCANNERS[:1]
     env = {
         "ANSIBLE_CONFIG": str(REPO_ROOT / "ansible.cfg"),
         "ANSIBLE_NOCOLOR": "1",
@@ -391,8 +440,24 @@ def test_rotation_through_ansible_runner_applies_the_password_and_the_token_and_
     # exactly the drift's fixes, which shows the rotation was applied in full).
     assert tags["AuthTokenSecretVersion"] == current(f"{PREFIX}/redis-auth")
     assert list((data_dir / "artifacts").rglob("job_events/*.json")), "the run left its events to look into"
+    assert sorted(secret_json(stack.emulator, f"{PREFIX}/scanner-api-keys")) == SCANNERS[:1]
     stack.secrets.update([before["password"], master["password"], token])
     stack.remember_secrets()
+
+
+def test_a_device_removed_from_the_inventory_is_refused_as_soon_as_the_release_runs_again(stack, engine):
+    """The same version released again: nothing to build or roll out, but the scanners' secret has a new version,
+    so the bootstrap runs and deactivates the removed device; its key is refused at once, the other still works."""
+    keys = stack.state["scanner_keys"]
+    assert api_status(stack, keys["scanner-02"]) == 200, "until the release runs, the application knows the device"
+    run = stack.play("playbooks/deploy.yml", extra_vars={"app_image_tag": stack.state["v1"]})
+    assert run.returncode == 0, run.explain()
+    assert "Run the bootstrap in the stand-in container" in run.stdout, run.explain()
+    assert api_status(stack, keys["scanner-02"]) == 401
+    assert api_status(stack, keys["scanner-01"]) == 200
+    recorded_bootstrap = json.loads(stack.client("ssm").get_parameter(Name=f"/{PREFIX}/app/bootstrap")["Parameter"]["Value"])
+    stages = stack.client("secretsmanager").describe_secret(SecretId=f"{PREFIX}/scanner-api-keys")["VersionIdsToStages"]
+    assert recorded_bootstrap["scanners"] == next(v for v, labels in stages.items() if "AWSCURRENT" in labels)
 
 
 # --- 5. releases, rollback, checks ---------------------------------------------------------------------------------
@@ -538,6 +603,7 @@ def test_make_plan_lists_exactly_the_drift_and_the_changed_settings_and_writes_n
     assert "+    cpu: '1024'" in result.stdout
     assert "+    desiredCount: 3" in result.stdout
     assert "PLAN: 6 resource(s) would change" in result.stdout
+    assert DRIFTED_ALARM in result.stdout.split("PLAN: ")[-1], "the plan's table names the drifted alarm"
 
 
 def test_reconverge_writes_exactly_the_fixes_and_the_audit_template_passes(stack):
@@ -580,8 +646,7 @@ def test_teardown_template_leaves_nothing_but_final_snapshots_and_a_second_teard
     assert leftovers(stack_resources(stack.emulator, PREFIX, REPOSITORY)) == {}
     assert stack.client("ec2").describe_addresses()["Addresses"] == [], "the NAT gateway's address is released"
     # The local inventory keeps final snapshots of its data stores (database_final_snapshot, cache_final_snapshot).
-    snapshots = stack.client("rds").describe_db_snapshots(SnapshotType="manual")["DBSnapshots"]
-    assert len([s for s in snapshots if s["DBSnapshotIdentifier"].startswith(f"{PREFIX}-db-final-")]) == 1
+    assert len(assert_torn_down(stack.emulator, PREFIX)) == 1, "database_final_snapshot: one final snapshot"
     cache_snapshots = stack.client("elasticache").describe_snapshots()["Snapshots"]
     assert [s["SnapshotName"] for s in cache_snapshots if s["SnapshotName"].startswith(f"{PREFIX}-cache-final-")]
     if stack.podman:
