@@ -39,9 +39,15 @@ fi
 command -v debootstrap >/dev/null || die "debootstrap not found (scripts/system-deps.sh container)"
 
 work="$TRACETRACK_CONTAINERS_DIR/base-rootfs"
-rm -rf "$work"
+# debootstrap mounts /proc (and more) inside the root filesystem; a build that was stopped half-way leaves them
+# mounted, and nothing under them can be removed until they are unmounted.
+release_work() {
+  findmnt -rn -o TARGET | grep -F "$work/" | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+  rm -rf "$work"
+}
+release_work
 mkdir -p "$work"
-trap 'rm -rf "$work"' EXIT
+trap release_work EXIT
 
 start=$SECONDS
 say "debootstrap --variant=minbase $SUITE from $MIRROR with $PACKAGES (about a minute)"
