@@ -117,6 +117,6 @@ lint sanity units emulator-test system-test molecule app-test build-check extend
 	@scripts/test.sh $@
 
 clean: emulator-down
-	@scripts/containers/registry.sh stop
+	@scripts/containers/registry.sh stop-all
 	@if command -v podman >/dev/null; then . scripts/containers/env.sh && podman rm -af >/dev/null; fi
 	rm -rf .local tests/output collections

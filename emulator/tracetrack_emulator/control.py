@@ -31,7 +31,10 @@ def free_loopback_port() -> int:
 
 
 class Emulator:
-    def __init__(self, host: str | None = None, port: int | None = None, state_dir: str | None = None):
+    def __init__(self, host: str | None = None, port: int | None = None, state_dir: str | None = None, environment: dict | None = None):
+        """`environment`: variables the server process gets besides this process's own (the emulator's settings,
+        such as TRACETRACK_EMULATOR_RDS_ENDPOINT), so that a caller never changes its own environment for them."""
+        self.environment = dict(environment or {})
         self.host = host or os.environ.get("EMULATOR_HOST", DEFAULT_HOST)
         self.port = int(port or os.environ.get("EMULATOR_PORT", DEFAULT_PORT))
         self.state_dir = Path(state_dir or os.environ.get("EMULATOR_STATE_DIR", REPO_ROOT / ".local" / "emulator"))
@@ -85,7 +88,7 @@ class Emulator:
         if self.ready():
             raise EmulatorError(f"port {self.port} already answers but is not this project's emulator")
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        env = dict(os.environ)
+        env = dict(os.environ, **self.environment)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT / "emulator"), env.get("PYTHONPATH")]))
         with open(self.log_file, "ab") as log:
             process = subprocess.Popen(

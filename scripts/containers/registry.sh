@@ -2,8 +2,9 @@
 # A loopback-only image registry for the project (Debian's `docker-registry serve`), plain HTTP on
 # 127.0.0.1:REGISTRY_PORT (default 5500), data under .local/registry/. env.sh marks it insecure for podman.
 #
-# Usage: scripts/containers/registry.sh start|stop|status
+# Usage: scripts/containers/registry.sh start|stop|status|stop-all
 # Env:   REGISTRY_PORT (default 5500), REGISTRY_DIR (default .local/registry).
+# stop-all stops every registry the project started (any .local/registry*/ with a running pid), whatever its port.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=scripts/containers/env.sh
@@ -105,9 +106,18 @@ status() {
   fi
 }
 
+stop_all() {
+  local pidfile
+  for pidfile in "$TRACETRACK_REPO_ROOT"/.local/registry*/registry.pid; do
+    [ -f "$pidfile" ] || continue
+    DIR=$(dirname "$pidfile") CONFIG=$(dirname "$pidfile")/config.yml PIDFILE=$pidfile stop
+  done
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  stop-all) stop_all ;;
+  *) echo "usage: $0 start|stop|status|stop-all" >&2; exit 2 ;;
 esac

@@ -7,7 +7,6 @@ With TRACETRACK_EMULATOR_RDS_ENDPOINT / TRACETRACK_EMULATOR_ELASTICACHE_ENDPOINT
 server; without, moto's made-up AWS names (the session emulator of the other tests has neither set).
 """
 
-import os
 
 import pytest
 
@@ -22,18 +21,9 @@ LOCAL_CACHE = "127.0.0.1"  # no port: the port the request asked for is kept
 @pytest.fixture(scope="module")
 def local_emulator():
     """An emulator of this module's own, started with the two variables set."""
-    saved = {name: os.environ.get(name) for name in ("TRACETRACK_EMULATOR_RDS_ENDPOINT", "TRACETRACK_EMULATOR_ELASTICACHE_ENDPOINT")}
-    os.environ["TRACETRACK_EMULATOR_RDS_ENDPOINT"] = f"{LOCAL_DB[0]}:{LOCAL_DB[1]}"
-    os.environ["TRACETRACK_EMULATOR_ELASTICACHE_ENDPOINT"] = LOCAL_CACHE
-    instance = Emulator(port=free_loopback_port(), state_dir=str(REPO_ROOT / ".local" / "test-emulator"))
-    try:
-        instance.start()
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    variables = {"TRACETRACK_EMULATOR_RDS_ENDPOINT": f"{LOCAL_DB[0]}:{LOCAL_DB[1]}", "TRACETRACK_EMULATOR_ELASTICACHE_ENDPOINT": LOCAL_CACHE}
+    instance = Emulator(port=free_loopback_port(), state_dir=str(REPO_ROOT / ".local" / "test-emulator"), environment=variables)
+    instance.start()
     yield instance
     instance.stop()
 

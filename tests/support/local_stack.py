@@ -49,17 +49,8 @@ def start_emulator() -> Emulator:
         variables["TRACETRACK_EMULATOR_ELASTICACHE_ENDPOINT"] = "%s:%d" % LOCAL_REDIS
     else:
         say(f"no Redis on {LOCAL_REDIS}: the stand-in uses the in-process cache")
-    saved = {name: os.environ.get(name) for name in variables}
-    os.environ.update(variables)
-    instance = Emulator(port=free_loopback_port(), state_dir=str(REPO_ROOT / ".local" / "test-emulator"))
-    try:
-        instance.start()
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    instance = Emulator(port=free_loopback_port(), state_dir=str(REPO_ROOT / ".local" / "test-emulator"), environment=variables)
+    instance.start()
     return instance
 
 
@@ -74,16 +65,21 @@ def podman_env() -> dict | None:
 
 
 def isolation_vars() -> dict:
-    """Ports and a database of this test session's own, so that a `make deploy` stack beside it is never touched."""
+    """Ports of this test session's own, so that a `make deploy` stack beside it is never touched (the local inventory
+    gives each emulator its own PostgreSQL role and database, tracetrack<port>, and Redis key prefix)."""
     return {
         "tracking_app_local_port": free_loopback_port(),
         "tracking_app_registry_port": free_loopback_port(),
-        "database_db_name": f"tt_{os.urandom(4).hex()}",
     }
 
 
-def release_cleanup(variables: dict, podman: dict | None) -> None:
-    """What a stack left behind when a test stopped it half-way: the stand-in, the registry, the database."""
+def local_database(emulator) -> str:
+    """The PostgreSQL role and database of this emulator's local environment (inventories/local)."""
+    return f"tracetrack{emulator.port}"
+
+
+def release_cleanup(variables: dict, podman: dict | None, database: str) -> None:
+    """What a stack left behind when a test stopped it half-way: the stand-in, the registry, the database and role."""
     env = podman or dict(os.environ)
     port = variables["tracking_app_local_port"]
     if podman:
@@ -93,12 +89,12 @@ def release_cleanup(variables: dict, podman: dict | None) -> None:
     subprocess.run(["scripts/containers/registry.sh", "stop"], cwd=REPO_ROOT, env=registry_env, capture_output=True, check=False)
     shutil.rmtree(REPO_ROOT / ".local" / f"registry-{registry_port}", ignore_errors=True)
     if answers(LOCAL_POSTGRES) and shutil.which("psql"):
-        drop = f"DROP DATABASE IF EXISTS {variables['database_db_name']} WITH (FORCE)"
-        subprocess.run(
-            ["psql", "-h", LOCAL_POSTGRES[0], "-U", "postgres", "-d", "postgres", "-c", drop],
-            capture_output=True,
-            check=False,
-        )
+        for statement in (f"DROP DATABASE IF EXISTS {database} WITH (FORCE)", f"DROP ROLE IF EXISTS {database}"):
+            subprocess.run(
+                ["psql", "-h", LOCAL_POSTGRES[0], "-U", "postgres", "-d", "postgres", "-c", statement],
+                capture_output=True,
+                check=False,
+            )
 
 
 def get_json(url: str) -> tuple[int, dict]:

@@ -39,11 +39,13 @@ from tests.support.data_tier import assert_converged, assert_torn_down, instance
 from tests.support.local_stack import (
     PREFIX,
     PREVIOUS_PARAMETER,
+    answers,
     REPOSITORY,
     SERVICE,
     VERSION_PARAMETER,
     get_json,
     isolation_vars,
+    local_database,
     podman_env,
     recorded,
     release_cleanup,
@@ -135,7 +137,7 @@ def stack(tmp_path_factory):
     try:
         yield state
     finally:
-        release_cleanup(variables, podman)
+        release_cleanup(variables, podman, local_database(emulator))
         emulator.stop()
 
 
@@ -236,7 +238,7 @@ def test_execution_role_reads_only_this_environments_secret_and_repository(stack
 
 def test_database_is_encrypted_private_backed_up_and_in_the_app_secret(stack):
     run = stack.state["provision"]
-    password = assert_converged(stack.emulator, "local", PREFIX, database=stack.variables["database_db_name"])
+    password = assert_converged(stack.emulator, "local", PREFIX, database=local_database(stack.emulator))
     assert password not in run.stdout
     writer = instances(stack.emulator, PREFIX)[f"{PREFIX}-db"]["Endpoint"]["Address"]
     assert f"writer: {writer}:5432" in run.stdout, "the summary shows the writer endpoint"
@@ -651,6 +653,7 @@ def test_teardown_template_leaves_nothing_but_final_snapshots_and_a_second_teard
     assert [s["SnapshotName"] for s in cache_snapshots if s["SnapshotName"].startswith(f"{PREFIX}-cache-final-")]
     if stack.podman:
         assert get_json(f"{stack.url}/health")[0] == 0, "the local stand-in is stopped"
+        assert not answers(("127.0.0.1", stack.variables["tracking_app_registry_port"])), "the loopback registry is stopped"
 
     second = stack.play("playbooks/teardown.yml")
     assert second.returncode == 0, second.explain()
