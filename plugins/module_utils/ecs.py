@@ -3,11 +3,18 @@
 # Copyright: Contributors to the tracetrack.aws collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""What the ECS modules (ecs_cluster, ecs_service, ecs_task_definition, ecs_deployment, scaling_check) share:
-the client, ECS's tag lists (lower case C(key)/C(value)), and the comparisons of capacity provider strategies
-and task definition references."""
+"""What the ECS modules (ecs_cluster, ecs_service, ecs_task_definition, ecs_deployment, scaling_check, health_check)
+share: the client, the one lookup of a service, ECS's tag lists (lower case C(key)/C(value)), and the comparisons of
+capacity provider strategies and task definition references."""
+
+try:
+    import botocore
+except ImportError:
+    pass  # AnsibleAWSModule says that botocore is missing
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
@@ -20,6 +27,39 @@ from ansible_collections.tracetrack.aws.plugins.module_utils.tags import update_
 def ecs_client(module):
     """An ECS client; its calls retry throttling and transient errors when made with aws_retry=True."""
     return module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
+
+
+def _find_service(client, module, cluster, name, tags):
+    """(the service or None, ECS's reasons when it is missing): the one rule of every module: a service that, or
+    whose cluster, does not exist or is INACTIVE (deleted) is not there; a DRAINING one (being deleted) still is."""
+    request = {"cluster": cluster, "services": [name]}
+    if tags:
+        request["include"] = ["TAGS"]
+    try:
+        response = client.describe_services(aws_retry=True, **request)
+    except is_boto3_error_code("ClusterNotFoundException"):
+        return None, f"no cluster {cluster}"
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg=f"Couldn't describe ECS service {name} in cluster {cluster}")
+    for service in response.get("services", []):
+        if service.get("serviceName", name) == name and service.get("status") != "INACTIVE":
+            return service, ""
+    reasons = ", ".join(f.get("reason", "unknown") for f in response.get("failures", [])) or "not found (or INACTIVE)"
+    return None, reasons
+
+
+def describe_service(client, module, cluster, name, tags=False):
+    """The service C(name) of C(cluster) as ECS DescribeServices describes it (with its tags when C(tags)), or None
+    when it is not there."""
+    return _find_service(client, module, cluster, name, tags)[0]
+
+
+def require_service(client, module, cluster, name):
+    """describe_service for a module that needs the service: fails, naming it and ECS's reason, when it is not there."""
+    service, reasons = _find_service(client, module, cluster, name, False)
+    if service is None:
+        module.fail_json(msg=f"Couldn't find ECS service {name} in cluster {cluster}: {reasons}")
+    return service
 
 
 def tags_of(resource):

@@ -182,16 +182,12 @@ elapsed:
 import re
 import time
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import ecs_client
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import require_service
 from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import task_definition_matches
 
 # Service events ECS writes when the deployment circuit breaker reverts a deployment.
@@ -280,19 +276,6 @@ def evaluate(service, expected_task_definition=None):
     return RolloutStatus(IN_PROGRESS, reason, rollback_reason)
 
 
-def describe_service(client, module, cluster, service_name):
-    try:
-        response = client.describe_services(aws_retry=True, cluster=cluster, services=[service_name])
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Couldn't describe service {service_name} in cluster {cluster}")
-    services = response.get("services") or []
-    if not services:
-        reasons = ", ".join(f.get("reason", "unknown") for f in response.get("failures", [])) or "not found"
-        module.fail_json(msg=f"Couldn't find service {service_name} in cluster {cluster}: {reasons}")
-    service = services[0]
-    if service.get("status") != "ACTIVE":
-        module.fail_json(msg=f"Service {service_name} in cluster {cluster} is {service.get('status')}, not ACTIVE")
-    return service
 
 
 def format_result(service, event_count):
@@ -311,7 +294,9 @@ def wait_for_rollout(client, module, clock=time.monotonic, sleep=time.sleep):
     started = clock()
     rolled_back = False
     while True:
-        service = describe_service(client, module, params["cluster"], params["service"])
+        service = require_service(client, module, params["cluster"], params["service"])
+        if service.get("status") != "ACTIVE":
+            module.fail_json(msg=f"Service {params['service']} in cluster {params['cluster']} is {service.get('status')}, not ACTIVE")
         status = evaluate(service, params["task_definition"])
         elapsed = round(clock() - started, 1)
         result = format_result(service, params["event_count"])

@@ -258,9 +258,9 @@ try:
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import describe_service
 from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import ecs_client
 from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import format_resource
 from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import normalize_strategy
@@ -406,18 +406,6 @@ def create_request(params):
     return request
 
 
-def describe_service(client, module, cluster, name):
-    """The service unless it (or its cluster) does not exist or is INACTIVE."""
-    try:
-        response = client.describe_services(aws_retry=True, cluster=cluster, services=[name], include=["TAGS"])
-    except is_boto3_error_code("ClusterNotFoundException"):
-        return None
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Couldn't describe ECS service {name} in cluster {cluster}")
-    for service in response.get("services", []):
-        if service.get("serviceName") == name and service.get("status") != "INACTIVE":
-            return service
-    return None
 
 
 def format_service(service):
@@ -440,7 +428,7 @@ def diff_view(service):
 
 def ensure_present(client, module):
     params = module.params
-    service = describe_service(client, module, params["cluster"], params["name"])
+    service = describe_service(client, module, params["cluster"], params["name"], tags=True)
     if service is None:
         for option in ("task_definition", "desired_count"):
             if params[option] is None:
@@ -459,7 +447,7 @@ def ensure_present(client, module):
             created = client.create_service(aws_retry=True, **request)["service"]
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
             module.fail_json_aws(e, msg=f"Couldn't create ECS service {params['name']} in cluster {params['cluster']}")
-        created = describe_service(client, module, params["cluster"], params["name"]) or created
+        created = describe_service(client, module, params["cluster"], params["name"], tags=True) or created
         module.exit_json(
             changed=True, changed_settings=[], service=format_service(created), diff=dict(before={}, after=diff_view(created))
         )
@@ -482,7 +470,7 @@ def ensure_present(client, module):
             module.fail_json_aws(e, msg=f"Couldn't update ECS service {params['name']} in cluster {params['cluster']}")
     changed = bool(update) or tags_changed
     if changed and not module.check_mode:
-        after = describe_service(client, module, params["cluster"], params["name"]) or after
+        after = describe_service(client, module, params["cluster"], params["name"], tags=True) or after
     module.exit_json(
         changed=changed,
         changed_settings=changed_settings,
@@ -494,7 +482,7 @@ def ensure_present(client, module):
 def wait_inactive(client, module, params):
     deadline = time.monotonic() + params["wait_timeout"]
     while time.monotonic() < deadline:
-        if describe_service(client, module, params["cluster"], params["name"]) is None:
+        if describe_service(client, module, params["cluster"], params["name"], tags=True) is None:
             return
         time.sleep(5)
     module.fail_json(msg=f"ECS service {params['name']} was not INACTIVE after {params['wait_timeout']} seconds")
@@ -502,7 +490,7 @@ def wait_inactive(client, module, params):
 
 def ensure_absent(client, module):
     params = module.params
-    service = describe_service(client, module, params["cluster"], params["name"])
+    service = describe_service(client, module, params["cluster"], params["name"], tags=True)
     if service is None or service.get("status") == "DRAINING":
         if service is not None and params["wait"] and not module.check_mode:
             wait_inactive(client, module, params)

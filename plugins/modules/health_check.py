@@ -429,6 +429,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import require_service
 from ansible_collections.tracetrack.aws.plugins.module_utils.http_probe import evaluate
 from ansible_collections.tracetrack.aws.plugins.module_utils.http_probe import retry_until_healthy
 from ansible_collections.tracetrack.aws.plugins.module_utils.http_probe import sample_targets
@@ -501,14 +502,7 @@ class AwsLookups:
         return result.get("DistributionList", {}).get("Items", [])
 
     def ecs_service(self, cluster, service):
-        try:
-            response = self.client("ecs").describe_services(aws_retry=True, cluster=cluster, services=[service])
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-            self.module.fail_json_aws(e, msg=f"Couldn't describe ECS service {service} in cluster {cluster}")
-        found = [s for s in response.get("services", []) if s.get("status") != "INACTIVE"]
-        if not found:
-            self.module.fail_json(msg=f"ECS service {service} not found in cluster {cluster}")
-        return found[0]
+        return require_service(self.client("ecs"), self.module, cluster, service)
 
 
 def build_url(scheme, host, port, path):

@@ -375,6 +375,7 @@ from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling impo
 from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import register_scalable_target
 from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import scalable_resource
 from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import ecs_client
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import require_service
 from ansible_collections.tracetrack.aws.plugins.module_utils.http_probe import fetch
 from ansible_collections.tracetrack.aws.plugins.module_utils.http_probe import select
 from ansible_collections.tracetrack.aws.plugins.module_utils.scaling import ACTIONS
@@ -396,15 +397,6 @@ def utcnow():
     return datetime.now(timezone.utc)
 
 
-def describe_service(client, module, cluster, name):
-    try:
-        response = client.describe_services(aws_retry=True, cluster=cluster, services=[name])
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Couldn't describe ECS service {name} in cluster {cluster}")
-    found = [s for s in response.get("services", []) if s.get("status") != "INACTIVE"]
-    if not found:
-        module.fail_json(msg=f"ECS service {name} not found in cluster {cluster}")
-    return found[0]
 
 
 def _aware(moment):
@@ -680,7 +672,7 @@ def main():
             clients["elbv2"] = module.client("elbv2", retry_decorator=retry)
         return clients["elbv2"]
 
-    service = describe_service(ecs, module, params["ecs_cluster"], params["ecs_service"])
+    service = require_service(ecs, module, params["ecs_cluster"], params["ecs_service"])
     now = utcnow()
     definitions = metric_definitions(module, service, elbv2_client)
 

@@ -330,6 +330,8 @@ def test_deploy_template_releases_the_source_serves_it_and_records_it(stack, eng
     assert f"url: {stack.url}/" in run.stdout
     assert "p95" in run.stdout and "p50" in run.stdout
     assert "sslmode=" not in run.stdout and "rediss://" not in run.stdout
+    # ...and how to sign in: the administrator, the URL, the command that prints the password.
+    assert f"sign_in: 'as admin at {stack.url}/; the password: make credentials ENV=local'" in run.stdout
 
 
 def api_status(stack, key: str) -> int:
@@ -370,6 +372,31 @@ def test_the_release_bootstraps_the_administrator_and_the_scanners_and_make_smok
     shots = sorted(path.name for path in artifacts.glob("*.png"))
     assert shots[0] == "01-signed-in-admin.png" and len(shots) >= 10, shots
     assert not list((REPO_ROOT / ".local" / "smoke").glob(".variables-*")), "the journey's variables file is removed"
+
+
+def test_make_credentials_prints_the_local_password_and_elsewhere_only_how_to_read_it(stack, tmp_path):
+    env = ansible_env(stack.emulator.url) | {
+        "EMULATOR_STATE_DIR": str(stack.emulator.state_dir),
+        "PATH": f"{REPO_ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
+    }
+    variables = json.dumps({**emulator_vars(stack.emulator.url), **stack.variables})
+    with record_calls(stack.emulator.url) as calls:
+        local = subprocess.run(["scripts/deploy.sh", "local", "playbooks/credentials.yml", "-e", variables],
+                               cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False)
+    assert local.returncode == 0, local.stdout[-3000:] + local.stderr[-2000:]
+    admin = secret_json(stack.emulator, f"{PREFIX}/app-admin")
+    assert f"password: {admin['password']}" in local.stdout and f"username: {admin['username']}" in local.stdout
+    assert f"url: {stack.url}/" in local.stdout
+    assert calls.writes == [] and calls.reads == ["secretsmanager:GetSecretValue"], calls.calls
+
+    # A real environment: no AWS call at all (there are no credentials here), the secret's name and the command.
+    bare = {k: v for k, v in env.items() if not k.startswith("AWS_")} | {
+        "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"), "AWS_EC2_METADATA_DISABLED": "true"}
+    production = subprocess.run(["scripts/deploy.sh", "production", "playbooks/credentials.yml"],
+                                cwd=REPO_ROOT, env=bare, capture_output=True, text=True, check=False)
+    assert production.returncode == 0, production.stdout[-3000:] + production.stderr[-2000:]
+    assert "aws secretsmanager get-secret-value --region ap-south-1 --secret-id tracetrack-production/app-admin" in production.stdout
+    assert "password:" not in production.stdout
 
 
 def test_make_deploy_again_changes_nothing_and_writes_nothing(stack):
@@ -605,6 +632,7 @@ def test_make_plan_lists_exactly_the_drift_and_the_changed_settings_and_writes_n
     assert "+    cpu: '1024'" in result.stdout
     assert "+    desiredCount: 3" in result.stdout
     assert "PLAN: 6 resource(s) would change" in result.stdout
+    assert plan["not_compared"] == [], "every module of site.yml compares in check mode"
     assert DRIFTED_ALARM in result.stdout.split("PLAN: ")[-1], "the plan's table names the drifted alarm"
 
 

@@ -1,5 +1,8 @@
 """module_utils/ecs.py: the comparisons and conversions the ECS modules share."""
 
+from unittest.mock import MagicMock
+
+import botocore.exceptions
 import pytest
 
 from ansible_collections.tracetrack.aws.plugins.module_utils import ecs
@@ -50,3 +53,40 @@ def test_format_resource_leaves_out_members_and_gives_tags_as_a_dict():
         "tags": {"Project": "tracetrack"},
     }
     assert ecs.format_resource(None) == {}
+
+
+class _Module:
+    def fail_json(self, **kwargs):
+        raise AssertionError(kwargs["msg"])
+
+    def fail_json_aws(self, error, msg):
+        raise AssertionError(msg)
+
+
+def _client(answer):
+    client = MagicMock()
+    if isinstance(answer, Exception):
+        client.describe_services.side_effect = answer
+    else:
+        client.describe_services.return_value = answer
+    return client
+
+
+def test_one_rule_for_a_service_active_and_draining_are_there_inactive_and_missing_are_not():
+    for status, there in (("ACTIVE", True), ("DRAINING", True), ("INACTIVE", False)):
+        client = _client({"services": [{"serviceName": "web", "status": status}], "failures": []})
+        assert (ecs.describe_service(client, _Module(), "tt", "web") is not None) is there, status
+    assert ecs.describe_service(_client({"services": [], "failures": [{"reason": "MISSING"}]}), _Module(), "tt", "web") is None
+
+
+def test_a_missing_cluster_is_a_missing_service_and_tags_are_asked_for_only_when_wanted():
+    missing = botocore.exceptions.ClientError({"Error": {"Code": "ClusterNotFoundException", "Message": "no"}}, "DescribeServices")
+    assert ecs.describe_service(_client(missing), _Module(), "tt", "web") is None
+    client = _client({"services": [{"serviceName": "web", "status": "ACTIVE"}]})
+    ecs.describe_service(client, _Module(), "tt", "web", tags=True)
+    client.describe_services.assert_called_with(aws_retry=True, cluster="tt", services=["web"], include=["TAGS"])
+
+
+def test_require_service_names_the_service_and_ecs_reason():
+    with pytest.raises(AssertionError, match="Couldn't find ECS service web in cluster tt: MISSING"):
+        ecs.require_service(_client({"services": [], "failures": [{"reason": "MISSING"}]}), _Module(), "tt", "web")

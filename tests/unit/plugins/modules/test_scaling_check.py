@@ -346,7 +346,7 @@ def test_missing_service_fails_clearly(aws):
     aws.service = None
     failed, result = run_module({"max_capacity": 10})
     assert failed
-    assert result["msg"] == "ECS service web not found in cluster tt"
+    assert result["msg"] == "Couldn't find ECS service web in cluster tt: not found (or INACTIVE)"
 
 
 @pytest.mark.parametrize(
