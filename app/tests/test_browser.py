@@ -38,6 +38,9 @@ def page(live_server, tmp_path):
         context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=live_server)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        # Assertions wait as long as actions: on a busy machine (the test suite's other stages run beside this one)
+        # a scan's answer can take longer than expect's default of 5 s.
+        sync_api.expect.set_options(timeout=15_000)
         yield page
         page.screenshot(path=str(tmp_path / "last-page.png"))
         browser.close()

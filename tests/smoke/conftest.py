@@ -90,6 +90,8 @@ def playwright(settings):
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium); no browser is downloaded", pytrace=False)
+    # Assertions wait as long as actions do (a deployment far away, or a busy machine).
+    sync_api.expect.set_options(timeout=TIMEOUT_MS)
     with sync_api.sync_playwright() as instance:
         yield instance
 
