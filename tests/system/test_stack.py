@@ -330,8 +330,8 @@ def test_deploy_template_releases_the_source_serves_it_and_records_it(stack, eng
     assert f"url: {stack.url}/" in run.stdout
     assert "p95" in run.stdout and "p50" in run.stdout
     assert "sslmode=" not in run.stdout and "rediss://" not in run.stdout
-    # ...and how to sign in: the administrator, the URL, the command that prints the password.
-    assert f"sign_in: 'as admin at {stack.url}/; the password: make credentials ENV=local'" in run.stdout
+    # ...and how to sign in: the administrator, the URL, the command that prints the password (the output wraps long lines).
+    assert f"sign_in: 'as admin at {stack.url}/; the password: make credentials ENV=local'" in " ".join(run.stdout.split())
 
 
 def api_status(stack, key: str) -> int:
