@@ -276,8 +276,6 @@ def evaluate(service, expected_task_definition=None):
     return RolloutStatus(IN_PROGRESS, reason, rollback_reason)
 
 
-
-
 def format_result(service, event_count):
     deployments = service.get("deployments") or []
     primary = find_primary(deployments)

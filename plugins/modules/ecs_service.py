@@ -406,8 +406,6 @@ def create_request(params):
     return request
 
 
-
-
 def format_service(service):
     # The events are ECS's log of the service, not part of it.
     return format_resource(service, leave_out=("events",))

@@ -397,8 +397,6 @@ def utcnow():
     return datetime.now(timezone.utc)
 
 
-
-
 def _aware(moment):
     if moment is None:
         return None
