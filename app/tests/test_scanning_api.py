@@ -20,10 +20,13 @@ def test_child_scan_links_to_the_current_parent_and_counts_progress(client, devi
     scan_parent(client, device, "SB10001")
     response = scan_child(client, device, "CB20001")
     assert response.status_code == 201
-    assert response.get_json() == {
+    body = response.get_json()
+    assert body == {
         "child": {"qr_id": "CB20001", "parent_qr_id": "SB10001"},
         "parent": {"qr_id": "SB10001", "child_count": 1, "capacity": 30, "status": "filling"},
+        "event_id": body["event_id"],
     }
+    assert isinstance(body["event_id"], int)
 
 
 def test_the_31st_child_is_refused_with_the_parent_full(client, device):
@@ -44,9 +47,7 @@ def test_a_child_is_never_linked_twice(client, device):
     scan_parent(client, device, "SB10003")
     scan_parent(client, device, "SB10004")
     assert scan_child(client, device, "CB30001", "SB10003").status_code == 201
-    same_parent = scan_child(client, device, "CB30001", "SB10003")
     other_parent = scan_child(client, device, "CB30001", "SB10004")
-    assert same_parent.status_code == 409
     assert other_parent.status_code == 409
     assert other_parent.get_json()["error"] == {
         "code": "already_linked",
@@ -56,11 +57,29 @@ def test_a_child_is_never_linked_twice(client, device):
     assert client.get("/api/v1/bags/SB10004", headers=device).get_json()["child_count"] == 0
 
 
-def test_undo_unlinks_the_last_child_and_frees_its_place(client, device):
+def test_a_repeated_child_scan_answers_200_with_the_same_result(client, device):
+    scan_parent(client, device, "SB10013")
+    first = scan_child(client, device, "CB30011", "SB10013")
+    again = scan_child(client, device, "CB30011", "SB10013")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.get_json() == first.get_json()
+    bag = client.get("/api/v1/bags/SB10013", headers=device).get_json()
+    assert (bag["child_count"], bag["children"]) == (1, ["CB30011"])
+    # Also once the parent is full: a retry of its last scan is not refused as "full".
+    fill_parent(client, device, "SB10014", 30)
+    assert scan_child(client, device, "CB10029", "SB10014").status_code == 200
+
+
+def _undo(client, device, **named):
+    return client.post("/api/v1/scans/undo", json=named, headers=device)
+
+
+def test_undo_unlinks_the_named_child_and_frees_its_place(client, device):
     fill_parent(client, device, "SB10005", 30)
-    undone = client.post("/api/v1/scans/undo", headers=device)
+    undone = _undo(client, device, qr_id="CB10029")
     assert undone.status_code == 200
-    assert undone.get_json()["undone"] == {"child_qr_id": "CB10029", "parent_qr_id": "SB10005"}
+    named = undone.get_json()["undone"]
+    assert named == {"event_id": named["event_id"], "child_qr_id": "CB10029", "parent_qr_id": "SB10005"}
     assert undone.get_json()["parent"]["child_count"] == 29
     child = client.get("/api/v1/bags/CB10029", headers=device).get_json()
     assert child["parent_qr_id"] is None
@@ -70,10 +89,28 @@ def test_undo_unlinks_the_last_child_and_frees_its_place(client, device):
     assert scan_child(client, device, "CB10029", "SB10005").status_code == 201
 
 
-def test_undo_with_nothing_to_undo_is_404(client, device):
-    response = client.post("/api/v1/scans/undo", headers=device)
-    assert response.status_code == 404
-    assert response.get_json()["error"]["message"] == "there is no child scan to undo"
+def test_a_repeated_undo_unlinks_one_child_only(client, device):
+    fill_parent(client, device, "SB10015", 3, first_child=31_000)
+    by_code = [_undo(client, device, qr_id="CB31002") for _ in range(2)]
+    assert [r.status_code for r in by_code] == [200, 200]
+    assert by_code[1].get_json() == by_code[0].get_json()
+    event_id = by_code[0].get_json()["undone"]["event_id"]
+    assert _undo(client, device, event_id=event_id).get_json() == by_code[0].get_json()
+    bag = client.get("/api/v1/bags/SB10015", headers=device).get_json()
+    assert (bag["child_count"], bag["children"]) == (2, ["CB31000", "CB31001"])
+    # Undo by event id: the event a child scan answered with.
+    scan = scan_child(client, device, "CB31002", "SB10015").get_json()
+    again = [_undo(client, device, event_id=scan["event_id"]) for _ in range(2)]
+    assert [r.get_json()["parent"]["child_count"] for r in again] == [2, 2]
+
+
+def test_undo_must_name_a_child_scan(client, device):
+    unnamed = client.post("/api/v1/scans/undo", json={}, headers=device)
+    assert unnamed.status_code == 400
+    assert unnamed.get_json()["error"]["message"] == "name the child scan to undo: event_id, or qr_id of the child"
+    assert _undo(client, device, qr_id="CB77777").status_code == 404
+    assert _undo(client, device, event_id=987654).status_code == 404
+    assert _undo(client, device, event_id="1").status_code == 400
 
 
 def test_child_scan_without_a_parent_asks_for_one(client, device):

@@ -141,9 +141,9 @@ def counting_reads(app):
     reads = []
 
     @contextmanager
-    def counted(primary=False):
-        reads.append(primary)
-        with original(primary) as conn:
+    def counted():
+        reads.append("primary")  # read() is the primary's; replica reads go through query()
+        with original() as conn:
             yield conn
 
     svc.db.read = counted
@@ -163,7 +163,7 @@ def test_with_redis_one_get_per_request_and_no_database_read(make_app):
         statuses = [client.get("/api/v1/me").status_code for _ in range(5)]
         statuses += [client.get("/api/v1/me", headers=device).status_code for _ in range(5)]
     assert statuses == [200] * 10
-    assert reads == [True]  # the device's first request; the session was cached by the sign-in check
+    assert reads == ["primary"]  # the device's first request; the session was cached by the sign-in check
     server = redis.Redis.from_url(TEST_REDIS_URL)
     prefix = app.config["CACHE_KEY_PREFIX"]
     assert json.loads(server.get(prefix + "session:1:0")) == {"name": "dana", "role": "dispatcher"}
@@ -185,8 +185,8 @@ def test_a_read_that_began_before_a_revocation_cannot_bring_it_back(two_workers)
     pending = []  # run right after the next database read
 
     @contextmanager
-    def read_then_revoke(primary=False):
-        with original(primary) as conn:
+    def read_then_revoke():
+        with original() as conn:
             yield conn
         while pending:
             pending.pop()()

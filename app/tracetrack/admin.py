@@ -112,7 +112,7 @@ def user_list():
             _audit("user created", username=username, role=form.role.data)
             flash(f"User {username} created with role {form.role.data}.", "ok")
             return redirect(url_for("admin.user_list"))
-    with services().db.read(primary=True) as conn:
+    with services().db.read() as conn:
         rows = conn.execute(
             select(users.c.id, users.c.username, users.c.role, users.c.active).order_by(
                 users.c.active.desc(), users.c.username
@@ -123,7 +123,7 @@ def user_list():
 
 @bp.get("/users/<int:user_id>")
 def user_detail(user_id: int):
-    with services().db.read(primary=True) as conn:
+    with services().db.read() as conn:
         user = _user(conn, user_id)
     return render_template(
         "admin_user.html",
@@ -160,7 +160,7 @@ def user_role(user_id: int):
     if not form.validate_on_submit():
         _form_errors(form)
         return redirect(url_for("admin.user_detail", user_id=user_id))
-    with services().db.read(primary=True) as conn:
+    with services().db.read() as conn:
         user = _user(conn, user_id)
     if user.role == form.role.data:  # nothing to change: their sessions go on
         flash(f"{user.username} already has role {user.role}.", "ok")
@@ -198,7 +198,7 @@ def user_reactivate(user_id: int):
 
 
 def _device_list():
-    with services().db.read(primary=True) as conn:
+    with services().db.read() as conn:
         return conn.execute(
             select(devices.c.id, devices.c.name, devices.c.active, devices.c.managed, devices.c.created_at).order_by(
                 devices.c.active.desc(), devices.c.name

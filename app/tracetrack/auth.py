@@ -223,7 +223,7 @@ def _device_for_key(key: str) -> Actor | None:
     digest = hash_api_key(key)
     cached, shared = svc.cache.get_shared(_device_key(digest))
     if cached is None:
-        with svc.db.read(primary=True) as conn:
+        with svc.db.read() as conn:
             row = conn.execute(_DEVICE_BY_DIGEST, {"digest": digest}).first()
         # Unknown keys are cached too, so a client retrying a bad key does not reach the database each time.
         cached = {"id": row.id, "name": row.name} if row else {}
@@ -237,7 +237,7 @@ def _user_for_session(user_id: int, version: int) -> Actor | None:
     key = _session_key(user_id, version)
     cached, shared = svc.cache.get_shared(key)
     if cached is None:
-        with svc.db.read(primary=True) as conn:
+        with svc.db.read() as conn:
             row = conn.execute(_SESSION_USER, {"user_id": user_id}).first()
         valid = row is not None and row.active and row.session_version == version
         cached = {"name": row.username, "role": row.role} if valid else {}
@@ -337,7 +337,7 @@ def login():
         ):
             if form.validate_on_submit():
                 # The primary, not a replica: a password or session version changed a moment ago counts.
-                with svc.db.read(primary=True) as conn:
+                with svc.db.read() as conn:
                     row = conn.execute(
                         select(users.c.id, users.c.password_hash, users.c.session_version).where(
                             users.c.username == form.username.data, users.c.active
@@ -382,7 +382,7 @@ def account():
     form = PasswordChangeForm()
     if form.validate_on_submit():
         svc = services()
-        with svc.db.read(primary=True) as conn:
+        with svc.db.read() as conn:
             stored = conn.execute(select(users.c.password_hash).where(users.c.id == actor.id)).scalar_one()
         if not check_password_hash(stored, form.current.data):
             log.warning("password change refused", extra={"username": actor.name, "reason": "wrong current password"})

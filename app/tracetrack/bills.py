@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from . import inventory
+from . import bagcache, inventory
 from .auth import require
 from .errors import ApiError, BadRequest, json_object
 from .services import services
@@ -44,8 +44,7 @@ def index():
         else:
             flash(f"Bill {bill['bill_number']} opened.", "ok")
             return redirect(url_for("bills.detail", number=bill["bill_number"]))
-    with svc.db.read() as conn:
-        bills = inventory.list_bills(conn)
+    bills = svc.db.query(inventory.list_bills)
     return render_template("bills.html", form=form, bills=bills)
 
 
@@ -57,20 +56,18 @@ def detail(number):
     svc = services()
     if request.method == "POST":
         try:
-            with svc.db.transaction() as conn:
-                if request.form.get("action") == "close" and close_form.validate_on_submit():
-                    inventory.close_bill(conn, number)
-                    flash(f"Bill {number} closed and dispatched.", "ok")
-                elif add_form.validate_on_submit():
-                    inventory.add_parent_to_bill(conn, number, add_form.qr_id.data, g.actor)
-                    flash(f"{add_form.qr_id.data.strip().upper()} added.", "ok")
-                else:
-                    flash("Enter a parent bag id such as SB12345.", "error")
+            if request.form.get("action") == "close" and close_form.validate_on_submit():
+                _close(number)
+                flash(f"Bill {number} closed and dispatched.", "ok")
+            elif add_form.validate_on_submit():
+                _add_parent(number, add_form.qr_id.data)
+                flash(f"{add_form.qr_id.data.strip().upper()} added.", "ok")
+            else:
+                flash("Enter a parent bag id such as SB12345.", "error")
         except ApiError as refusal:
             flash(refusal.message, "error")
         return redirect(url_for("bills.detail", number=number))
-    with svc.db.read() as conn:
-        bill = inventory.get_bill(conn, number)
+    bill = svc.db.query(inventory.get_bill, number)
     return render_template("bill.html", bill=bill, add_form=add_form, close_form=close_form)
 
 
@@ -80,8 +77,7 @@ def api_list():
     limit = request.args.get("limit", "50")
     if not limit.isdigit() or not 1 <= int(limit) <= 200:
         raise BadRequest("limit must be an integer between 1 and 200")
-    with services().db.read() as conn:
-        return {"bills": inventory.list_bills(conn, request.args.get("status"), int(limit))}
+    return {"bills": services().db.query(inventory.list_bills, request.args.get("status"), int(limit))}
 
 
 @bp.post("/api/v1/bills")
@@ -96,20 +92,36 @@ def api_create():
 @bp.get("/api/v1/bills/<number>")
 @require("view")
 def api_get(number):
-    with services().db.read() as conn:
-        return inventory.get_bill(conn, number)
+    return services().db.query(inventory.get_bill, number)
+
+
+def _add_parent(number, qr_value) -> dict:
+    """Add a parent to a bill; the parent's and its children's lookups now show the bill."""
+    svc = services()
+    with svc.db.transaction() as conn:
+        bill = inventory.add_parent_to_bill(conn, number, qr_value, g.actor)
+        changed = inventory.bag_codes(conn, parent_qr=inventory.parse_qr(qr_value, inventory.PARENT_QR))
+    bagcache.forget(svc, changed)
+    return bill
+
+
+def _close(number) -> dict:
+    """Close a bill; every parent on it and their children now show it dispatched."""
+    svc = services()
+    with svc.db.transaction() as conn:
+        bill = inventory.close_bill(conn, number)
+        changed = inventory.bag_codes(conn, bill_number=bill["bill_number"])
+    bagcache.forget(svc, changed)
+    return bill
 
 
 @bp.post("/api/v1/bills/<number>/parents")
 @require("bill")
 def api_add_parent(number):
-    body = json_object()
-    with services().db.transaction() as conn:
-        return inventory.add_parent_to_bill(conn, number, body.get("qr_id"), g.actor)
+    return _add_parent(number, json_object().get("qr_id"))
 
 
 @bp.post("/api/v1/bills/<number>/close")
 @require("bill")
 def api_close(number):
-    with services().db.transaction() as conn:
-        return inventory.close_bill(conn, number)
+    return _close(number)

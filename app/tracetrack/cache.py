@@ -11,6 +11,7 @@ a change written by any worker is what every worker reads on its next request.
 """
 
 import json
+import logging
 import threading
 import time
 from typing import Any
@@ -21,7 +22,14 @@ from cachetools import TLRUCache
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from .db import LogStateChanges
+log = logging.getLogger(__name__)
+
+
+class LogStateChanges(pybreaker.CircuitBreakerListener):
+    """Circuit transitions are the moments operators care about; each one is logged once."""
+
+    def state_change(self, cb, old_state, new_state) -> None:
+        log.warning("circuit state changed", extra={"circuit": cb.name, "from": old_state.name, "to": new_state.name})
 
 
 def redis_options(config: dict) -> dict:
@@ -37,6 +45,12 @@ def redis_options(config: dict) -> dict:
     if config["REDIS_AUTH_TOKEN"]:
         options["password"] = config["REDIS_AUTH_TOKEN"]
     return options
+
+
+_MARK_CHANGED = """
+for _, key in ipairs(KEYS) do redis.call('SET', key, '', 'EX', ARGV[1]) end
+return #KEYS
+"""
 
 
 class Cache:
@@ -56,6 +70,7 @@ class Cache:
         )
         self.hits = 0
         self.misses = 0
+        self._mark_script = self._redis.register_script(_MARK_CHANGED) if self._redis is not None else None
         self.fallback_operations = 0
 
     @property
@@ -119,27 +134,50 @@ class Cache:
     def get_shared(self, key: str) -> tuple[Any, bool]:
         """Read Redis only: ``(value or None, True)`` when Redis answered, ``(None, False)`` without Redis
         or while it fails. The caller then reads the source of truth instead of a possibly stale copy."""
+        raw, answered = self.get_shared_text(key)
+        return (json.loads(raw) if raw else None), answered
+
+    def get_shared_text(self, key: str) -> tuple[str | None, bool]:
+        """Like ``get_shared`` for a value stored as text: ``""`` is a marker (see ``mark_changed``)."""
         if self._redis is None:
             return None, False
         raw, done = self._on_redis(self._redis.get, self.prefix + key)
         if not done:
             return None, False
-        if raw is None:
-            self.misses += 1
-            return None, True
-        self.hits += 1
-        return json.loads(raw), True
+        if raw:
+            self.hits += 1
+            return raw.decode(), True
+        self.misses += 1
+        return ("" if raw is not None else None), True
 
     def set_shared(self, key: str, value: Any, ttl: float, only_if_absent: bool = False) -> bool:
         """Write Redis only; True when written. ``only_if_absent`` (SET NX) lets an entry computed from a
         read that may be older never replace one written by a change meanwhile."""
+        return self.set_shared_text(key, json.dumps(value, separators=(",", ":")), ttl, only_if_absent)
+
+    def set_shared_text(self, key: str, text: str, ttl: float, only_if_absent: bool = False) -> bool:
         if self._redis is None:
             return False
-        payload = json.dumps(value, separators=(",", ":"))
         result, done = self._on_redis(
-            lambda: self._redis.set(self.prefix + key, payload, ex=max(int(ttl), 1), nx=only_if_absent)
+            lambda: self._redis.set(self.prefix + key, text, ex=max(int(ttl), 1), nx=only_if_absent)
         )
         return done and bool(result)
+
+    def mark_changed(self, keys: list[str], ttl: float) -> bool:
+        """Replace entries by an empty marker for ``ttl`` seconds, in one round trip per thousand keys.
+
+        A marker reads as a miss that must not be cached (``set_shared_text`` with ``only_if_absent``
+        cannot replace it): a read that began before the change cannot bring the old value back.
+        """
+        if self._redis is None or not keys:
+            return True
+        ttl = max(int(ttl), 1)
+        for start in range(0, len(keys), 1000):
+            chunk = [self.prefix + key for key in keys[start : start + 1000]]
+            _, done = self._on_redis(self._mark_script, chunk, [ttl])
+            if not done:
+                return False
+        return True
 
     def hit_ratio(self) -> float | None:
         total = self.hits + self.misses

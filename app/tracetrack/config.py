@@ -76,7 +76,7 @@ def from_environ(environ: os._Environ | dict, instance_path: str) -> dict:
         "CACHE_LOCAL_MAX_ITEMS": int(get("CACHE_LOCAL_MAX_ITEMS", "10000")),
         "CACHE_RETRY_SECONDS": float(get("CACHE_RETRY_SECONDS", "5")),
         "BREAKER_FAIL_MAX": int(get("BREAKER_FAIL_MAX", "5")),
-        "BREAKER_RESET_SECONDS": float(get("BREAKER_RESET_SECONDS", "10")),
+        "BREAKER_PROBE_SECONDS": float(get("BREAKER_PROBE_SECONDS", "0.25")),
         "HEALTH_CACHE_SECONDS": float(get("HEALTH_CACHE_SECONDS", "1")),
         "RATELIMIT_ENABLED": _flag(get("RATELIMIT_ENABLED", "true")),
         "RATELIMIT_API": get("RATELIMIT_API", "3000 per minute"),

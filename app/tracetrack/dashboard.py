@@ -17,8 +17,7 @@ def current_stats() -> dict:
     timezone = current_app.config["TRACETRACK_TIMEZONE"]
     figures = svc.cache.get("dashboard:" + timezone)
     if figures is None:
-        with svc.db.read() as conn:
-            figures = stats.dashboard(conn, timezone)
+        figures = svc.db.query(stats.dashboard, timezone)
         svc.cache.set("dashboard:" + timezone, figures, STATS_CACHE_SECONDS)
     return figures
 

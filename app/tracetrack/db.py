@@ -1,35 +1,118 @@
 """Database engines, transactions and read routing, guarded by circuit breakers.
 
 Writes always go to the primary. Reads go to ``DATABASE_READ_URL`` when it is set and answering, and
-fall back to the primary while the replica's breaker is open.
+fall back to the primary while the replica fails (its connection, or a query on it).
+
+A breaker opens on connection failures only (``BREAKER_FAIL_MAX`` in a row), never on a query that the
+server refused (a statement timeout, a deadlock, a lock timeout, a constraint): those say the server is
+up. While a breaker is open every request is refused at once, and one caller at a time, at most once per
+``BREAKER_PROBE_SECONDS``, tests the server on a fresh connection; the first answer closes the breaker,
+so service resumes within a probe interval of the database coming back.
 """
 
 import logging
+import sqlite3
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
-import pybreaker
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 log = logging.getLogger(__name__)
 
+# SQLSTATEs that mean "no usable connection" besides the connection-exception class 08: the server is
+# shutting down or starting up, or has no connection slot left.
+_UNREACHABLE_STATES = {"57P01", "57P02", "57P03", "53300"}
+# Refusals that a retry a moment later usually gets past: serialization failure, deadlock, lock timeout,
+# statement timeout. Answered 503 database_busy, and never counted against the breaker.
+_TRANSIENT_STATES = {"40001", "40P01", "55P03", "57014"}
+_SQLITE_UNREACHABLE = {"SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_NOTADB"}
+_SQLITE_TRANSIENT = {"SQLITE_BUSY", "SQLITE_LOCKED"}
+CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
+
 
 class DatabaseUnavailable(Exception):
-    """The database cannot be reached or its circuit is open; answered with 503."""
+    """The database cannot be reached, its circuit is open, or it is too busy; answered with 503."""
 
-    def __init__(self, message: str, retry_after: int = 5):
+    def __init__(self, message: str, retry_after: int = 1, code: str = "database_unavailable"):
         super().__init__(message)
         self.retry_after = retry_after
+        self.code = code
+
+
+def _sqlite_error_name(exc: DBAPIError) -> str | None:
+    return getattr(exc.orig, "sqlite_errorname", None) if isinstance(exc.orig, sqlite3.Error) else None
 
 
 def is_connectivity_error(exc: BaseException) -> bool:
-    """True for failures that say the server is unreachable or unwell, not that a query was wrong."""
-    if isinstance(exc, OperationalError):
+    """True for failures that say the server is unreachable, not that it refused a query."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
         return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+    if not isinstance(exc, OperationalError):
+        return False
+    if isinstance(exc.orig, sqlite3.Error):
+        return _sqlite_error_name(exc) in _SQLITE_UNREACHABLE
+    state = getattr(exc.orig, "sqlstate", None)
+    # psycopg gives no SQLSTATE when there was no server to give one: refused, reset, timed out.
+    return state is None or state.startswith("08") or state in _UNREACHABLE_STATES
+
+
+def is_transient_error(exc: BaseException) -> bool:
+    """True for refusals that say "not now" (deadlock, lock or statement timeout), not "never"."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if isinstance(exc.orig, sqlite3.Error):
+        return _sqlite_error_name(exc) in _SQLITE_TRANSIENT
+    return getattr(exc.orig, "sqlstate", None) in _TRANSIENT_STATES
+
+
+class Breaker:
+    """A circuit breaker that probes: closed, open after ``fail_max`` connection failures in a row, and
+    half-open while one caller tests the server; the first success closes it."""
+
+    def __init__(self, name: str, fail_max: int, probe_seconds: float):
+        self.name = name
+        self.fail_max = fail_max
+        self.probe_seconds = probe_seconds
+        self.current_state = CLOSED
+        self.failures = 0
+        self._probe_at = 0.0
+        self._lock = threading.Lock()
+
+    def _move(self, state: str) -> None:
+        if state != self.current_state:
+            log.warning("circuit state changed", extra={"circuit": self.name, "from": self.current_state, "to": state})
+            self.current_state = state
+
+    def claim_probe(self) -> bool:
+        """While not closed: True for the one caller that may test the server now."""
+        now = time.monotonic()
+        with self._lock:
+            if self.current_state == CLOSED or now < self._probe_at:
+                return False
+            # A probe that never reports (its thread died) is replaced after the same interval.
+            self._probe_at = now + self.probe_seconds
+            self._move(HALF_OPEN)
+            return True
+
+    def success(self) -> None:
+        if self.failures or self.current_state != CLOSED:  # the common case takes no lock
+            with self._lock:
+                self.failures = 0
+                self._move(CLOSED)
+
+    def failure(self) -> None:
+        with self._lock:
+            self.failures += 1
+            if self.current_state == HALF_OPEN or self.failures >= self.fail_max:
+                self._probe_at = time.monotonic() + self.probe_seconds
+                self._move(OPEN)
 
 
 def make_engine(url: str, config: dict) -> Engine:
@@ -78,94 +161,116 @@ def _serialize_sqlite_writes(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-class LogStateChanges(pybreaker.CircuitBreakerListener):
-    """Circuit transitions are the moments operators care about; each one is logged once."""
-
-    def state_change(self, cb, old_state, new_state) -> None:
-        log.warning("circuit state changed", extra={"circuit": cb.name, "from": old_state.name, "to": new_state.name})
-
-
 class Database:
     def __init__(self, config: dict):
         self.writer = make_engine(config["DATABASE_URL"], config)
         self.reader = make_engine(config["DATABASE_READ_URL"], config) if config["DATABASE_READ_URL"] else None
         self.pool_limit = config["DB_POOL_SIZE"] + config["DB_MAX_OVERFLOW"]
-        exclude = [lambda exc: not is_connectivity_error(exc)]
-        self.breaker = pybreaker.CircuitBreaker(
-            fail_max=config["BREAKER_FAIL_MAX"],
-            reset_timeout=config["BREAKER_RESET_SECONDS"],
-            exclude=exclude,
-            name="database",
-            listeners=[LogStateChanges()],
-        )
-        self.replica_breaker = pybreaker.CircuitBreaker(
-            fail_max=1,
-            reset_timeout=config["BREAKER_RESET_SECONDS"],
-            exclude=exclude,
-            name="database_replica",
-            listeners=[LogStateChanges()],
-        )
+        probe_seconds = config["BREAKER_PROBE_SECONDS"]
+        self.breaker = Breaker("database", config["BREAKER_FAIL_MAX"], probe_seconds)
+        self.replica_breaker = Breaker("database_replica", 1, probe_seconds)
         self.replica_fallbacks = 0
 
     @property
     def dialect(self) -> str:
         return self.writer.dialect.name
 
-    @contextmanager
-    def _guarded(self, breaker: pybreaker.CircuitBreaker, what: str) -> Iterator[None]:
+    def _admit(self, breaker: Breaker, engine: Engine, what: str) -> None:
+        """Pass while the breaker is closed; while it is open, refuse at once, or be the one probe."""
+        if breaker.current_state == CLOSED:
+            return
+        if not breaker.claim_probe():
+            raise DatabaseUnavailable(f"{what} unavailable (circuit open)")
+        # Connections pooled before the outage are dead (a restarted server forgot them): start afresh.
+        engine.dispose()
         try:
-            with breaker.calling():
-                yield
-        except pybreaker.CircuitBreakerError as exc:
-            retry_after = max(int(breaker.reset_timeout), 1)
-            raise DatabaseUnavailable(f"{what} unavailable (circuit open)", retry_after=retry_after) from exc
+            with engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+                conn.commit()
+        except Exception as exc:  # whatever stopped the probe, the server is not serving yet
+            breaker.failure()
+            raise DatabaseUnavailable(f"{what} unavailable (circuit open)") from exc
+        breaker.success()
+
+    @contextmanager
+    def _guarded(self, breaker: Breaker, engine: Engine, what: str) -> Iterator[None]:
+        self._admit(breaker, engine, what)
+        try:
+            yield
         except PoolTimeoutError as exc:
-            raise DatabaseUnavailable(f"{what} busy: no connection free in the pool") from exc
+            raise DatabaseUnavailable(f"{what} busy: no connection free in the pool", code="database_busy") from exc
         except DBAPIError as exc:
             if is_connectivity_error(exc):
+                breaker.failure()
                 raise DatabaseUnavailable(f"{what} unavailable: {type(exc.orig).__name__}") from exc
+            if is_transient_error(exc):
+                raise DatabaseUnavailable(f"{what} busy: {type(exc.orig).__name__}", code="database_busy") from exc
             raise
+        breaker.success()
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """A write transaction on the primary, committed when the block ends without an exception."""
-        with self._guarded(self.breaker, "database"), self.writer.begin() as conn:
+        with self._guarded(self.breaker, self.writer, "database"), self.writer.begin() as conn:
             yield conn
 
     @contextmanager
-    def read(self, primary: bool = False) -> Iterator[Connection]:
-        """A read-only connection, on the replica when one is configured and reachable.
+    def autocommit(self) -> Iterator[Any]:
+        """The primary's psycopg connection in autocommit mode: each statement is its own transaction, sent
+        in one round trip (no BEGIN, no COMMIT). For the single-statement scans; PostgreSQL only.
 
-        ``primary`` reads the primary even then: for reads that must see a write just committed
-        (who may sign in, whether a session or key is still valid), which a lagging replica may not.
+        Driver errors the block does not handle itself come out as SQLAlchemy's, so that the breaker and
+        the error pages treat them like any other.
         """
-        if self.reader is not None and not primary:
-            conn = self._replica_connection()
-            if conn is not None:
-                with conn:
-                    yield conn
-                    conn.commit()
-                return
-        with self._guarded(self.breaker, "database"), self.writer.connect() as conn:
+        with self._guarded(self.breaker, self.writer, "database"):
+            pooled = self.writer.raw_connection()
+            driver = pooled.driver_connection
+            driver.autocommit = True
+            try:
+                yield driver
+            except driver.Error as exc:
+                raise DBAPIError.instance(None, None, exc, driver.Error, connection_invalidated=driver.broken) from exc
+            finally:
+                if driver.broken or driver.closed:
+                    pooled.invalidate()
+                else:
+                    driver.autocommit = False
+                pooled.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only connection to the primary: for reads that must see a write just committed (who may
+        sign in, whether a session or key is still valid), which a lagging replica may not."""
+        with self._guarded(self.breaker, self.writer, "database"), self.writer.connect() as conn:
             yield conn
             # Ended with COMMIT, not the pool's ROLLBACK: psycopg drops every prepared statement of a
             # connection on ROLLBACK, and planning the lookup queries again costs more than running them.
             conn.commit()
 
-    def _replica_connection(self) -> Connection | None:
-        """A replica connection, or None while the replica is failing (its breaker logs the transitions)."""
-        try:
-            with self._guarded(self.replica_breaker, "read replica"):
-                return self.reader.connect()
-        except DatabaseUnavailable:
-            self.replica_fallbacks += 1
-            return None
+    def query(self, work: Callable[..., Any], *args) -> Any:
+        """``work(connection, *args)`` on the replica when one is configured, else on the primary.
 
-    def probe(self, engine: Engine, breaker: pybreaker.CircuitBreaker, what: str) -> dict:
+        When the replica cannot be reached, or a query on it fails (a replica cancels queries that
+        conflict with recovery, for one), the same work runs again on the primary and is counted in
+        ``replica_fallbacks``. Refusals the work raises itself (not found, bad input) pass through.
+        """
+        if self.reader is not None:
+            try:
+                with self._guarded(self.replica_breaker, self.reader, "read replica"), self.reader.connect() as conn:
+                    result = work(conn, *args)
+                    conn.commit()
+                return result
+            except (DatabaseUnavailable, DBAPIError) as exc:
+                self.replica_fallbacks += 1
+                log.warning("read replica failed; read from the primary", extra={"reason": str(exc).splitlines()[0]})
+        with self.read() as conn:
+            return work(conn, *args)
+
+    def probe(self, engine: Engine, breaker: Breaker, what: str) -> dict:
         """Round-trip one trivial query; the readiness check's view of a database."""
         started = time.perf_counter()
         try:
-            with self._guarded(breaker, what), engine.connect() as conn:
+            with self._guarded(breaker, engine, what), engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
                 conn.commit()  # see read(): a ROLLBACK would cost the pooled connection its prepared statements
         except DatabaseUnavailable as exc:

@@ -6,6 +6,14 @@ or template, and they must stay cheap precisely when the application is saturate
 
 Readiness probes the database and the cache at most once per ``HEALTH_CACHE_SECONDS`` per process and
 serves the last result in between.
+
+What the load balancer reads is the HTTP status, and it answers one question: would a new task do better
+than this one? A task that has never reached its database since it started (a wrong address, a wrong
+secret, a network path missing) answers 503: it must not take traffic, and a deployment of it fails and
+rolls back. Once a task has served, a database outage answers 200 with ``status: fail`` in the body:
+every task, new or old, sees the same outage, so replacing healthy tasks would only bring the fleet back
+cold. Requests that need the database meanwhile get a fast 503 with Retry-After, and the body's
+``status`` stays what people and the release gate read.
 """
 
 import itertools
@@ -51,6 +59,8 @@ class Readiness:
         self.max_age = max_age
         self._result: tuple[float, dict] | None = None
         self._lock = threading.Lock()
+        # Whether this process has reached its database at least once since it started.
+        self.has_served = False
 
     def probe(self) -> dict:
         components = {"database": self.db.probe(self.db.writer, self.db.breaker, "database")}
@@ -68,7 +78,12 @@ class Readiness:
         else:
             status = "degraded"
         checked_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        self.has_served = self.has_served or status != "fail"
         return {"status": status, "checked_at": checked_at, "components": components}
+
+    def replaceable(self, report: dict) -> bool:
+        """Whether a new task would do better: only while this one has never reached its database."""
+        return report["status"] == "fail" and not self.has_served
 
     def current(self) -> dict:
         result = self._result
@@ -110,7 +125,7 @@ class HealthMiddleware:
             return self._respond(environ, start_response, "200 OK", self._liveness)
         report = self.readiness.current()
         body = json.dumps({"status": report["status"], "version": self.version, **report}).encode()
-        if report["status"] == "fail":
+        if self.readiness.replaceable(report):
             return self._respond(environ, start_response, "503 SERVICE UNAVAILABLE", body, [("Retry-After", "5")])
         return self._respond(environ, start_response, "200 OK", body)
 

@@ -3,12 +3,20 @@
 Capacity and single-linking are guaranteed by row locks on PostgreSQL (the UPDATE that takes a place
 in a parent, ``SELECT ... FOR UPDATE`` elsewhere; on SQLite every write transaction starts with
 BEGIN IMMEDIATE, see db.py), by the unique ``qr_id`` constraint for concurrently created children, and
-by a CHECK constraint as the last line.
+by a CHECK constraint as the last line. A scan or undo reads its parent's bill with a share lock, and
+closing a bill locks it for update: the two wait for each other, so a child never lands in a parent
+whose bill is being closed, and a closed bill lists every child scanned before it.
+
+Scans are idempotent: scanning a child into the parent it is already in answers with the earlier scan
+(``AlreadyDone``), and undo names the scan it undoes, so a retried or doubled request changes nothing
+twice. On PostgreSQL the scans run as one statement each first (``scans_pg.py``); the functions here
+are the rules in full, and explain every refusal.
 """
 
 import re
+from datetime import datetime
 
-from sqlalchemy import Connection, DateTime, Integer, bindparam, case, false, func, select, text, union_all, update
+from sqlalchemy import Connection, DateTime, Integer, bindparam, case, func, select, text, union_all, update
 
 from .auth import Actor, now
 from .errors import BadRequest, Conflict, NotFound
@@ -25,6 +33,21 @@ HOLDER = bags.alias("holder")
 SUBJECT = bags.alias("subject")
 PARENT = bags.alias("parent")
 HISTORY_LIMIT = 50
+# Timestamps in answers always carry microseconds, the same from Python as from PostgreSQL's to_char.
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+class AlreadyDone(Exception):
+    """The request repeats one already carried out; ``result`` is that earlier outcome, answered 200.
+    Raised so that the caller's transaction rolls back whatever the repeat had begun to change."""
+
+    def __init__(self, result: dict):
+        super().__init__("already done")
+        self.result = result
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.strftime(TIMESTAMP_FORMAT) if moment is not None else None
 
 
 def parse_qr(value, pattern: re.Pattern = ANY_QR, what: str = "qr_id") -> str:
@@ -66,8 +89,34 @@ _INSERT_BILL = (
 
 # Statements on the scanning path are built once; building and cache-keying them per request would cost
 # more CPU than running them.
-_RECORD = scan_events.insert()
-_BILL_STATUS = select(bills.c.bill_number, bills.c.status).where(bills.c.id == bindparam("bill_id"))
+_RECORD = scan_events.insert().returning(scan_events.c.id)
+# A share lock: closing the bill (FOR UPDATE) waits for the scans in flight, and scans wait for the close.
+_BILL_STATUS = (
+    select(bills.c.bill_number, bills.c.status).where(bills.c.id == bindparam("bill_id")).with_for_update(read=True)
+)
+_CHILD_BY_QR = (
+    select(bags.c.id, bags.c.parent_id, bags.c.kind, bags.c.qr_id)
+    .where(bags.c.qr_id == bindparam("qr_id"))
+    .with_for_update()
+)
+_LATEST_CHILD_SCAN = (
+    select(scan_events.c.id, scan_events.c.bag_id, scan_events.c.parent_bag_id, scan_events.c.reverted)
+    .where(scan_events.c.bag_id == bindparam("bag_id"), scan_events.c.action == "child_scan")
+    .order_by(scan_events.c.id.desc())
+    .limit(1)
+    .with_for_update()
+)
+_EVENT_BY_ID = (
+    select(
+        scan_events.c.id,
+        scan_events.c.bag_id,
+        scan_events.c.parent_bag_id,
+        scan_events.c.reverted,
+        scan_events.c.action,
+    )
+    .where(scan_events.c.id == bindparam("event_id"))
+    .with_for_update()
+)
 _PARENT_BY_QR = select(bags.c.id, bags.c.child_count, bags.c.bill_id).where(bags.c.qr_id == bindparam("qr_id"))
 # One statement locks the parent row and takes a place in it. A scan that waited for the lock re-checks
 # the WHERE clause against the committed count, so capacity can never be exceeded.
@@ -93,8 +142,8 @@ _LATEST_PARENT_SCAN = {
 }
 
 
-def _record(conn: Connection, action: str, actor: Actor, bag_id: int, parent_bag_id=None, bill_id=None) -> None:
-    conn.execute(
+def _record(conn: Connection, action: str, actor: Actor, bag_id: int, parent_bag_id=None, bill_id=None) -> int:
+    return conn.execute(
         _RECORD,
         {
             "action": action,
@@ -106,7 +155,7 @@ def _record(conn: Connection, action: str, actor: Actor, bag_id: int, parent_bag
             "reverted": False,
             "created_at": now(),
         },
-    )
+    ).scalar_one()
 
 
 def parent_status(child_count: int, bill_status: str | None) -> str:
@@ -147,10 +196,11 @@ def scan_parent(conn: Connection, qr_value, actor: Actor) -> dict:
     if bill is not None and bill.status == "closed":
         raise Conflict("parent_dispatched", f"{qr} was dispatched on bill {bill.bill_number}")
     _record(conn, "parent_scan", actor, row.id)
-    return {
-        "parent": _parent_view(qr, row.child_count, bill.status if bill else None),
-        "created": created is not None,
-    }
+    return parent_result(qr, row.child_count, bill.status if bill else None, created is not None)
+
+
+def parent_result(qr: str, child_count: int, bill_status: str | None, created: bool) -> dict:
+    return {"parent": _parent_view(qr, child_count, bill_status), "created": created}
 
 
 def current_parent(conn: Connection, actor: Actor) -> str | None:
@@ -158,9 +208,32 @@ def current_parent(conn: Connection, actor: Actor) -> str | None:
     return conn.execute(_LATEST_PARENT_SCAN[actor.kind], {"actor_id": actor.id}).scalar()
 
 
+def child_result(child_qr: str, parent_qr: str, child_count: int, bill_status: str | None, event_id: int) -> dict:
+    return {
+        "child": {"qr_id": child_qr, "parent_qr_id": parent_qr},
+        "parent": _parent_view(parent_qr, child_count, bill_status),
+        "event_id": event_id,
+    }
+
+
+def _repeated_child_scan(conn: Connection, child, parent_qr: str) -> AlreadyDone:
+    """The answer to scanning a child into the parent it is already in: the scan that put it there."""
+    parent = conn.execute(_PARENT_BY_QR, {"qr_id": parent_qr}).first()
+    bill = _bill_of(conn, parent.bill_id)
+    event = conn.execute(_LATEST_CHILD_SCAN, {"bag_id": child.id}).first()
+    status = bill.status if bill else None
+    return AlreadyDone(child_result(child.qr_id, parent_qr, parent.child_count, status, event.id))
+
+
 def scan_child(conn: Connection, child_value, parent_qr: str, actor: Actor) -> dict:
-    """Link a child bag to a parent, refusing a full parent and a child that is already linked."""
+    """Link a child bag to a parent, refusing a full parent and a child that is already linked elsewhere.
+
+    A child already in this parent raises ``AlreadyDone`` with the earlier scan (a retry, a double scan).
+    """
     child_qr = parse_qr(child_value, CHILD_QR)
+    child = conn.execute(_CHILD_BY_QR, {"qr_id": child_qr}).first()
+    if child is not None and child.parent_id is not None:
+        _refuse_linked(conn, child, parent_qr)
     timestamp = now()
     parent = conn.execute(_TAKE_PLACE, {"parent_qr": parent_qr, "at": timestamp}).first()
     if parent is None:
@@ -173,19 +246,21 @@ def scan_child(conn: Connection, child_value, parent_qr: str, actor: Actor) -> d
         _INSERT_BAG, {"qr_id": child_qr, "kind": "child", "parent_id": parent.id, "at": timestamp}
     ).scalar()
     if child_id is None:
-        child = conn.execute(
-            select(bags.c.id, bags.c.parent_id).where(bags.c.qr_id == child_qr).with_for_update()
-        ).first()
+        # Registered by another scan since the first read: linked by it, or unlinked and free.
+        child = conn.execute(_CHILD_BY_QR, {"qr_id": child_qr}).first()
         if child.parent_id is not None:
-            holder = conn.execute(select(bags.c.qr_id).where(bags.c.id == child.parent_id)).scalar()
-            raise Conflict("already_linked", f"{child_qr} is already in {holder}", parent_qr_id=holder)
+            _refuse_linked(conn, child, parent_qr)
         conn.execute(update(bags).where(bags.c.id == child.id).values(parent_id=parent.id, updated_at=timestamp))
         child_id = child.id
-    _record(conn, "child_scan", actor, child_id, parent_bag_id=parent.id)
-    return {
-        "child": {"qr_id": child_qr, "parent_qr_id": parent_qr},
-        "parent": _parent_view(parent_qr, parent.child_count, bill.status if bill else None),
-    }
+    event_id = _record(conn, "child_scan", actor, child_id, parent_bag_id=parent.id)
+    return child_result(child_qr, parent_qr, parent.child_count, bill.status if bill else None, event_id)
+
+
+def _refuse_linked(conn: Connection, child, parent_qr: str):
+    holder = conn.execute(select(bags.c.qr_id).where(bags.c.id == child.parent_id)).scalar()
+    if holder == parent_qr:
+        raise _repeated_child_scan(conn, child, parent_qr)
+    raise Conflict("already_linked", f"{child.qr_id} is already in {holder}", parent_qr_id=holder)
 
 
 def _refuse_parent(conn: Connection, parent_qr: str):
@@ -203,28 +278,43 @@ def _refuse_parent(conn: Connection, parent_qr: str):
     )
 
 
-def undo_last_scan(conn: Connection, actor: Actor) -> dict:
-    """Unlink the child this actor linked most recently (and not yet undone)."""
-    column = scan_events.c.user_id if actor.kind == "user" else scan_events.c.device_id
-    event = conn.execute(
-        select(scan_events.c.id, scan_events.c.bag_id, scan_events.c.parent_bag_id)
-        .where(column == actor.id, scan_events.c.action == "child_scan", scan_events.c.reverted == false())
-        .order_by(scan_events.c.id.desc())
-        .limit(1)
-        .with_for_update()
-    ).first()
+def _scan_to_undo(conn: Connection, event_id, child_value):
+    """The child scan named by its event id or by its child's code (that child's latest scan), locked."""
+    if event_id is not None:
+        if isinstance(event_id, bool) or not isinstance(event_id, int) or event_id < 1:
+            raise BadRequest("event_id must be a positive integer")
+        event = conn.execute(_EVENT_BY_ID, {"event_id": event_id}).first()
+        if event is None or event.action != "child_scan":
+            raise NotFound(f"there is no child scan {event_id}")
+        return event
+    if child_value is None:
+        raise BadRequest("name the child scan to undo: event_id, or qr_id of the child")
+    child_qr = parse_qr(child_value, CHILD_QR)
+    child_id = conn.execute(select(bags.c.id).where(bags.c.qr_id == child_qr)).scalar()
+    event = conn.execute(_LATEST_CHILD_SCAN, {"bag_id": child_id}).first() if child_id is not None else None
     if event is None:
-        raise NotFound("there is no child scan to undo")
+        raise NotFound(f"{child_qr} has never been scanned into a parent")
+    return event
+
+
+def undo_scan(conn: Connection, actor: Actor, event_id=None, child_value=None) -> dict:
+    """Unlink the child of the named child scan. Undoing a scan already undone changes nothing and
+    raises ``AlreadyDone`` with the same answer, so a retried or doubled undo unlinks one child only."""
+    event = _scan_to_undo(conn, event_id, child_value)
     parent = conn.execute(
         select(bags.c.id, bags.c.qr_id, bags.c.child_count, bags.c.bill_id)
         .where(bags.c.id == event.parent_bag_id)
         .with_for_update()
     ).first()
     bill = _bill_of(conn, parent.bill_id)
-    if bill is not None and bill.status == "closed":
+    child_qr = conn.execute(select(bags.c.qr_id).where(bags.c.id == event.bag_id)).scalar_one()
+    status = bill.status if bill else None
+    undone = {"event_id": event.id, "child_qr_id": child_qr, "parent_qr_id": parent.qr_id}
+    if event.reverted:
+        raise AlreadyDone({"undone": undone, "parent": _parent_view(parent.qr_id, parent.child_count, status)})
+    if status == "closed":
         raise Conflict("parent_dispatched", f"{parent.qr_id} was dispatched on bill {bill.bill_number}")
     timestamp = now()
-    child_qr = conn.execute(select(bags.c.qr_id).where(bags.c.id == event.bag_id)).scalar_one()
     conn.execute(
         update(bags)
         .where(bags.c.id == event.bag_id, bags.c.parent_id == parent.id)
@@ -237,10 +327,7 @@ def undo_last_scan(conn: Connection, actor: Actor) -> dict:
     )
     conn.execute(update(scan_events).where(scan_events.c.id == event.id).values(reverted=True))
     _record(conn, "undo", actor, event.bag_id, parent_bag_id=parent.id)
-    return {
-        "undone": {"child_qr_id": child_qr, "parent_qr_id": parent.qr_id},
-        "parent": _parent_view(parent.qr_id, parent.child_count - 1, bill.status if bill else None),
-    }
+    return {"undone": undone, "parent": _parent_view(parent.qr_id, parent.child_count - 1, status)}
 
 
 def create_bill(conn: Connection, number_value, expected_value, actor: Actor) -> dict:
@@ -294,6 +381,19 @@ def add_parent_to_bill(conn: Connection, number_value, qr_value, actor: Actor) -
     return get_bill(conn, number)
 
 
+def bag_codes(conn: Connection, parent_qr: str | None = None, bill_number: str | None = None) -> list[str]:
+    """The codes of a parent (or of every parent on a bill) and of their children: the bags whose lookup
+    shows what a change to that parent or bill changes."""
+    parents = select(bags.c.id, bags.c.qr_id)
+    if parent_qr is not None:
+        parents = parents.where(bags.c.qr_id == parent_qr)
+    else:
+        parents = parents.join(bills, bills.c.id == bags.c.bill_id).where(bills.c.bill_number == bill_number)
+    parents = parents.subquery()
+    children = select(bags.c.qr_id).join(parents, bags.c.parent_id == parents.c.id)
+    return list(conn.execute(union_all(select(parents.c.qr_id), children)).scalars())
+
+
 def close_bill(conn: Connection, number_value) -> dict:
     number = parse_bill_number(number_value)
     bill = _locked_open_bill(conn, number)
@@ -310,8 +410,8 @@ def _bill_view(row) -> dict:
         "status": row.status if row.status == "closed" else ("filled" if filled else "open"),
         "parent_count": row.parent_count,
         "expected_parent_count": row.expected_parent_count,
-        "created_at": row.created_at.isoformat() + "Z",
-        "closed_at": row.closed_at.isoformat() + "Z" if row.closed_at else None,
+        "created_at": iso(row.created_at),
+        "closed_at": iso(row.closed_at),
     }
 
 
@@ -414,19 +514,19 @@ def lookup(conn: Connection, qr_value) -> dict:
     bag = {
         "qr_id": row.qr_id,
         "kind": row.kind,
-        "created_at": row.created_at.isoformat() + "Z",
+        "created_at": iso(row.created_at),
         "bill": {"bill_number": row.bill_number, "status": row.bill_status} if row.bill_number else None,
     }
     if row.kind == "parent":
         bag.update(_parent_view(row.qr_id, row.child_count, row.bill_status))
-        bag["filled_at"] = row.filled_at.isoformat() + "Z" if row.filled_at else None
+        bag["filled_at"] = iso(row.filled_at)
         bag["children"] = list(conn.execute(_CHILDREN, {"bag_id": row.id}).scalars())
     else:
         bag["parent_qr_id"] = row.parent_qr_id
         bag["status"] = "dispatched" if row.bill_status == "closed" else ("linked" if row.parent_qr_id else "unlinked")
     bag["history"] = [
         {
-            "at": r.created_at.isoformat() + "Z",
+            "at": iso(r.created_at),
             "action": r.action,
             "bag_qr_id": r.bag_qr_id,
             "parent_qr_id": r.parent_qr_id,

@@ -1,8 +1,10 @@
 """Lookup: anyone signed in can find a bag and see who scanned it, when, into which parent and bill."""
 
-from flask import Blueprint, redirect, render_template, request, url_for
+import json
 
-from . import inventory
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+
+from . import bagcache, inventory
 from .auth import require
 from .errors import ApiError, BadRequest
 from .services import services
@@ -19,8 +21,7 @@ def page():
         if inventory.ANY_QR.fullmatch(term):
             return redirect(url_for("lookup.bag", qr_id=term))
         try:
-            with services().db.read() as conn:
-                results = inventory.search(conn, term)
+            results = services().db.query(inventory.search, term)
         except ApiError as refusal:
             message = refusal.message
     return render_template("lookup.html", term=term, results=results, message=message)
@@ -30,8 +31,7 @@ def page():
 @require("view")
 def bag(qr_id):
     try:
-        with services().db.read() as conn:
-            found = inventory.lookup(conn, qr_id)
+        found = json.loads(bagcache.lookup_text(services(), qr_id)[0])
     except ApiError as refusal:
         return render_template("lookup.html", term=qr_id, results=None, message=refusal.message), refusal.status
     return render_template("bag.html", bag=found)
@@ -40,8 +40,9 @@ def bag(qr_id):
 @bp.get("/api/v1/bags/<qr_id>")
 @require("view")
 def api_bag(qr_id):
-    with services().db.read() as conn:
-        return inventory.lookup(conn, qr_id)
+    document, cached = bagcache.lookup_text(services(), qr_id)
+    # Served as stored: the document is JSON text already, from the cache or built by the database.
+    return Response(document, mimetype="application/json", headers={"X-Cache": "hit" if cached else "miss"})
 
 
 @bp.get("/api/v1/bags")
@@ -50,5 +51,4 @@ def api_search():
     limit = request.args.get("limit", "20")
     if not limit.isdigit():
         raise BadRequest("limit must be an integer between 1 and 100")
-    with services().db.read() as conn:
-        return inventory.search(conn, request.args.get("q"), request.args.get("kind"), int(limit))
+    return services().db.query(inventory.search, request.args.get("q"), request.args.get("kind"), int(limit))

@@ -56,19 +56,32 @@
       show(code + " added (" + result.data.parent.child_count + "/" + result.data.parent.capacity + ").", "ok");
       const item = document.createElement("li");
       item.textContent = code;
+      item.dataset.eventId = result.data.event_id;
       recent.prepend(item);
     }
   });
 
-  document.getElementById("undo").addEventListener("click", async () => {
-    const result = await call("/api/v1/scans/undo");
-    if (!result.ok) {
-      show(result.data.error ? result.data.error.message : "Undo failed.", "error");
+  // Undo names the scan it undoes (the newest one listed), so a double click or a retry undoes it once.
+  const undoButton = document.getElementById("undo");
+  undoButton.addEventListener("click", async () => {
+    const item = recent.firstChild;
+    if (!item) {
+      show("No child scan to undo on this page.", "error");
       return;
     }
-    showParent(result.data.parent);
-    show(result.data.undone.child_qr_id + " removed from " + result.data.undone.parent_qr_id + ".", "ok");
-    if (recent.firstChild) recent.firstChild.remove();
+    undoButton.disabled = true;
+    try {
+      const result = await call("/api/v1/scans/undo", { event_id: Number(item.dataset.eventId) });
+      if (!result.ok) {
+        show(result.data.error ? result.data.error.message : "Undo failed.", "error");
+        return;
+      }
+      showParent(result.data.parent);
+      show(result.data.undone.child_qr_id + " removed from " + result.data.undone.parent_qr_id + ".", "ok");
+      item.remove();
+    } finally {
+      undoButton.disabled = false;
+    }
   });
 
   async function loadCurrent() {
