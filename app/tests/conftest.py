@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 import redis
+from netutil import RedisServer
 from sqlalchemy import create_engine, text
 
 from tracetrack import auth, create_app
@@ -142,6 +143,16 @@ def make_app(tmp_path):
                 keys = list(client.scan_iter(match=pattern))
                 if keys:
                     client.delete(*keys)
+
+
+@pytest.fixture
+def redis_server():
+    """A redis-server of the test's own on a free port, which the test may stop, kill and start again."""
+    server = RedisServer()
+    if server.binary is None:
+        pytest.skip("redis-server is not installed; the Redis failure tests SKIPPED")
+    yield server.start()
+    server.stop()
 
 
 def postgres_config(pg_schema: str) -> dict:

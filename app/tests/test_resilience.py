@@ -2,10 +2,9 @@
 
 import time
 
-import pytest
 import redis
 from conftest import TEST_DATABASE_URL, add_device, fill_parent, needs_postgres, postgres_config, scan_parent
-from netutil import RedisServer, Relay, free_port
+from netutil import Relay, free_port
 from sqlalchemy.engine import make_url
 
 from tracetrack.cache import Cache
@@ -18,15 +17,6 @@ def _wait_until(condition, attempts: int = 100, pause: float = 0.05) -> bool:
             return True
         time.sleep(pause)
     return False
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer()
-    if server.binary is None:
-        pytest.skip("redis-server is not installed; the Redis failover test SKIPPED")
-    yield server.start()
-    server.stop()
 
 
 def test_requests_survive_redis_going_away_and_return_to_it(make_app, redis_server):
