@@ -254,6 +254,10 @@ def main() -> None:
                 f"| {name} | {connections} | {r['rps']:,.0f} | {r['p50_us'] / 1000:.1f} | {r['p95_us'] / 1000:.1f} | "
                 f"{r['p99_us'] / 1000:.1f} | {errors} | {r['rps'] / bare[connections]:.0%} | {r['cpu_ms']:.2f} |"
             )
+        for _name, connections, r in results:
+            if r["cache_lookups"]:
+                ratio = r["cache_hits"] / r["cache_lookups"]
+                print(f"Lookup cache hit ratio, {connections} connections: {ratio:.1%} of {r['cache_lookups']:,}")
         print(f"\nCapacity integrity after the run: {integrity}")
         print(f"1-minute load average before the run {load_before:.1f}, after {os.getloadavg()[0]:.1f}")
     finally:

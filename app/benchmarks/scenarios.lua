@@ -47,3 +47,14 @@ request = function()
   counter = counter + 1
   return generated
 end
+
+-- Lookups say whether the cache answered (X-Cache: hit or miss); each thread counts, report.lua adds up.
+cache_hits, cache_lookups = 0, 0
+if SCENARIO == "lookup" then
+  response = function(status, headers, body)
+    if headers["X-Cache"] then
+      cache_lookups = cache_lookups + 1
+      if headers["X-Cache"] == "hit" then cache_hits = cache_hits + 1 end
+    end
+  end
+end

@@ -2,7 +2,17 @@
 
 import pytest
 import redis
-from conftest import TEST_REDIS_URL, add_device, needs_redis, scan_parent
+from conftest import (
+    TEST_REDIS_URL,
+    add_device,
+    add_user,
+    fill_parent,
+    login,
+    needs_redis,
+    scan_child,
+    scan_parent,
+    session_headers,
+)
 
 
 @pytest.fixture
@@ -20,7 +30,7 @@ def test_identities_and_rate_limits_live_in_redis(redis_app):
     server = redis.Redis.from_url(TEST_REDIS_URL)
     assert statuses == [200, 200, 200, 201]
     assert server.keys(prefix + "device:*")
-    assert server.keys(f"LIMITS:LIMITER/{prefix}limit/device:*")
+    assert server.keys(prefix + "rate:key:*")
     readiness = client.get("/health/elb").get_json()["components"]["cache"]
     assert readiness["status"] == "ok"
     assert readiness["backend"] == "redis"
@@ -36,3 +46,50 @@ def test_dashboard_figures_are_shared_through_redis(redis_app, make_app):
         cached = other.extensions["tracetrack"].cache.get("dashboard:UTC")
     assert cached == first
     assert other.extensions["tracetrack"].cache.stats()["hits"] == 1
+
+
+def test_lookups_are_cached_and_every_change_replaces_them(redis_app, make_app):
+    client = redis_app.test_client()
+    device = add_device(redis_app)
+    server = redis.Redis.from_url(TEST_REDIS_URL)
+    prefix = redis_app.config["CACHE_KEY_PREFIX"]
+
+    def lookup(qr):
+        response = client.get(f"/api/v1/bags/{qr}", headers=device)
+        return response.headers["X-Cache"], response.get_json()
+
+    def markers_expire(*codes):  # as they do CHANGE_MARKER_SECONDS after a change
+        assert all(server.get(prefix + "bag:" + qr) == b"" for qr in codes)
+        server.delete(*(prefix + "bag:" + qr for qr in codes))
+
+    fill_parent(client, device, "SB91001", 2, first_child=91_000)
+    # Just changed: the markers keep the lookup out of the cache.
+    assert lookup("SB91001")[0] == "miss"
+    assert lookup("SB91001")[0] == "miss"
+    markers_expire("SB91001", "CB91000")
+    assert [lookup("SB91001")[0], lookup("SB91001")[0]] == ["miss", "hit"]
+    assert [lookup("CB91000")[0], lookup("CB91000")[0]] == ["miss", "hit"]
+    # A scan replaces the parent's entry (and its new child's) before the next lookup.
+    assert scan_child(client, device, "CB91005", "SB91001").status_code == 201
+    source, parent = lookup("SB91001")
+    assert (source, parent["child_count"], len(parent["history"])) == ("miss", 3, 4)
+    markers_expire("SB91001")
+    assert lookup("SB91001")[0] == "miss"
+    assert lookup("SB91001") == ("hit", parent)
+    # Undo, a bill and its close: every bag they change is read again, children included.
+    assert client.post("/api/v1/scans/undo", json={"qr_id": "CB91005"}, headers=device).status_code == 200
+    assert lookup("SB91001")[1]["child_count"] == 2
+    add_user(redis_app, "billy", "biller")
+    login(client, "billy")
+    headers = session_headers(client)
+    client.post("/api/v1/bills", json={"bill_number": "B-91", "expected_parent_count": 1}, headers=headers)
+    client.post("/api/v1/bills/B-91/parents", json={"qr_id": "SB91001"}, headers=headers)
+    assert lookup("CB91000")[1]["bill"] == {"bill_number": "B-91", "status": "open"}
+    assert client.post("/api/v1/bills/B-91/close", headers=headers).status_code == 200
+    assert lookup("CB91000")[1]["status"] == "dispatched"
+    # Another worker or task with the same prefix reads the same entries.
+    other = make_app(REDIS_URL=TEST_REDIS_URL, CACHE_KEY_PREFIX=prefix)
+    markers_expire("CB91001")
+    first, again = (other.test_client().get("/api/v1/bags/CB91001", headers=device) for _ in range(2))
+    assert (first.headers["X-Cache"], again.headers["X-Cache"]) == ("miss", "hit")
+    assert again.get_json()["status"] == "dispatched"

@@ -110,6 +110,12 @@ SCHEMAS = {
 }
 
 
+_CHILD_SCAN = {
+    "type": "object",
+    "properties": {"child": {"type": "object"}, "parent": _ref("Parent"), "event_id": {"type": "integer"}},
+}
+
+
 def document(version: str) -> dict:
     scan_body = {"type": "object", "required": ["qr_id"], "properties": {"qr_id": {"type": "string"}}}
     return {
@@ -155,15 +161,25 @@ def document(version: str) -> dict:
                         }
                     ),
                     "responses": {
-                        "201": _json({"type": "object", "properties": {"parent": _ref("Parent")}}, "Linked"),
+                        "201": _json(_CHILD_SCAN, "Linked"),
+                        "200": _json(_CHILD_SCAN, "Already in this parent: the earlier scan's answer"),
                         **_errors(400, 403, 404, 409),
                     },
                 }
             },
             "/api/v1/scans/undo": {
                 "post": {
-                    "summary": "Undo the caller's most recent child scan",
-                    "responses": {"200": _json({"type": "object"}, "Undone"), **_errors(403, 404, 409)},
+                    "summary": "Undo the named child scan; undoing it again changes nothing and answers the same",
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "event_id": {"type": "integer", "description": "The child scan's event_id"},
+                                "qr_id": {"type": "string", "description": "A child: undo its latest scan"},
+                            },
+                        }
+                    ),
+                    "responses": {"200": _json({"type": "object"}, "Undone"), **_errors(400, 403, 404, 409)},
                 }
             },
             "/api/v1/scans/current": {

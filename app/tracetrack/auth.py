@@ -18,6 +18,7 @@ Revocation takes effect on the next request, in every worker and task:
 
 import functools
 import hashlib
+import json
 import logging
 import re
 import secrets
@@ -27,15 +28,14 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_limiter.util import get_remote_address
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import bindparam, insert, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from .cache import Cache
+from .cache import CHANGE_MARKER_SECONDS, REQUEST_KEYS, Cache
 from .errors import ApiError, wants_json
 from .models import ROLES, devices, users
 from .services import services
@@ -218,10 +218,9 @@ def deactivate_device(conn, changes: IdentityChanges, device_id: int) -> str | N
     return row.name
 
 
-def _device_for_key(key: str) -> Actor | None:
+def _device_for_key(digest: str, cached: dict | None, shared: bool) -> Actor | None:
+    """The device of a key digest; ``cached`` and ``shared`` as read from the cache (see load_actor)."""
     svc = services()
-    digest = hash_api_key(key)
-    cached, shared = svc.cache.get_shared(_device_key(digest))
     if cached is None:
         with svc.db.read() as conn:
             row = conn.execute(_DEVICE_BY_DIGEST, {"digest": digest}).first()
@@ -232,10 +231,9 @@ def _device_for_key(key: str) -> Actor | None:
     return Actor("device", cached["id"], cached["name"], "device") if cached else None
 
 
-def _user_for_session(user_id: int, version: int) -> Actor | None:
+def _user_for_session(user_id: int, version: int, cached: dict | None, shared: bool) -> Actor | None:
     svc = services()
     key = _session_key(user_id, version)
-    cached, shared = svc.cache.get_shared(key)
     if cached is None:
         with svc.db.read() as conn:
             row = conn.execute(_SESSION_USER, {"user_id": user_id}).first()
@@ -254,19 +252,53 @@ def start_session(user_id: int, version: int) -> None:
     session[SESSION_VERSION] = version
 
 
+def client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
 def load_actor() -> None:
-    """Identify who is calling, before rate limits (keyed by actor) and CSRF checks run."""
+    """Identify who is calling and count the request against the API rate limit, before CSRF checks.
+
+    The caller's cached identity and the rate-limit count are one Redis round trip: the limit is kept per
+    key (devices), per user (sessions) or per client address (anyone else).
+    """
     g.actor = None
     g.api_key_rejected = False
-    if request.path.startswith(("/health", "/metrics", "/static")):
+    if request.path.startswith(("/health", "/metrics", "/static")) or request.endpoint == "apidocs.openapi":
         return
+    svc = services()
     key = request.headers.get(API_KEY_HEADER)
+    user_id = None if key else session.get("user_id")
     if key:
-        g.actor = _device_for_key(key)
-        g.api_key_rejected = g.actor is None
-    elif "user_id" in session:
+        digest = hash_api_key(key)
+        identity, who = _device_key(digest), "key:" + digest
+    elif user_id is not None:
         # Cookies issued before session versions existed count as version 0, the version every user started at.
-        g.actor = _user_for_session(session["user_id"], session.get(SESSION_VERSION, 0))
+        version = session.get(SESSION_VERSION, 0)
+        identity, who = _session_key(user_id, version), f"user:{user_id}"
+    else:
+        identity, who = None, "addr:" + client_address()
+    # The view's own keys (a bag to read, bags it will change) join the round trip; only for callers that
+    # present credentials, so that anonymous requests cannot mark entries.
+    plan = REQUEST_KEYS.get(request.endpoint) if identity else None
+    bag_reads, marks = plan() if plan else ([], [])
+    reads = [identity, *bag_reads] if identity else []
+    limit = svc.api_limit
+    counter = limit.counter(who) if limit is not None else None
+    count, values, shared = 0, [None] * len(reads), False
+    if counter or reads:
+        period = limit.period if limit is not None else 1
+        count, values, shared = svc.cache.round_trip(counter, period, reads, marks, CHANGE_MARKER_SECONDS)
+    if limit is not None:
+        limit.check(count)
+    cached = json.loads(values[0]) if identity and values[0] else None
+    g.prefetched = dict(zip(bag_reads, values[1:], strict=True)) if shared else {}
+    g.marked = set(marks) if shared else set()
+    if key:
+        g.actor = _device_for_key(digest, cached, shared)
+        g.api_key_rejected = g.actor is None
+    elif user_id is not None:
+        g.actor = _user_for_session(user_id, version, cached, shared)
         if g.actor is None:
             session.clear()
 
@@ -278,12 +310,6 @@ def check_csrf() -> None:
     if request.routing_exception is not None:  # no such route: let it answer 404/405, nothing to protect
         return
     services().csrf.protect()
-
-
-def client_key() -> str:
-    """Rate-limit key: the device or user when known, else the client address."""
-    actor = g.get("actor")
-    return f"{actor.kind}:{actor.id}" if actor is not None else get_remote_address()
 
 
 def check_permission(permission: str):
@@ -332,23 +358,22 @@ def login():
     form = LoginForm()
     if request.method == "POST":
         svc = services()
-        with svc.limiter.limit(
-            lambda: current_app.config["RATELIMIT_LOGIN"], key_func=get_remote_address, scope="login"
-        ):
-            if form.validate_on_submit():
-                # The primary, not a replica: a password or session version changed a moment ago counts.
-                with svc.db.read() as conn:
-                    row = conn.execute(
-                        select(users.c.id, users.c.password_hash, users.c.session_version).where(
-                            users.c.username == form.username.data, users.c.active
-                        )
-                    ).first()
-                if check_password_hash(row.password_hash if row else _DUMMY_HASH, form.password.data) and row:
-                    start_session(row.id, row.session_version)
-                    log.info("login", extra={"username": form.username.data})
-                    return redirect(_safe_next(request.args.get("next")))
-                log.warning("login failed", extra={"username": form.username.data, "remote_addr": request.remote_addr})
-                flash("Unknown username or wrong password.", "error")
+        if svc.login_limit is not None:
+            svc.login_limit.hit(svc.cache, "login:" + client_address())
+        if form.validate_on_submit():
+            # The primary, not a replica: a password or session version changed a moment ago counts.
+            with svc.db.read() as conn:
+                row = conn.execute(
+                    select(users.c.id, users.c.password_hash, users.c.session_version).where(
+                        users.c.username == form.username.data, users.c.active
+                    )
+                ).first()
+            if check_password_hash(row.password_hash if row else _DUMMY_HASH, form.password.data) and row:
+                start_session(row.id, row.session_version)
+                log.info("login", extra={"username": form.username.data})
+                return redirect(_safe_next(request.args.get("next")))
+            log.warning("login failed", extra={"username": form.username.data, "remote_addr": request.remote_addr})
+            flash("Unknown username or wrong password.", "error")
     return render_template("login.html", form=form)
 
 

@@ -47,9 +47,30 @@ def redis_options(config: dict) -> dict:
     return options
 
 
-_MARK_CHANGED = """
-for _, key in ipairs(KEYS) do redis.call('SET', key, '', 'EX', ARGV[1]) end
-return #KEYS
+# Keys a request's view will read or change, by endpoint: ``plan() -> (reads, marks)``, called before the
+# view runs so that auth.load_actor fetches and marks them in the request's one round trip (see bagcache).
+REQUEST_KEYS: dict = {}
+# How long a change marker stands: longer than a write can take (pool wait plus statement timeout) and
+# than a read that began before it can take, plus a replica's usual lag.
+CHANGE_MARKER_SECONDS = 15
+
+# What a request needs from Redis before its view runs, in one round trip: count it against its rate limit
+# (KEYS[1], skipped when empty), read ARGV[3] keys after it (each answered as a found flag and a value),
+# and replace the remaining keys by change markers kept ARGV[2] seconds.
+_ROUND_TRIP = """
+local count = 0
+if KEYS[1] ~= '' then
+  count = redis.call('INCR', KEYS[1])
+  if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+end
+local reads = tonumber(ARGV[3])
+local out = {count}
+for i = 2, reads + 1 do
+  local value = redis.call('GET', KEYS[i])
+  if value then out[#out + 1] = 1; out[#out + 1] = value else out[#out + 1] = 0; out[#out + 1] = '' end
+end
+for i = reads + 2, #KEYS do redis.call('SET', KEYS[i], '', 'EX', ARGV[2]) end
+return out
 """
 
 
@@ -70,7 +91,7 @@ class Cache:
         )
         self.hits = 0
         self.misses = 0
-        self._mark_script = self._redis.register_script(_MARK_CHANGED) if self._redis is not None else None
+        self._round_trip = self._redis.register_script(_ROUND_TRIP) if self._redis is not None else None
         self.fallback_operations = 0
 
     @property
@@ -163,19 +184,43 @@ class Cache:
         )
         return done and bool(result)
 
+    def round_trip(
+        self, counter: str | None, window: float, reads: list[str], marks: list[str] = (), mark_ttl: float = 1
+    ) -> tuple[int, list[str | None], bool]:
+        """One Redis round trip: add one to ``counter`` (kept ``window`` seconds), read ``reads`` like
+        ``get_shared_text``, and replace ``marks`` by change markers (see ``mark_changed``).
+
+        Returns ``(count, values, whether Redis answered)``. Without Redis, or while it fails, the count
+        is this process's own, nothing is read and nothing is marked.
+        """
+        if self._redis is not None:
+            keys = [self.prefix + counter if counter else ""]
+            keys += [self.prefix + key for key in reads] + [self.prefix + key for key in marks]
+            out, done = self._on_redis(self._round_trip, keys, [max(int(window), 1), max(int(mark_ttl), 1), len(reads)])
+            if done:
+                values = [out[i + 1].decode() if out[i] else None for i in range(1, len(out), 2)]
+                found = sum(1 for value in values if value)
+                self.hits += found
+                self.misses += len(values) - found
+                return out[0], values, True
+        count = 0
+        if counter:
+            with self._local_lock:
+                item = self._local.get(self.prefix + counter)
+                count = (item[1] if item is not None else 0) + 1
+                self._local[self.prefix + counter] = (window, count)
+        return count, [None] * len(reads), False
+
     def mark_changed(self, keys: list[str], ttl: float) -> bool:
         """Replace entries by an empty marker for ``ttl`` seconds, in one round trip per thousand keys.
 
         A marker reads as a miss that must not be cached (``set_shared_text`` with ``only_if_absent``
         cannot replace it): a read that began before the change cannot bring the old value back.
         """
-        if self._redis is None or not keys:
+        if self._redis is None:
             return True
-        ttl = max(int(ttl), 1)
         for start in range(0, len(keys), 1000):
-            chunk = [self.prefix + key for key in keys[start : start + 1000]]
-            _, done = self._on_redis(self._mark_script, chunk, [ttl])
-            if not done:
+            if not self.round_trip(None, 1, [], keys[start : start + 1000], ttl)[2]:
                 return False
         return True
 

@@ -3,7 +3,6 @@
 import logging
 
 from flask import Flask, jsonify, render_template, request
-from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 from .db import DatabaseUnavailable
@@ -57,12 +56,12 @@ def _respond(status: int, code: str, message: str, details: dict | None = None, 
 def register(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError):
-        return _respond(exc.status, exc.code, exc.message, exc.details)
+        return _respond(exc.status, exc.code, exc.message, exc.details, getattr(exc, "headers", None))
 
     @app.errorhandler(DatabaseUnavailable)
     def database_unavailable(exc: DatabaseUnavailable):
         log.warning("database unavailable", extra={"reason": str(exc)})
-        return _respond(503, "database_unavailable", str(exc), headers={"Retry-After": str(exc.retry_after)})
+        return _respond(503, exc.code, str(exc), headers={"Retry-After": str(exc.retry_after)})
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -70,9 +69,6 @@ def register(app: Flask) -> None:
         response = _respond(exc.code or 500, code, exc.description or exc.name)
         if exc.code == 405 and exc.valid_methods:
             response[2]["Allow"] = ", ".join(exc.valid_methods)
-        if isinstance(exc, RateLimitExceeded):
-            # The whole window is an upper bound; cheaper than asking the storage when this key resets.
-            response[2]["Retry-After"] = str(exc.limit.limit.get_expiry())
         return response
 
     @app.errorhandler(Exception)

@@ -5,7 +5,6 @@ import os
 import time
 
 from flask import Flask, current_app, g, request
-from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -25,9 +24,10 @@ from . import (
     migrate,
     scanning,
 )
-from .cache import Cache, redis_options
+from .cache import Cache
 from .config import finalize, from_environ
 from .db import Database
+from .ratelimit import RateLimit
 from .services import Services, services
 from .telemetry import EmfPublisher, RequestStats
 
@@ -85,18 +85,19 @@ def create_app(config: dict | None = None) -> Flask:
         )
         if app.config["METRICS_EMF_ENABLED"]
         else None,
-        limiter=None,
+        # Counted per device, user or address (see auth.load_actor); RATELIMIT_ENABLED=false turns both off.
+        api_limit=RateLimit(app.config["RATELIMIT_API"]) if app.config["RATELIMIT_ENABLED"] else None,
+        login_limit=RateLimit(app.config["RATELIMIT_LOGIN"]) if app.config["RATELIMIT_ENABLED"] else None,
         csrf=CSRFProtect(app),
         readiness=health.Readiness(db, cache, app.config["HEALTH_CACHE_SECONDS"]),
     )
     app.extensions["tracetrack"] = svc
     app.extensions["tracetrack.assets"] = assets.fingerprints()
 
-    # Order matters: timing starts first, and the caller is known before rate limits are keyed on it.
+    # Order matters: timing starts first, and the caller is known (and counted) before CSRF is checked.
     app.before_request(_begin_request)
     app.before_request(auth.load_actor)
     app.before_request(auth.check_csrf)
-    svc.limiter = _limiter(app)
     app.after_request(_finish_request)
     app.teardown_request(_teardown_request)
 
@@ -104,8 +105,6 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     for blueprint in (metrics.bp, assets.bp):
         app.register_blueprint(blueprint)
-        svc.limiter.exempt(blueprint)
-    svc.limiter.exempt(apidocs.openapi)
     errors.register(app)
     cli.register(app)
     app.jinja_env.globals["asset_url"] = assets.asset_url
@@ -116,21 +115,6 @@ def create_app(config: dict | None = None) -> Flask:
         svc.tracer_provider = init_tracing(app, db, app.config.get("OTEL_SPAN_EXPORTER"))
     app.wsgi_app = health.HealthMiddleware(app.wsgi_app, svc.readiness, app.config["APP_VERSION"])
     return app
-
-
-def _limiter(app: Flask) -> Limiter:
-    config = app.config
-    config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"] or "memory://")
-    if config["REDIS_URL"]:
-        config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_options(config))
-    config.setdefault("RATELIMIT_DEFAULT", config["RATELIMIT_API"])
-    config.setdefault("RATELIMIT_KEY_PREFIX", config["CACHE_KEY_PREFIX"] + "limit")
-    # X-RateLimit-* headers cost extra storage round trips on every request; a 429 still says when to retry.
-    config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
-    # Redis trouble must not refuse traffic: counting continues in memory until Redis is back.
-    config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
-    config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
-    return Limiter(key_func=auth.client_key, app=app)
 
 
 def _begin_request() -> None:

@@ -16,7 +16,8 @@ class Services:
     cache: Cache
     stats: RequestStats
     emf: EmfPublisher | None
-    limiter: Any
+    api_limit: Any
+    login_limit: Any
     csrf: Any
     readiness: Any
     tracer_provider: Any = None
