@@ -270,10 +270,9 @@ def main() -> None:
         import redis
 
         client = redis.Redis.from_url(args.redis_url)
-        for pattern in (prefix + "*", f"LIMITS:LIMITER/{prefix}*"):
-            stale = list(client.scan_iter(match=pattern))
-            if stale:
-                client.delete(*stale)
+        stale = list(client.scan_iter(match=prefix + "*"))
+        if stale:
+            client.delete(*stale)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

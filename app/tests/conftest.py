@@ -135,14 +135,10 @@ def make_app(tmp_path):
         svc.db.dispose()
         if app.config["REDIS_URL"] and not REDIS_PROBLEM and app.config["REDIS_URL"] == TEST_REDIS_URL:
             client = redis.Redis.from_url(TEST_REDIS_URL)
-            # Flask-Limiter's keys carry its own prefix in front of ours.
-            for pattern in (
-                app.config["CACHE_KEY_PREFIX"] + "*",
-                "LIMITS:LIMITER/" + app.config["CACHE_KEY_PREFIX"] + "*",
-            ):
-                keys = list(client.scan_iter(match=pattern))
-                if keys:
-                    client.delete(*keys)
+            # Cache entries and rate-limit counters alike carry the prefix.
+            keys = list(client.scan_iter(match=app.config["CACHE_KEY_PREFIX"] + "*"))
+            if keys:
+                client.delete(*keys)
 
 
 @pytest.fixture

@@ -262,25 +262,26 @@ def load_actor() -> None:
     The caller's cached identity and the rate-limit count are one Redis round trip: the limit is kept per
     key (devices), per user (sessions) or per client address (anyone else).
     """
-    g.actor = None
-    g.api_key_rejected = False
-    if request.path.startswith(("/health", "/metrics", "/static")) or request.endpoint == "apidocs.openapi":
+    request_, globals_, session_ = request._get_current_object(), g._get_current_object(), session._get_current_object()
+    globals_.actor = None
+    globals_.api_key_rejected = False
+    if request_.path.startswith(("/health", "/metrics", "/static")) or request_.endpoint == "apidocs.openapi":
         return
     svc = services()
-    key = request.headers.get(API_KEY_HEADER)
-    user_id = None if key else session.get("user_id")
+    key = request_.headers.get(API_KEY_HEADER)
+    user_id = None if key else session_.get("user_id")
     if key:
         digest = hash_api_key(key)
         identity, who = _device_key(digest), "key:" + digest
     elif user_id is not None:
         # Cookies issued before session versions existed count as version 0, the version every user started at.
-        version = session.get(SESSION_VERSION, 0)
+        version = session_.get(SESSION_VERSION, 0)
         identity, who = _session_key(user_id, version), f"user:{user_id}"
     else:
         identity, who = None, "addr:" + client_address()
     # The view's own keys (a bag to read, bags it will change) join the round trip; only for callers that
     # present credentials, so that anonymous requests cannot mark entries.
-    plan = REQUEST_KEYS.get(request.endpoint) if identity else None
+    plan = REQUEST_KEYS.get(request_.endpoint) if identity else None
     bag_reads, marks = plan() if plan else ([], [])
     reads = [identity, *bag_reads] if identity else []
     limit = svc.api_limit
@@ -292,22 +293,23 @@ def load_actor() -> None:
     if limit is not None:
         limit.check(count)
     cached = json.loads(values[0]) if identity and values[0] else None
-    g.prefetched = dict(zip(bag_reads, values[1:], strict=True)) if shared else {}
-    g.marked = set(marks) if shared else set()
+    globals_.prefetched = dict(zip(bag_reads, values[1:], strict=True)) if shared else {}
+    globals_.marked = set(marks) if shared else set()
     if key:
-        g.actor = _device_for_key(digest, cached, shared)
-        g.api_key_rejected = g.actor is None
+        globals_.actor = _device_for_key(digest, cached, shared)
+        globals_.api_key_rejected = globals_.actor is None
     elif user_id is not None:
-        g.actor = _user_for_session(user_id, version, cached, shared)
-        if g.actor is None:
-            session.clear()
+        globals_.actor = _user_for_session(user_id, version, cached, shared)
+        if globals_.actor is None:
+            session_.clear()
 
 
 def check_csrf() -> None:
     """Forms and session-authenticated API calls need the CSRF token; device requests carry none."""
-    if request.method in {"GET", "HEAD", "OPTIONS"} or request.headers.get(API_KEY_HEADER):
+    request_ = request._get_current_object()
+    if request_.method in {"GET", "HEAD", "OPTIONS"} or request_.headers.get(API_KEY_HEADER):
         return
-    if request.routing_exception is not None:  # no such route: let it answer 404/405, nothing to protect
+    if request_.routing_exception is not None:  # no such route: let it answer 404/405, nothing to protect
         return
     services().csrf.protect()
 
