@@ -5,9 +5,12 @@ import time
 import redis
 from conftest import TEST_DATABASE_URL, add_device, fill_parent, needs_postgres, postgres_config, scan_parent
 from netutil import Relay, free_port
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from tracetrack.cache import Cache
+from tracetrack.db import DatabaseUnavailable, make_engine
+from tracetrack.services import services
 
 
 def _wait_until(condition, attempts: int = 100, pause: float = 0.05) -> bool:
@@ -152,3 +155,44 @@ def test_reads_use_the_replica_when_it_answers(make_app, pg_schema):
     assert client.get("/api/v1/bags/SB70004", headers=device).status_code == 200
     assert client.get("/health/elb").get_json()["components"]["database_replica"]["status"] == "ok"
     assert app.extensions["tracetrack"].db.replica_fallbacks == 0
+
+
+def _refused_by_timeout(db, setting: str) -> DatabaseUnavailable:
+    """Run a query that ``setting`` (statement_timeout or lock_timeout, 20 ms) cuts short; what it raised."""
+    try:
+        with db.transaction() as conn:
+            conn.execute(text(f"SET LOCAL {setting} = 20"))
+            if setting == "statement_timeout":
+                conn.execute(text("SELECT pg_sleep(1)"))
+            with db.transaction() as holder:  # another transaction holds the lock the query waits for
+                holder.execute(text("LOCK TABLE bills IN ACCESS EXCLUSIVE MODE NOWAIT"))
+                conn.execute(text("SELECT count(*) FROM bills"))
+    except DatabaseUnavailable as refusal:
+        return refusal
+    raise AssertionError(f"{setting} did not refuse the query")
+
+
+def test_query_refusals_answer_busy_and_never_open_the_breaker(make_app, pg_schema):
+    """A statement or lock timeout says the server is up: 503 database_busy, and the circuit stays closed."""
+    app = make_app(**postgres_config(pg_schema), BREAKER_FAIL_MAX=2)
+    with app.app_context():
+        db = services().db
+        for setting in ("statement_timeout", "lock_timeout") * 2:
+            refusal = _refused_by_timeout(db, setting)
+            assert (refusal.code, refusal.retry_after) == ("database_busy", 1)
+        assert db.breaker.current_state == "closed"
+
+
+def test_a_failing_query_on_the_replica_runs_again_on_the_primary(make_app, pg_schema):
+    app = make_app(**postgres_config(pg_schema), DATABASE_READ_URL=TEST_DATABASE_URL)
+    db = app.extensions["tracetrack"].db
+    # The replica answers, but its search path names a schema without the tables: every query on it fails.
+    db.reader = make_engine(TEST_DATABASE_URL, app.config | {"DATABASE_SCHEMA": "tt_replica_without_tables"})
+    client = app.test_client()
+    device = add_device(app, "replica-query-scanner")
+    fill_parent(client, device, "SB70005", 2, first_child=73_000)
+    assert client.get("/api/v1/bags/SB70005", headers=device).get_json()["child_count"] == 2
+    assert client.get("/api/v1/bags?q=SB7000", headers=device).status_code == 200
+    assert client.get("/metrics/scaling").get_json()["database"]["replica_fallbacks"] == 2
+    assert db.replica_breaker.current_state == "closed"
+    db.reader.dispose()
