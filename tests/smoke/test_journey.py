@@ -262,10 +262,12 @@ def test_scanner_device_scans_through_the_api(page, scanner, settings, journey, 
     assert linked.json() == {
         "child": {"qr_id": child, "parent_qr_id": parent},
         "parent": {"qr_id": parent, "child_count": 1, "capacity": 30, "status": "filling"},
+        "event_id": linked.json()["event_id"],
     }
-    refused = scanner.post("/api/v1/scans/child", data={"qr_id": child, "parent_qr_id": parent})
-    assert refused.status == 409
-    assert refused.json()["error"]["code"] == "already_linked"
+    # A retry of the same scan (a double trigger, a lost answer) is not a second scan: 200 with the same result.
+    repeated = scanner.post("/api/v1/scans/child", data={"qr_id": child, "parent_qr_id": parent})
+    assert repeated.status == 200, f"the repeated child scan answered {repeated.status}: {repeated.text()[:300]}"
+    assert repeated.json() == linked.json()
     # What the device did is on the bag's page, under its name.
     if journey.dispatcher_signed_in:
         page.goto(f"/bags/{parent}")
