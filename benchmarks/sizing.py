@@ -386,7 +386,7 @@ def report(result):
         "",
         f"Chosen: {task['vcpu']:g} vCPU / {task['memory'] / 1024:g} GB, the cheapest at the minimum count (then at the peak): "
         f"{rec['autoscaling_min_capacity']}-{rec['autoscaling_max_capacity']} tasks (the peak needs {task['tasks_for_peak']}; the maximum "
-        f"stays at seed 001's {t['max_tasks']} for growth beyond it). CPU target {rec['autoscaling_cpu_target']} %, "
+        f"is the ceiling of {t['max_tasks']}, room beyond the peak). CPU target {rec['autoscaling_cpu_target']} %, "
         f"{rec['autoscaling_requests_per_target']:,} requests per task and minute. While a {t['spike_factor']:g}x step waits for new tasks, "
         f"the {task['min_tasks']} tasks run at {task['spike_utilization']:.0%} CPU, p95 about {task['spike_p95_ms']:.0f} ms.",
         "",
@@ -410,14 +410,15 @@ def report(result):
         "",
         f"Chosen: {db['chosen']['class']}, Multi-AZ, no read replica (the primary holds every connection). Its CPU is not measured by "
         f"the benchmark: the class sustains {db['baseline_vcpu']:g} vCPU, which carries the baseline while PostgreSQL spends under "
-        f"{db['cpu_ms_baseline']:.1f} ms of CPU per request, and bursts to {db['vcpus']} vCPUs, which carry the peak at 70 % under "
-        f"{db['cpu_ms_peak']:.1f} ms per request.",
+        f"{db['cpu_ms_baseline']:.1f} ms of CPU per request, and {'bursts to ' if db['baseline_vcpu'] < db['vcpus'] else 'has '}"
+        f"{db['vcpus']} vCPUs, which carry the peak at {CPU_CEILING:.0%} under {db['cpu_ms_peak']:.1f} ms per request.",
         "",
         "## Redis",
         "",
         f"Working set: {cache['clients']} clients x {cache['per_client']:.0f} B = {cache['working_set'] / 1024:.0f} KiB; "
         f"{cache['chosen']['node']} keeps {cache['chosen']['usable_bytes'] / 1024**2:.0f} MiB for data "
-        f"({1 - CACHE_RESERVED_SHARE:.0%} of its memory), more than {t['spike_factor']:g} times the working set. "
+        f"({1 - CACHE_RESERVED_SHARE:.0%} of its memory), {cache['chosen']['usable_bytes'] / cache['working_set']:,.0f} times the working set "
+        f"(at least {t['spike_factor']:g} times is asked). "
         f"At the peak: {cache['commands_per_second']:,} commands a second, {cache['cpu_share']:.1%} of one vCPU. Two nodes: a primary and a "
         "replica in the other zone, with automatic failover.",
         "",
@@ -443,9 +444,9 @@ def report(result):
         holds = connections <= CONNECTIONS_WARNING * db["chosen"]["max_connections"]
         out += [
             "",
-            f"If \"{t['spike_factor']:g}x spikes\" meant {t['peak_rps'] * t['spike_factor']:,.0f} req/s rather than {t['peak_rps']:g}: {o['tasks_for_peak']} tasks of "
-            f"{task['vcpu']:g} vCPU at the peak ({money(o['monthly_peak'])} for a month of them), {connections} database connections "
-            f"({'within' if holds else 'beyond'} what {db['chosen']['class']} holds) before a deployment doubles them.",
+            f"If \"{t['spike_factor']:g}x spikes\" meant {t['peak_rps'] * t['spike_factor']:,.0f} req/s rather than {t['peak_rps']:g}: "
+            f"{o['tasks_for_peak']} tasks of {task['vcpu']:g} vCPU at the peak ({money(o['monthly_peak'])} for a month of them), "
+            f"{connections} database connections ({'within' if holds else 'beyond'} what {db['chosen']['class']} holds) before a deployment doubles them.",
         ]
     return "\n".join(out)
 
