@@ -207,7 +207,7 @@ def database_plan(tasks, workers, app, prices, targets):
     chosen = next((c for c in candidates if c["fits"]), None)
     if chosen is None:
         raise SystemExit(f"no priced PostgreSQL class holds {surge} connections")
-    _, vcpus, baseline_share = DB_CLASSES[chosen["class"]]
+    vcpus, baseline_share = DB_CLASSES[chosen["class"]][1:]
     baseline_rps = targets["peak_rps"] / targets["spike_factor"]
     return {
         "per_worker": per_worker,
