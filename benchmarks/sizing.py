@@ -35,6 +35,8 @@ SEED_ZONES = 2
 P95_FACTOR = math.log(20)
 # The autoscaling role's CPU target and seed 001's CPU warning: tasks are never planned busier than this.
 CPU_CEILING = 0.70
+# While autoscaling adds tasks, a spike may take the tasks there are this close to their whole CPU, not beyond.
+SPIKE_CEILING = 0.95
 # Seed 001's alarms on database connections: warning above 80 %, critical above 95 % of max_connections.
 CONNECTIONS_WARNING, CONNECTIONS_CRITICAL = 0.80, 0.95
 # A rolling deployment starts the new tasks before it stops the old ones (service_deployment_maximum_percent: 200).
@@ -97,18 +99,29 @@ def load_cost_estimate():
 
 
 def benchmark_rows(text):
-    """The rows of the application benchmark's table: {scenario: {connections: {'rps': .., 'cpu_ms': ..}}}."""
+    """The rows of the application benchmark's table: {scenario: {connections: {'rps': .., 'cpu_ms': ..}}}.
+
+    Columns are found by their headings (Scenario, Connections, Req/s, server CPU ms/req), wherever they stand."""
     if "## Application" in text:
         text = text.split("## Application", 1)[1]
-    rows = {}
+    rows, columns = {}, None
     for line in text.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) != 9 or not cells[1].isdigit():
+        if not line.strip().startswith("|"):
             continue
-        name, connections = cells[0], int(cells[1])
-        rows.setdefault(name, {})[connections] = {"rps": float(cells[2].replace(",", "")), "cpu_ms": float(cells[8])}
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        headings = [c.lower() for c in cells]
+        if {"scenario", "connections", "req/s", "server cpu ms/req"} <= set(headings):
+            columns = {name: headings.index(name) for name in ("scenario", "connections", "req/s", "server cpu ms/req")}
+            continue
+        if columns is None or len(cells) < len(columns) or not cells[columns["connections"]].isdigit():
+            continue
+        by_connections = rows.setdefault(cells[columns["scenario"]], {})
+        by_connections[int(cells[columns["connections"]])] = {
+            "rps": float(cells[columns["req/s"]].replace(",", "")),
+            "cpu_ms": float(cells[columns["server cpu ms/req"]]),
+        }
     if not rows:
-        raise SystemExit("no benchmark table found (the rows of app/benchmarks/run.py: scenario, connections, ..., server CPU ms/req)")
+        raise SystemExit("no benchmark table found (app/benchmarks/run.py's: Scenario, Connections, Req/s, ..., server CPU ms/req)")
     return rows
 
 
@@ -170,7 +183,7 @@ def task_plan(cpu_units, memory, cpu_ms, targets, io_wait_ms, vcpu_speed):
     full = workers * speed * 1000 / cpu_ms
     planned = full * utilization
     baseline = targets["peak_rps"] / targets["spike_factor"]
-    minimum = max(targets["zones"], math.ceil(baseline / planned), math.ceil(targets["peak_rps"] / full))
+    minimum = max(targets["zones"], math.ceil(baseline / planned), math.ceil(targets["peak_rps"] / (full * SPIKE_CEILING)))
     needed = math.ceil(targets["peak_rps"] / planned)
     spike_utilization = targets["peak_rps"] / (minimum * full)
     plan |= {
@@ -365,7 +378,7 @@ def report(result):
         "",
         f"A worker is one queue on its CPU share: p95 = wait + S x ln 20 / (1 - u), S = CPU ms / vCPU share. p95 < {t['p95_ms']:g} ms "
         f"caps u at 1 - S x {P95_FACTOR:.3f} / ({t['p95_ms']:g} - {i['io_wait_ms']:g}), and never above {CPU_CEILING:.0%}. "
-        f"Minimum tasks: one per zone, the baseline at that u, and the whole peak at 100 % CPU (a {t['spike_factor']:g}x step "
+        f"Minimum tasks: one per zone, the baseline at that u, and the whole peak at {SPIKE_CEILING:.0%} CPU (a {t['spike_factor']:g}x step "
         "is carried, slower, until autoscaling adds tasks). Tasks for the peak: peak / (requests a second per task at u).",
         "",
         "| task | workers | S ms | idle p95 ms | u for p95 | req/s per task at u (100 %) | min tasks | tasks for the peak | Fargate a month at min / peak |",
