@@ -17,6 +17,8 @@ description:
   - "Fargate: each service runs its desired count around the clock; with C(service_spot_weight) > 0 one task
     is on-demand (base 1) and the rest split between FARGATE and FARGATE_SPOT by weight 1 : spot weight, the
     way the service role's capacity provider strategy places them."
+  - When the settings declare a budget (C(cost_monthly_budget)), the result compares the total with it and says by
+    how much the total is over or under it.
 options:
   _input:
     description:
@@ -25,7 +27,9 @@ options:
         C(database_multi_az), C(database_read_replicas), C(database_allocated_storage), C(cache_node_type),
         C(cache_replicas), C(cache_shards), C(cache_cluster_mode), C(service_services), C(service_cpu),
         C(service_memory), C(service_desired_count), C(service_spot_weight), C(service_cpu_architecture),
-        C(cdn_waf_enabled), C(secrets_kms_key_enabled), C(secrets_count), C(alarms_count)).
+        C(cdn_waf_enabled), C(secrets_kms_key_enabled), C(secrets_count), C(alarms_count)), and optionally
+        C(cost_monthly_budget), the environment's monthly budget in the price table's currency (a number, 0 or
+        more; empty or null when the environment declares none).
     type: dict
     required: true
   prices:
@@ -64,7 +68,25 @@ _value:
     total:
       description: The monthly total.
       type: float
+    budget:
+      description: The comparison with C(cost_monthly_budget); null when the settings declare no budget.
+      type: dict
+      contains:
+        monthly:
+          description: The budget.
+          type: float
+        over_by:
+          description: How much the total exceeds the budget (0 when it does not).
+          type: float
+        under_by:
+          description: How much the total stays below the budget (0 when it does not).
+          type: float
+        summary:
+          description: One line saying the budget and by how much the total is over or under it.
+          type: str
 """
+
+import math
 
 from ansible.errors import AnsibleFilterError
 
@@ -220,6 +242,37 @@ def _management(settings, prices):
     return lines
 
 
+def _budget_value(value):
+    """The declared budget as a float, None when there is none; anything but a number of 0 or more is an error."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        budget = None
+    else:
+        try:
+            budget = float(value)
+        except (TypeError, ValueError):
+            budget = None
+    if budget is None or not math.isfinite(budget) or budget < 0:
+        raise AnsibleFilterError(f"cost_monthly_budget must be a number of 0 or more (a monthly amount), not {value!r}")
+    return budget
+
+
+def _budget(settings, total, currency):
+    budget = _budget_value(settings.get("cost_monthly_budget"))
+    if budget is None:
+        return None
+    difference = round(total - budget, 2)
+    over_by, under_by = max(difference, 0.0), max(-difference, 0.0)
+    verdict = f"over by {over_by:,.2f}" if over_by > 0 else f"under by {under_by:,.2f}" if under_by > 0 else "exactly on it"
+    return {
+        "monthly": budget,
+        "over_by": over_by,
+        "under_by": under_by,
+        "summary": f"budget {budget:,.2f} {currency} a month (cost_monthly_budget): {verdict}",
+    }
+
+
 def cost_estimate(settings, prices):
     if not isinstance(settings, dict):
         raise AnsibleFilterError("cost_estimate expects a dictionary of settings")
@@ -244,12 +297,15 @@ def cost_estimate(settings, prices):
     for line in lines:
         totals[line["service"]] = round(totals.get(line["service"], 0.0) + line["monthly"], 2)
     services = sorted(({"service": k, "monthly": v} for k, v in totals.items()), key=lambda s: (-s["monthly"], s["service"]))
+    total = round(sum(line["monthly"] for line in lines), 2)
+    currency = prices.get("currency", "USD")
     return {
         "region": prices["region"],
-        "currency": prices.get("currency", "USD"),
+        "currency": currency,
         "lines": lines,
         "services": services,
-        "total": round(sum(line["monthly"] for line in lines), 2),
+        "total": total,
+        "budget": _budget(settings, total, currency),
     }
 
 

@@ -1,8 +1,8 @@
 """The project's own dev, staging and production inventories converged side by side, in one ansible-playbook run
 against one emulator (one host each, `side_by_side_inventory`), the way an operator converges several environments.
 
-In order: site.yml for all three; each environment's shape (production as seed 000 asks: Multi-AZ PostgreSQL with
-two read replicas and deletion protection, Redis with two replicas in three zones, a NAT gateway per AZ); a re-run
+In order: site.yml for all three; each environment's shape (production as docs/SIZING.md sizes it for seed 001:
+Multi-AZ PostgreSQL with deletion protection, Redis with a replica in the other zone, a NAT gateway per AZ); a re-run
 of production that writes nothing (the local stack's re-run is test_stack.py's); audit.yml finding nothing in
 production and only reading; deletion protection turned off out of band is the one finding, and none where the
 environment is not strict; teardown.yml with production's confirmation removing all three, production keeping its
@@ -53,15 +53,16 @@ def test_every_kind_is_there_in_the_shape_the_inventory_asks_for(converged, emul
     assert password not in converged.stdout + converged.stderr
 
 
-def test_production_redis_has_two_replicas_in_three_zones_with_snapshots(converged, emulator):
+def test_production_redis_fails_over_to_a_replica_in_the_other_zone_with_snapshots(converged, emulator):
+    values = inventory("production")
     client = emulator_client(emulator, "elasticache")
     (group,) = client.describe_replication_groups(ReplicationGroupId=f"{PRODUCTION}-cache")["ReplicationGroups"]
-    assert group["CacheNodeType"] == "cache.r6g.large"
+    assert group["CacheNodeType"] == values["cache_node_type"]
     assert (group["AutomaticFailover"], group["MultiAZ"]) == ("enabled", "enabled")
     assert group["SnapshotRetentionLimit"] == 7
     assert group["TransitEncryptionEnabled"] and group["AtRestEncryptionEnabled"] and group["AuthTokenEnabled"]
     zones = {client.describe_cache_clusters(CacheClusterId=c)["CacheClusters"][0]["PreferredAvailabilityZone"] for c in group["MemberClusters"]}
-    assert len(zones) == 3, "a primary and two replicas in three zones"
+    assert len(zones) == values["cache_replicas"] + 1 == 2, "a primary and its replica in two zones"
 
 
 def test_production_second_run_changes_nothing_and_writes_nothing(converged, emulator, environments):

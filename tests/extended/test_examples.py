@@ -1,6 +1,6 @@
-"""The example environments of inventories/examples (seeds 002, 003 and 004) against the emulator.
+"""The example environments of inventories/examples (seeds 000, 002, 003 and 004) against the emulator.
 
-All four converge in one ansible-playbook run (one host per example, -i each inventory), as an operator would run
+All five converge in one ansible-playbook run (one host per example, -i each inventory), as an operator would run
 several environments at once. In order: site.yml; each example's shape as its seed asks; a re-run that writes
 nothing; audit.yml finding nothing; MigrateAI's release of a new version and its rollback to the previous task
 definition; teardown.yml leaving nothing but the final snapshots of the strict examples.
@@ -17,6 +17,7 @@ from tests.support.environments import optional_kinds
 from tests.support.playbook import REPO_ROOT, run_playbook
 from tests.support.stack import leftovers, missing_kinds, stack_resources
 
+# The region of the seed 002-004 examples (TraceTrack's, large, is in its own region: settings(host)["aws_region"]).
 REGION = "us-east-1"
 EXAMPLES_DIR = REPO_ROOT / "inventories" / "examples"
 # host (and resource prefix): inventory directory under inventories/examples
@@ -25,6 +26,7 @@ EXAMPLES = {
     "ez-board-production": "ez-board/production",
     "task-manager-production": "task-manager/production",
     "migrateai-production": "migrateai/production",
+    "tracetrack-xl-production": "tracetrack-large/production",
 }
 INVENTORIES = [str(EXAMPLES_DIR / path) for path in EXAMPLES.values()]
 
@@ -34,8 +36,8 @@ def settings(host):
     return yaml.safe_load(path.read_text())
 
 
-def client(emulator, service):
-    return emulator_client(emulator, service, REGION)
+def client(emulator, service, region=REGION):
+    return emulator_client(emulator, service, region)
 
 
 def run(emulator, playbook, extra_vars, args=None):
@@ -83,7 +85,7 @@ def converged(emulator, extra_vars):
 @pytest.mark.parametrize("host", list(EXAMPLES))
 def test_every_kind_is_there(converged, emulator, host):
     values = settings(host)
-    found = stack_resources(emulator, host, f"{values['project_name']}/{values['env_name']}", REGION)
+    found = stack_resources(emulator, host, f"{values['project_name']}/{values['env_name']}", values["aws_region"])
     assert missing_kinds(found, optional_kinds(values)) == [], found
 
 
@@ -188,6 +190,36 @@ def test_migrateai_backend_on_8000_takes_its_secrets_by_reference(converged, emu
     assert all(not s.startswith(("DATABASE_URL", "REDIS_URL")) for s in (e["name"] for e in app["environment"]))
 
 
+def test_tracetrack_large_runs_seed_000s_shape_in_three_zones(converged, emulator):
+    prefix, values = "tracetrack-xl-production", settings("tracetrack-xl-production")
+    region = values["aws_region"]
+    rds = client(emulator, "rds", region)
+    (db,) = rds.describe_db_instances(DBInstanceIdentifier=f"{prefix}-db")["DBInstances"]
+    assert (db["DBInstanceClass"], db["MultiAZ"], db["DeletionProtection"]) == ("db.r6g.xlarge", True, True)
+    assert sorted(db["ReadReplicaDBInstanceIdentifiers"]) == [f"{prefix}-db-replica-1", f"{prefix}-db-replica-2"]
+
+    elasticache = client(emulator, "elasticache", region)
+    (group,) = elasticache.describe_replication_groups(ReplicationGroupId=f"{prefix}-cache")["ReplicationGroups"]
+    assert (group["CacheNodeType"], group["AutomaticFailover"], group["MultiAZ"]) == ("cache.t4g.micro", "enabled", "enabled")
+    assert group["TransitEncryptionEnabled"] and group["AtRestEncryptionEnabled"] and group["AuthTokenEnabled"]
+    zones = {elasticache.describe_cache_clusters(CacheClusterId=c)["CacheClusters"][0]["PreferredAvailabilityZone"] for c in group["MemberClusters"]}
+    assert len(zones) == 3, "a primary and two replicas in three zones"
+
+    ecs = client(emulator, "ecs", region)
+    (service,) = ecs.describe_services(cluster=prefix, services=[f"{prefix}-web"])["services"]
+    definition = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+    assert (definition["cpu"], definition["memory"], service["desiredCount"]) == ("1024", "2048", 3)
+    (target,) = client(emulator, "application-autoscaling", region).describe_scalable_targets(
+        ServiceNamespace="ecs", ResourceIds=[f"service/{prefix}/{prefix}-web"]
+    )["ScalableTargets"]
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (3, 10)
+
+    ec2 = client(emulator, "ec2", region)
+    vpc_id = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"{prefix}-vpc"]}])["Vpcs"][0]["VpcId"]
+    nats = ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["NatGateways"]
+    assert len({n["SubnetId"] for n in nats if n["State"] not in ("deleted", "deleting")}) == 3, "a NAT gateway per zone"
+
+
 def test_rerun_changes_nothing_and_writes_nothing(converged, emulator, extra_vars):
     second = run(emulator, "playbooks/site.yml", extra_vars)
     assert second.returncode == 0, second.explain()
@@ -234,10 +266,12 @@ def test_teardown_leaves_nothing_but_the_strict_examples_final_snapshots(converg
     # The strict examples are all production environments: one confirmation names them all.
     removed = run(emulator, "playbooks/teardown.yml", {**extra_vars, "confirm_teardown": "production", "cdn_force_delete_bucket": True})
     assert removed.returncode == 0, removed.explain()
-    snapshots = [s["DBSnapshotIdentifier"] for s in client(emulator, "rds").describe_db_snapshots(SnapshotType="manual")["DBSnapshots"]]
+    snapshots = []
     for host in EXAMPLES:
         values = settings(host)
-        assert leftovers(stack_resources(emulator, host, f"{values['project_name']}/{values['env_name']}", REGION)) == {}, host
-        kept = [s for s in snapshots if s.startswith(f"{host}-db-final-")]
+        assert leftovers(stack_resources(emulator, host, f"{values['project_name']}/{values['env_name']}", values["aws_region"])) == {}, host
+        found = client(emulator, "rds", values["aws_region"]).describe_db_snapshots(SnapshotType="manual")["DBSnapshots"]
+        kept = [s["DBSnapshotIdentifier"] for s in found if s["DBSnapshotIdentifier"].startswith(f"{host}-db-final-")]
+        snapshots += kept
         assert bool(kept) is bool(values.get("database_final_snapshot")), (host, snapshots)
     print(json.dumps(sorted(snapshots)))

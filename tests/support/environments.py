@@ -46,7 +46,7 @@ def assert_shape(emulator, env_name, values, prefix):
         ec2 = emulator_client(emulator, "ec2")
         vpc_id = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"{prefix}-vpc"]}])["Vpcs"][0]["VpcId"]
         nats = ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["NatGateways"]
-        assert len({n["SubnetId"] for n in nats}) == 3, "production has one NAT gateway per AZ"
+        assert len({n["SubnetId"] for n in nats}) == values["network_az_count"], "production has one NAT gateway per AZ"
 
 
 def side_by_side_inventory(directory, hosts):

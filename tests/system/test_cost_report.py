@@ -1,14 +1,17 @@
-"""playbooks/cost.yml for every inventory: its figures, recomputed here from the price table, the inventory and
-the roles' defaults (independently of the tracetrack.aws.cost_estimate filter), and no AWS call."""
+"""playbooks/cost.yml for every inventory (and TraceTrack's large example): its figures, recomputed here from the price
+table, the inventory and the roles' defaults (independently of the tracetrack.aws.cost_estimate filter), the budget
+an inventory declares, and no AWS call. Production meets the sizing arithmetic of docs/SIZING.md."""
 
 import re
+import subprocess
+import sys
 
 import pytest
 import yaml
 
 from tests.support.playbook import REPO_ROOT, run_playbook
 
-ENVIRONMENTS = sorted(p.name for p in (REPO_ROOT / "inventories").iterdir() if (p / "hosts.yml").is_file())
+ENVIRONMENTS = sorted(p.name for p in (REPO_ROOT / "inventories").iterdir() if (p / "hosts.yml").is_file()) + ["examples/tracetrack-large/production"]
 ROLE_DEFAULTS = ("network", "database", "cache", "service", "cdn", "secrets")
 
 
@@ -18,7 +21,8 @@ def settings(env_name):
     for role in ROLE_DEFAULTS:
         defaults = yaml.safe_load((REPO_ROOT / "roles" / role / "defaults" / "main.yml").read_text())
         values.update({k: v for k, v in defaults.items() if not (isinstance(v, str) and "{{" in v)})
-    values.update(yaml.safe_load((REPO_ROOT / "inventories" / env_name / "group_vars" / f"{env_name}.yml").read_text()))
+    (group_vars,) = (REPO_ROOT / "inventories" / env_name / "group_vars").glob("*.yml")
+    values.update(yaml.safe_load(group_vars.read_text()))
     return values
 
 
@@ -79,7 +83,38 @@ def test_cost_report_matches_the_price_table(env_name, emulator):
     for service, figure in want.items():
         assert rows[service] == pytest.approx(figure, abs=0.02), service
     assert total == pytest.approx(sum(want.values()), abs=0.05)
-    assert f"Monthly estimate of {env_name} in " in run.stdout and "prices as of " in run.stdout
+    values = settings(env_name)
+    assert f"Monthly estimate of {values['env_name']} in " in run.stdout and "prices as of " in run.stdout
+    budget = values.get("cost_monthly_budget")
+    if budget is None:
+        assert "no budget declared (cost_monthly_budget)" in run.stdout
+    else:
+        verdict = f"under by {budget - total:,.2f}" if total < budget else f"over by {total - budget:,.2f}"
+        assert f"budget {budget:,.2f} USD a month (cost_monthly_budget): {verdict}" in run.stdout, run.stdout[-1500:]
+
+
+def test_production_is_within_its_budget_and_meets_the_sizing_arithmetic():
+    values = settings("production")
+    assert sum(expected("production").values()) <= values["cost_monthly_budget"] == 495
+    sizing = subprocess.run(
+        [sys.executable, "benchmarks/sizing.py", "--check", "inventories/production"], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+    )
+    assert sizing.returncode == 0, sizing.stdout[-3000:] + sizing.stderr[-3000:]
+    assert "inventories/production: meets the targets" in sizing.stdout
+
+
+def test_an_estimate_over_its_budget_says_by_how_much():
+    run = run_playbook("playbooks/cost.yml", "dev", extra_vars={"cost_monthly_budget": 100})
+    assert run.returncode == 0, run.explain()
+    total = reported(run.stdout)["TOTAL"]
+    assert total > 100
+    assert f"budget 100.00 USD a month (cost_monthly_budget): over by {total - 100:,.2f}" in run.stdout, run.explain()
+
+
+def test_a_budget_that_is_not_a_number_of_0_or_more_is_a_clear_error():
+    run = run_playbook("playbooks/cost.yml", "dev", extra_vars={"cost_monthly_budget": "-5"})
+    assert run.returncode != 0
+    assert "cost_monthly_budget ('-5') must be a number of 0 or more" in run.stdout, run.explain()
 
 
 def test_a_region_without_a_price_table_is_a_clear_error(emulator):

@@ -1,6 +1,9 @@
 """tracetrack.aws.cost_estimate: the monthly estimate from settings and a price table (round figures)."""
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.tracetrack.aws.plugins.filter.cost_estimate import cost_estimate
@@ -110,3 +113,67 @@ def test_an_incomplete_price_table_names_what_is_missing():
     prices = {k: v for k, v in PRICES.items() if k != "alb"}
     with pytest.raises(AnsibleFilterError, match="has no alb.assumed_lcus"):
         cost_estimate(SETTINGS, prices)
+
+
+# The collection's root (tests/unit/plugins/filter/ is four levels below it): its price tables and inventories.
+ROOT = Path(__file__).resolve().parents[4]
+TABLES = {path.stem: yaml.safe_load(path.read_text()) for path in sorted((ROOT / "data" / "prices").glob("*.yml"))}
+
+
+@pytest.mark.parametrize(
+    "budget, over_by, under_by, verdict",
+    [
+        (300, 0.0, 45.0, "under by 45.00"),
+        (200, 55.0, 0.0, "over by 55.00"),
+        ("255", 0.0, 0.0, "exactly on it"),
+        (0, 255.0, 0.0, "over by 255.00"),
+    ],
+)
+def test_the_total_is_compared_with_the_budget(budget, over_by, under_by, verdict):
+    estimate = cost_estimate({**SETTINGS, "cost_monthly_budget": budget}, PRICES)
+    assert estimate["total"] == pytest.approx(255)
+    assert estimate["budget"] == {
+        "monthly": float(budget),
+        "over_by": pytest.approx(over_by),
+        "under_by": pytest.approx(under_by),
+        "summary": f"budget {float(budget):,.2f} USD a month (cost_monthly_budget): {verdict}",
+    }
+
+
+@pytest.mark.parametrize("budget", [None, "", "  "])
+def test_no_budget_declared_is_no_comparison(budget):
+    assert cost_estimate({**SETTINGS, "cost_monthly_budget": budget}, PRICES)["budget"] is None
+    assert cost_estimate(SETTINGS, PRICES)["budget"] is None
+
+
+@pytest.mark.parametrize("budget", [-1, "-0.5", "a lot", True, float("nan"), float("inf"), [495]])
+def test_a_budget_that_is_not_a_number_of_0_or_more_names_the_variable(budget):
+    with pytest.raises(AnsibleFilterError, match=r"cost_monthly_budget must be a number of 0 or more"):
+        cost_estimate({**SETTINGS, "cost_monthly_budget": budget}, PRICES)
+
+
+@pytest.mark.parametrize("region", sorted(TABLES))
+def test_every_table_prices_the_same_classes_and_graviton_t4g_below_t3(region):
+    table = TABLES[region]
+    for service, key in (("rds_postgresql", "instance_hour"), ("elasticache", "node_hour")):
+        assert set(table[service][key]) == set(TABLES["us-east-1"][service][key]), (region, service)
+        prices = table[service][key]
+        for name, hourly in prices.items():
+            if ".t3." in name:
+                assert prices[name.replace(".t3.", ".t4g.")] < hourly, (region, name)
+    # Graviton3 is dearer per hour than the Graviton2 class of the same size.
+    for service, key, name in (("rds_postgresql", "instance_hour", "db.m7g.large"), ("rds_postgresql", "instance_hour", "db.r7g.large"),
+                               ("rds_postgresql", "instance_hour", "db.r7g.xlarge"), ("elasticache", "node_hour", "cache.m7g.large"),
+                               ("elasticache", "node_hour", "cache.r7g.large")):
+        assert table[service][key][name] > table[service][key][name.replace("7g.", "6g.")], (region, name)
+
+
+@pytest.mark.parametrize("inventory", ["production", "examples/tracetrack-large/production"])
+def test_the_sized_inventories_are_priced_in_their_region(inventory):
+    (path,) = (ROOT / "inventories" / inventory / "group_vars").glob("*.yml")
+    values = yaml.safe_load(path.read_text())
+    estimate = cost_estimate({**SETTINGS, **{k: v for k, v in values.items() if k in SETTINGS or k.startswith(("database_", "cache_"))}},
+                             TABLES[values["aws_region"]])
+    items = [line["item"] for line in estimate["lines"]]
+    assert f"primary {values['database_instance_class']} Multi-AZ" in items
+    assert f"{values['cache_replicas'] + 1} node(s) {values['cache_node_type']}" in items
