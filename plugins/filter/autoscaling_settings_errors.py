@@ -39,6 +39,8 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.tracetrack.aws.plugins.plugin_utils.settings import truthy, whole
+
 STATISTIC = re.compile(r"^(Average|p(\d{1,2}(\.\d{1,2})?))$")
 # (variable, lowest, highest or None)
 RANGES = (
@@ -47,19 +49,6 @@ RANGES = (
     ("autoscaling_scale_out_cooldown", 0, 3600),
     ("autoscaling_scale_in_cooldown", 0, 3600),
 )
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _truthy(value):
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return bool(value)
 
 
 def _bounds_problems(where, low_name, high_name, low, high, strict, requests):
@@ -72,7 +61,7 @@ def _bounds_problems(where, low_name, high_name, low, high, strict, requests):
         problems.append(f"{low_name} {low} is above the maximum task count ({high}){where}")
     elif strict and low < 2:
         problems.append(f"{low_name} {low} is below 2 in a strict environment (env_strict){where}: one task per zone must survive the loss of a zone")
-    if requests is not None and (_int(requests) is None or _int(requests) < 1):
+    if requests is not None and (whole(requests) is None or whole(requests) < 1):
         name = "autoscaling_services[].requests_per_target" if where else "autoscaling_requests_per_target"
         problems.append(f"{name} {requests} must be 1 or more{where}")
     return problems
@@ -81,23 +70,23 @@ def _bounds_problems(where, low_name, high_name, low, high, strict, requests):
 def autoscaling_settings_errors(settings):
     if not isinstance(settings, dict):
         raise AnsibleFilterError("autoscaling_settings_errors: the input must be a dictionary of the role's settings")
-    strict = _truthy(settings.get("autoscaling_strict")) and settings.get("autoscaling_state", "present") == "present"
-    low, high = _int(settings.get("autoscaling_min_capacity")), _int(settings.get("autoscaling_max_capacity"))
+    strict = truthy(settings.get("autoscaling_strict")) and settings.get("autoscaling_state", "present") == "present"
+    low, high = whole(settings.get("autoscaling_min_capacity")), whole(settings.get("autoscaling_max_capacity"))
     problems = _bounds_problems("", "autoscaling_min_capacity", "autoscaling_max_capacity", low, high, strict,
                                 settings.get("autoscaling_requests_per_target"))
     services = [s if isinstance(s, dict) else {"name": s} for s in settings.get("autoscaling_services") or []]
     for service in services:
         if not any(key in service for key in ("min_capacity", "max_capacity", "requests_per_target")):
             continue
-        own_low = _int(service.get("min_capacity", low))
-        own_high = _int(service.get("max_capacity", high))
+        own_low = whole(service.get("min_capacity", low))
+        own_high = whole(service.get("max_capacity", high))
         problems += _bounds_problems(f" (service {service.get('name')})", "autoscaling_services[].min_capacity",
                                      "autoscaling_services[].max_capacity", own_low, own_high, strict, service.get("requests_per_target"))
     names = [s.get("name") for s in services]
     for twice in sorted({n for n in names if names.count(n) > 1}):
         problems.append(f"autoscaling_services names service {twice} more than once")
     for variable, lowest, highest in RANGES:
-        value = _int(settings.get(variable))
+        value = whole(settings.get(variable))
         if value is None or value < lowest or (highest is not None and value > highest):
             rule = f"{lowest}-{highest}" if highest is not None else f"{lowest} or more"
             problems.append(f"{variable} {settings.get(variable)} must be {rule}")

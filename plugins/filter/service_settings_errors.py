@@ -43,6 +43,8 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.tracetrack.aws.plugins.plugin_utils.settings import truthy, whole
+
 PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
 HEALTH_PATH = re.compile(r"^/[A-Za-z0-9_./~%-]*$")
 PATH_PATTERN = re.compile(r"^/[A-Za-z0-9_./*?~%-]{0,127}$")
@@ -72,19 +74,6 @@ RANGES = (
     ("service_health_check_start_period", 0, 300),
     ("service_spot_weight", 0, 1000),
 )
-
-
-def _truthy(value):
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return bool(value)
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _name_problems(settings):
@@ -142,6 +131,8 @@ def _service_problems(spec, open_ports, most_patterns):
             " not starting with '.' or '-'"
         )
     cpu, memory = spec["cpu"], spec["memory"]
+    if spec.get("cpu_default", True) and spec.get("memory_default", True):
+        return problems  # the role-wide size, checked once with the role-wide settings
     where = "service_cpu" if spec.get("cpu_default", True) else f"service_services[{name}].cpu"
     if cpu not in FARGATE_SIZES:
         problems.append(f"{where} {cpu} is not a Fargate size: {', '.join(str(c) for c in FARGATE_SIZES)} CPU units")
@@ -152,8 +143,29 @@ def _service_problems(spec, open_ports, most_patterns):
     return problems
 
 
-def _settings_problems(settings):
+def _role_wide_problems(settings):
+    """The role-wide defaults, checked even where every service sets its own value (a documented setting is checked)."""
     problems = []
+    port = whole(settings.get("service_container_port", 8000))
+    if port is None or not 1 <= port <= 65535:
+        problems.append(f"service_container_port {settings.get('service_container_port')} is not 1-65535")
+    for key in ("service_health_path", "service_liveness_path"):
+        if key in settings and not HEALTH_PATH.match(str(settings[key])):
+            problems.append(f"{key} '{settings[key]}' must be a path starting with /")
+    cpu, memory = whole(settings.get("service_cpu", 512)), whole(settings.get("service_memory", 1024))
+    if cpu not in FARGATE_SIZES:
+        problems.append(f"service_cpu {settings.get('service_cpu')} is not a Fargate size: {', '.join(str(c) for c in FARGATE_SIZES)} CPU units")
+    elif memory not in FARGATE_SIZES[cpu]:
+        low, high = FARGATE_SIZES[cpu][0], FARGATE_SIZES[cpu][-1]
+        problems.append(f"service_memory {settings.get('service_memory')} does not go with {cpu} CPU units (Fargate allows {low}-{high} MiB)")
+    count = whole(settings.get("service_desired_count", 1))
+    if count is None or count < 0:
+        problems.append(f"service_desired_count {settings.get('service_desired_count')} must be 0 or more")
+    return problems
+
+
+def _settings_problems(settings):
+    problems = _role_wide_problems(settings)
     certificate = str(settings.get("service_certificate_arn") or "")
     if certificate and not CERTIFICATE_ARN.match(certificate):
         problems.append(f"service_certificate_arn '{certificate}' must be an ACM certificate ARN (or empty)")
@@ -163,13 +175,13 @@ def _settings_problems(settings):
     for variable, low, high in RANGES:
         if variable not in settings:
             continue
-        value = _int(settings[variable])
+        value = whole(settings[variable])
         if value is None or not low <= value <= high:
             problems.append(f"{variable} {settings[variable]} must be {low}-{high}")
-    if _int(settings.get("service_wait_timeout", 0)) is None or _int(settings.get("service_wait_timeout", 0)) < 0:
+    if whole(settings.get("service_wait_timeout", 0)) is None or whole(settings.get("service_wait_timeout", 0)) < 0:
         problems.append(f"service_wait_timeout {settings.get('service_wait_timeout')} must be 0 or more")
     present = settings.get("service_state", "present") == "present"
-    if present and _truthy(settings.get("service_strict")) and _int(settings.get("service_spot_weight", 0)) not in (0, None):
+    if present and truthy(settings.get("service_strict")) and whole(settings.get("service_spot_weight", 0)) not in (0, None):
         problems.append(
             f"service_spot_weight {settings['service_spot_weight']} must be 0 in a strict environment (env_strict):"
             " Spot interruptions are not acceptable there"

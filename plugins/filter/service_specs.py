@@ -63,6 +63,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.tracetrack.aws.plugins.plugin_utils.settings import truthy
+
 REQUIRED_SETTINGS = (
     "name_prefix",
     "container_port",
@@ -81,18 +83,12 @@ REQUIRED_SETTINGS = (
 OTLP_ENDPOINT = "http://localhost:4318"
 
 
-def _truthy(value):
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return bool(value)
-
-
 def _spec(service, settings):
     name = service["name"]
     full_name = f"{settings['name_prefix']}-{name}"
     port = int(service.get("port", settings["container_port"]))
     cpu = int(service.get("cpu", settings["cpu"]))
-    adot = _truthy(settings["adot_enabled"])
+    adot = truthy(settings["adot_enabled"])
     environment = {
         "TRACETRACK_ENV": settings.get("env_name") or "development",
         "PORT": port,

@@ -29,7 +29,7 @@ VARIABLE = re.compile(r"\b(service_[a-z_]+|network_app_ports)\b")
 def settings(services=None, cpu=512, memory=1024, **changes):
     services = services if services is not None else [{"name": "web"}]
     specs = service_specs(services, dict(DEFAULTS, cpu=cpu, memory=memory)) if all("name" in s for s in services) else []
-    return dict(SOUND, service_services=services, service_specs=specs, **changes)
+    return dict(SOUND, service_services=services, service_specs=specs, service_cpu=cpu, service_memory=memory, **changes)
 
 
 def test_sound_settings_have_no_problem():
@@ -82,3 +82,18 @@ def test_spot_in_a_strict_environment_is_only_refused_when_it_is_built():
 def test_the_input_must_be_a_dictionary():
     with pytest.raises(AnsibleFilterError):
         service_settings_errors(["service_cpu"])
+
+
+@pytest.mark.parametrize(
+    "given, variable",
+    [
+        ({"service_container_port": 70000}, "service_container_port"),
+        ({"service_health_path": "health"}, "service_health_path"),
+        ({"service_liveness_path": "health"}, "service_liveness_path"),
+        ({"service_desired_count": -1}, "service_desired_count"),
+    ],
+)
+def test_role_wide_defaults_are_checked_even_when_every_service_sets_its_own(given, variable):
+    services = [{"name": "web", "port": 8000, "health_path": "/health/elb", "liveness_path": "/health", "desired_count": 2}]
+    problems = service_settings_errors({**settings(services), **given})
+    assert len(problems) == 1 and problems[0].startswith(variable), problems
