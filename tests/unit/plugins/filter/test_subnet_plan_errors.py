@@ -55,8 +55,8 @@ def test_each_problem_names_the_variable_at_fault(changes, expected):
 def test_every_overlap_is_reported_once_per_pair():
     problems = subnet_plan_errors(plan(network_app_subnet_cidrs=["10.20.0.0/24", "10.20.1.0/24"]))
     assert sorted(problems) == [
-        "network_public_subnet_cidrs: 10.20.0.0/24 overlaps 10.20.0.0/24 of network_app_subnet_cidrs",
-        "network_public_subnet_cidrs: 10.20.1.0/24 overlaps 10.20.1.0/24 of network_app_subnet_cidrs",
+        "network_app_subnet_cidrs: 10.20.0.0/24 overlaps 10.20.0.0/24 of network_public_subnet_cidrs",
+        "network_app_subnet_cidrs: 10.20.1.0/24 overlaps 10.20.1.0/24 of network_public_subnet_cidrs",
     ]
 
 
