@@ -29,7 +29,9 @@ EXAMPLES = r"""
     that: __problems | length == 0
     fail_msg: "{{ __problems | join('; ') }}"
   vars:
-    __problems: "{{ {'cdn_name_prefix': cdn_name_prefix, 'cdn_waf_rate_limit': cdn_waf_rate_limit} | tracetrack.aws.cdn_settings_errors }}"
+    __problems: >-
+      {{ {'cdn_name_prefix': cdn_name_prefix, 'cdn_waf_rate_limit': cdn_waf_rate_limit}
+         | tracetrack.aws.cdn_settings_errors }}
 """
 
 RETURN = r"""

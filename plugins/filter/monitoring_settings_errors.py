@@ -16,7 +16,9 @@ description:
 options:
   _input:
     description:
-      - The role's variables by name (C(monitoring_name_prefix), the watched names, C(monitoring_alert_emails), the thresholds, the X-Ray settings...; C(_defaults): the role's defaults, so that a warning/critical pair out of order names the one that was changed).
+      - The role's variables by name (C(monitoring_name_prefix), the watched names, C(monitoring_alert_emails), the thresholds,
+        the X-Ray settings...), and C(_defaults), the role's defaults, so that a warning/critical pair out of order names the one
+        of the two that was changed.
     type: dict
     required: true
 author:
@@ -29,7 +31,9 @@ EXAMPLES = r"""
     that: __problems | length == 0
     fail_msg: "{{ __problems | join('; ') }}"
   vars:
-    __problems: "{{ {'monitoring_name_prefix': monitoring_name_prefix, 'monitoring_alert_emails': monitoring_alert_emails} | tracetrack.aws.monitoring_settings_errors }}"
+    __problems: >-
+      {{ {'monitoring_name_prefix': monitoring_name_prefix, 'monitoring_alert_emails': monitoring_alert_emails}
+         | tracetrack.aws.monitoring_settings_errors }}
 """
 
 RETURN = r"""

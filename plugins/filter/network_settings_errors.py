@@ -29,7 +29,9 @@ EXAMPLES = r"""
     that: __problems | length == 0
     fail_msg: "{{ __problems | join('; ') }}"
   vars:
-    __problems: "{{ {'network_vpc_cidr': network_vpc_cidr, 'network_az_count': network_az_count} | tracetrack.aws.network_settings_errors }}"
+    __problems: >-
+      {{ {'network_vpc_cidr': network_vpc_cidr, 'network_az_count': network_az_count}
+         | tracetrack.aws.network_settings_errors }}
 """
 
 RETURN = r"""

@@ -29,7 +29,9 @@ EXAMPLES = r"""
     that: __problems | length == 0
     fail_msg: "{{ __problems | join('; ') }}"
   vars:
-    __problems: "{{ {'env_name': env_name, 'aws_region': aws_region} | tracetrack.aws.preflight_settings_errors }}"
+    __problems: >-
+      {{ {'env_name': env_name, 'aws_region': aws_region}
+         | tracetrack.aws.preflight_settings_errors }}
 """
 
 RETURN = r"""
