@@ -29,7 +29,9 @@ EXAMPLES = r"""
     that: __problems | length == 0
     fail_msg: "{{ __problems | join('; ') }}"
   vars:
-    __problems: "{{ {'registry_repository_name': registry_repository_name, 'registry_keep_images': registry_keep_images} | tracetrack.aws.registry_settings_errors }}"
+    __problems: >-
+      {{ {'registry_repository_name': registry_repository_name, 'registry_keep_images': registry_keep_images}
+         | tracetrack.aws.registry_settings_errors }}
 """
 
 RETURN = r"""

@@ -29,7 +29,9 @@ EXAMPLES = r"""
     that: __problems | length == 0
     fail_msg: "{{ __problems | join('; ') }}"
   vars:
-    __problems: "{{ {'secrets_name_prefix': secrets_name_prefix, 'secrets_database_username': secrets_database_username} | tracetrack.aws.secrets_settings_errors }}"
+    __problems: >-
+      {{ {'secrets_name_prefix': secrets_name_prefix, 'secrets_database_username': secrets_database_username}
+         | tracetrack.aws.secrets_settings_errors }}
 """
 
 RETURN = r"""
