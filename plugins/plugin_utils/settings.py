@@ -123,6 +123,22 @@ class Settings:
         """The common rule for the '<prefix>-<what>' names of a tier's resources."""
         return self.matches(name, NAME_PREFIX, NAME_PREFIX_RULE + why)
 
+    def window(self, name, weekly, shortest, longest, rule):
+        """A UTC window, daily 'hh:mm-hh:mm' or weekly 'ddd:hh:mm-ddd:hh:mm', lasting `shortest` to `longest` minutes.
+
+        Returns its (start, end) minutes (see daily_window and weekly_window), or None when it breaks a rule (`rule`
+        states its length).
+        """
+        found = weekly_window(self.values.get(name)) if weekly else daily_window(self.values.get(name))
+        if found is None:
+            self.problem(name, "must be ddd:hh:mm-ddd:hh:mm (UTC), for example sun:05:00-sun:06:00" if weekly
+                         else "must be hh:mm-hh:mm (UTC), for example 03:00-04:00")
+            return None
+        if not shortest <= found[1] - found[0] <= longest:
+            self.problem(name, rule)
+            return None
+        return found
+
     def strict_requires(self, name, wanted, why):
         """In a strict environment (env_strict) the variable must be `wanted` (a boolean, or a predicate on the value)."""
         value = self.values.get(name)
