@@ -12,7 +12,7 @@ description:
     and returns the rules of the listener, in the form C(tracetrack.aws.elb_listener) takes them.
   - Each service gets a rule forwarding its path patterns to its target group, priorities 10, 20... in the services'
     order. The catch-all service (path pattern C(/*)) is the listener's default action and needs no rule, unless the
-    load balancer requires the origin header (O(header_conditions)): then every rule carries that condition, the
+    load balancer requires the origin header (O(header_conditions)); then every rule carries that condition, the
     catch-all's rule comes last (priority 50000) and the default action refuses what has no header.
 options:
   _input:

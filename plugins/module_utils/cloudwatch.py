@@ -173,7 +173,6 @@ def comparable(alarm):
     return {k: v for k, v in config.items() if v is not None}
 
 
-
 def format_alarm(alarm, tags, arn=None):
     if not alarm:
         return {}

@@ -244,6 +244,7 @@ from ansible_collections.tracetrack.aws.plugins.module_utils.cloudwatch import c
 from ansible_collections.tracetrack.aws.plugins.module_utils.cloudwatch import format_alarm
 from ansible_collections.tracetrack.aws.plugins.module_utils.tags import update_and_read_tags
 
+
 def find_alarm(client, module, name):
     try:
         alarms = client.describe_alarms(aws_retry=True, AlarmNames=[name], AlarmTypes=["MetricAlarm"])

@@ -124,7 +124,7 @@ options:
     type: str
   name_prefix:
     description:
-      - With O(purge_pattern), the prefix the alarms are looked up by (C(DescribeAlarms) C(AlarmNamePrefix)): every alarm
+      - With O(purge_pattern), the prefix the alarms are looked up by (C(DescribeAlarms) C(AlarmNamePrefix)); every alarm
         of the set, and every alarm to purge, starts with it. Default, the longest common prefix of the listed names.
     type: str
 extends_documentation_fragment:
