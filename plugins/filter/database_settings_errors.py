@@ -67,8 +67,11 @@ SSL_ON = ("1", "True", "true")
 def database_settings_errors(values, no_insights_classes):
     settings = Settings(values, "database_settings_errors")
     settings.name_prefix("database_name_prefix")
-    for name in ("database_instance_class", "database_replica_instance_class"):
-        settings.matches(name, INSTANCE_CLASS, "must look like db.<family>.<size>, for example db.t4g.micro or db.r6g.xlarge")
+    rule = "must look like db.<family>.<size>, for example db.t4g.micro or db.r6g.xlarge"
+    settings.matches("database_instance_class", INSTANCE_CLASS, rule)
+    # The replicas' class defaults to the primary's: the same bad value is the primary's problem, named once.
+    if settings["database_replica_instance_class"] != settings["database_instance_class"]:
+        settings.matches("database_replica_instance_class", INSTANCE_CLASS, rule)
     settings.matches("database_engine_version", ENGINE_VERSION,
                      "must be a PostgreSQL major version (13 or later), optionally with its minor: \"16\" or \"16.4\"")
     settings.number("database_read_replicas", 0, 5, "must be 0-5: RDS allows 5 read replicas per source here")

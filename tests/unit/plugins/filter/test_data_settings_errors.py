@@ -238,3 +238,9 @@ def test_a_database_maintenance_window_may_last_days():
 def test_a_daily_window_may_cross_midnight():
     assert database({**DATABASE, "database_backup_window": "23:45-00:15", "database_maintenance_window": "sun:04:30-sun:05:30"}) == []
     assert cache_settings_errors({**CACHE, "cache_snapshot_window": "23:30-00:30"}) == []
+
+
+def test_a_bad_primary_class_that_the_replicas_inherit_is_named_once():
+    problems = database_settings_errors({**DATABASE, "database_instance_class": "m5.large", "database_replica_instance_class": "m5.large"},
+                                        NO_INSIGHTS)
+    assert len(problems) == 1 and problems[0].startswith("database_instance_class 'm5.large'"), problems
