@@ -118,13 +118,13 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_start(self, playbook):
         self.check_mode = bool(context.CLIARGS.get("check", False))
 
-    def _record(self, result, item_label=None):
+    def _record(self, result, item_label=None, diff=None):
         task = result._task
         data = result._result
         if data.get("_ansible_no_log"):
             what = "(details hidden: no_log)"
         else:
-            what = _describe(data.get("diff"))
+            what = _describe(diff if diff is not None else data.get("diff"))
         resource = item_label
         if resource is None:
             resource = _resource_name(data)
@@ -141,8 +141,17 @@ class CallbackModule(CallbackBase):
 
     def v2_runner_on_ok(self, result):
         data = result._result
-        if data.get("changed") and "results" not in data:
-            self._record(result)
+        if not data.get("changed") or "results" in data:
+            return
+        # A module that manages a set of resources in one task (tracetrack.aws.cloudwatch_alarms) names each one that
+        # changed, with its own diff, under changed_<kind>: one line per resource, as a loop would give.
+        per_resource = next((v for k, v in data.items() if k.startswith("changed_") and isinstance(v, list)), None)
+        if per_resource and not data.get("_ansible_no_log"):
+            for entry in per_resource:
+                if isinstance(entry, dict) and entry.get("name"):
+                    self._record(result, item_label=str(entry["name"]), diff=entry.get("diff"))
+            return
+        self._record(result)
 
     def v2_runner_item_on_ok(self, result):
         data = result._result

@@ -69,7 +69,10 @@ def subnet_plan_errors(plan):
 
     az_count = plan.get("network_az_count")
     seen = []
-    for variable in sorted(k for k in plan if k.endswith("_subnet_cidrs")):
+    # Tiers in their natural order (public, app, data, then any other), so that an overlap is reported on the later one.
+    order = ("network_public_subnet_cidrs", "network_app_subnet_cidrs", "network_data_subnet_cidrs")
+    tiers = [k for k in order if k in plan] + sorted(k for k in plan if k.endswith("_subnet_cidrs") and k not in order)
+    for variable in tiers:
         cidrs = plan[variable] or []
         if az_count is not None and len(cidrs) != int(az_count):
             problems.append(

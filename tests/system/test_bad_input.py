@@ -1,13 +1,15 @@
-"""Bad input fails before any API call, and the failure names the variable that is wrong.
+"""Bad input fails before any API call, and the failure names exactly the variable that is wrong.
 
 Every case is a host of one generated inventory (its settings as host variables, over its environment's group
 variables), and one ansible-playbook run of site.yml checks them all: each host must fail, its failure must name
-the variable, and the emulator's recorder must show no API call at all for the whole run. Each case is still a test
+the variable as the only one at fault (one problem, and the variable is what it is about), and the emulator's
+recorder must show no API call at all for the whole run. Each case is still a test
 of its own (parametrized over the one run's results).
 """
 
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -26,6 +28,8 @@ CASES = [
     ("local", {"network_nat_gateway_mode": "sometimes"}, "network_nat_gateway_mode"),
     ("local", {"network_az_count": 1}, "network_az_count"),
     ("local", {"network_name_prefix": "Bad_Name"}, "network_name_prefix"),
+    # the environment's own name: every prefix derives from it, and the failure names it, not a prefix
+    ("local", {"env_name": "Prod Env"}, "env_name"),
     (
         "production",
         {
@@ -60,7 +64,9 @@ CASES = [
     ("local", {"service_services": [{"name": "web", "port": 9000}]}, "network_app_ports"),
     ("local", {"service_origin_header_name": "X-Origin-Verify"}, "service_origin_header_value"),
     ("local", {"service_certificate_arn": "not-an-arn"}, "service_certificate_arn"),
-    ("local", {"service_services": [{"name": "web", "image_tag": "-bad tag"}]}, "image_tag"),
+    ("local", {"service_services": [{"name": "web", "image_tag": "-bad tag"}]}, "service_services[web].image_tag"),
+    ("local", {"service_container_port": 70000}, "service_container_port"),
+    ("local", {"service_health_path": "health"}, "service_health_path"),
     ("local", {"service_task_policy_statements": [{"Effect": "Allow", "Action": "cognito-idp:ListUsers"}]}, "service_task_policy_statements"),
     ("local", {"service_log_retention_days": 10}, "service_log_retention_days"),
     ("production", {"service_spot_weight": 2}, "service_spot_weight"),
@@ -83,7 +89,19 @@ CASES = [
     ("local", {"monitoring_xray_sampling_fixed_rate": 1.5}, "monitoring_xray_sampling_fixed_rate"),
     ("production", {"cdn_waf_enabled": True, "monitoring_alert_emails": []}, "monitoring_alert_emails"),
 ]
-HOSTS = {f"bad-{index:02d}-{variable}": case for index, case in enumerate(CASES, 1) for variable in [case[2]]}
+HOSTS = {f"bad-{index:02d}-{re.sub(r'[^a-z0-9_]+', '-', variable)}": case for index, case in enumerate(CASES, 1) for variable in [case[2]]}
+
+
+# The variable a problem is about: its first word (an assert's problems are joined by "; "), or the variable an
+# argument-spec error names ("value of X must be one of...", "argument 'X' is of type...").
+SPEC_ERROR = re.compile(r"^(?:value of |argument '|missing required arguments: )([A-Za-z_][\w\[\].-]*)")
+
+
+def culprits(failure: dict) -> list[str]:
+    """The variables one failed task's message holds at fault, one per problem it reports."""
+    if failure.get("argument_errors"):
+        return [SPEC_ERROR.match(error).group(1) if SPEC_ERROR.match(error) else error for error in failure["argument_errors"]]
+    return [problem.split(" ", 1)[0].rstrip(":") for problem in str(failure.get("msg", "")).split("; ")]
 
 
 def failures_by_host(report: dict) -> dict[str, list[dict]]:
@@ -121,8 +139,8 @@ def test_bad_input_fails_before_any_api_call_naming_the_variable(validation_run,
     stats = validation_run["report"]["stats"][host]
     assert stats["failures"] >= 1, f"{host} ({env_name}, {settings}) did not fail"
     assert stats["changed"] == 0
-    shown = json.dumps(validation_run["failures"][host])
-    assert variable in shown, shown[-3000:]
+    (failure,) = validation_run["failures"][host]
+    assert culprits(failure) == [variable], json.dumps(failure)[-3000:]
 
 
 def test_production_teardown_needs_confirmation(emulator):

@@ -34,3 +34,27 @@ def test_the_resource_is_named_from_the_result_or_the_one_resource_it_returns():
     assert _resource_name({"alarm_name": "tracetrack-local-db-cpu-warning", "changed": True}) == "tracetrack-local-db-cpu-warning"
     assert _resource_name({"changed": True, "repository": {"repository_name": "tracetrack/local"}}) == "tracetrack/local"
     assert _resource_name({"changed": True, "invocation": {"module_args": {"name": "not this"}}}) == ""
+
+
+def test_a_module_that_manages_a_set_gives_one_line_per_changed_resource():
+    from unittest.mock import MagicMock
+
+    from ansible_collections.tracetrack.aws.plugins.callback.plan import CallbackModule
+
+    callback = CallbackModule()
+    result = MagicMock()
+    result._task.get_name.return_value = "tracetrack.aws.monitoring : Alarms"
+    result._task._role.get_name.return_value = "tracetrack.aws.monitoring"
+    result._host.get_name.return_value = "localhost"
+    result._result = {
+        "changed": True,
+        "changed_alarms": [
+            {"name": "p-db-cpu-warning", "action": "updated", "diff": {"before": {"Threshold": 55.0}, "after": {"Threshold": 70.0}}},
+            {"name": "p-old-warning", "action": "deleted", "diff": {"before": {"Threshold": 1.0}, "after": {}}},
+        ],
+    }
+    callback.v2_runner_on_ok(result)
+    assert [(c["resource"], c["changes"]) for c in callback.changes] == [
+        ("p-db-cpu-warning", "Threshold: 55.0 -> 70.0"),
+        ("p-old-warning", "removed"),
+    ]

@@ -38,7 +38,7 @@ def test_a_sound_plan_has_no_problems():
         ),
         (
             {"network_data_subnet_cidrs": ["10.20.0.0/25", "10.20.21.0/24"]},
-            "network_public_subnet_cidrs: 10.20.0.0/24 overlaps 10.20.0.0/25 of network_data_subnet_cidrs",
+            "network_data_subnet_cidrs: 10.20.0.0/25 overlaps 10.20.0.0/24 of network_public_subnet_cidrs",
         ),
         (
             {"network_public_subnet_cidrs": ["bogus", "10.20.1.0/24"]},
@@ -55,8 +55,8 @@ def test_each_problem_names_the_variable_at_fault(changes, expected):
 def test_every_overlap_is_reported_once_per_pair():
     problems = subnet_plan_errors(plan(network_app_subnet_cidrs=["10.20.0.0/24", "10.20.1.0/24"]))
     assert sorted(problems) == [
-        "network_public_subnet_cidrs: 10.20.0.0/24 overlaps 10.20.0.0/24 of network_app_subnet_cidrs",
-        "network_public_subnet_cidrs: 10.20.1.0/24 overlaps 10.20.1.0/24 of network_app_subnet_cidrs",
+        "network_app_subnet_cidrs: 10.20.0.0/24 overlaps 10.20.0.0/24 of network_public_subnet_cidrs",
+        "network_app_subnet_cidrs: 10.20.1.0/24 overlaps 10.20.1.0/24 of network_public_subnet_cidrs",
     ]
 
 

@@ -1,0 +1,99 @@
+"""service_settings_errors: every setting of the service role checked, each problem naming the one variable at fault."""
+
+import re
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.tracetrack.aws.plugins.filter.service_settings_errors import service_settings_errors
+from ansible_collections.tracetrack.aws.plugins.filter.service_specs import service_specs
+
+DEFAULTS = {
+    "name_prefix": "tracetrack-local", "container_port": 8000, "cpu": 512, "memory": 1024, "desired_count": 2,
+    "health_path": "/health/elb", "liveness_path": "/health", "metrics_namespace": "TraceTrack/local",
+    "trusted_proxy_count": 1, "adot_enabled": False, "environment": {}, "secrets": [{"name": "SECRET_KEY", "key": "SECRET_KEY"}],
+    "log_group_prefix": "/tracetrack-local", "env_name": "local", "aws_region": "ap-south-1",
+}
+SOUND = {
+    "service_name_prefix": "tracetrack-local", "network_app_ports": [8000], "service_state": "present", "service_strict": False,
+    "service_spot_weight": 0, "service_certificate_arn": "", "service_ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    "service_alb_idle_timeout": 60, "service_deregistration_delay": 30, "service_origin_header_name": "",
+    "service_origin_header_value": "", "service_deployment_minimum_healthy_percent": 100, "service_deployment_maximum_percent": 200,
+    "service_health_check_grace_period": 60, "service_health_check_start_period": 60, "service_wait_timeout": 900,
+    "service_metrics_namespace": "TraceTrack/local", "service_image_tag": "", "service_version_parameter": "/tracetrack-local/app/version",
+    "service_task_policy_statements": [],
+}
+VARIABLE = re.compile(r"\b(service_[a-z_]+|network_app_ports)\b")
+
+
+def settings(services=None, cpu=512, memory=1024, **changes):
+    services = services if services is not None else [{"name": "web"}]
+    specs = service_specs(services, dict(DEFAULTS, cpu=cpu, memory=memory)) if all("name" in s for s in services) else []
+    return dict(SOUND, service_services=services, service_specs=specs, service_cpu=cpu, service_memory=memory, **changes)
+
+
+def test_sound_settings_have_no_problem():
+    assert service_settings_errors(settings()) == []
+    two = [{"name": "web"}, {"name": "backend", "port": 8080, "path_patterns": ["/api/*"]}]
+    assert service_settings_errors(settings(two, network_app_ports=[8000, 8080])) == []
+
+
+@pytest.mark.parametrize(
+    "given, variable",
+    [
+        (settings(service_name_prefix="Bad_Prefix"), "service_name_prefix"),
+        (settings([{"name": "Web_1"}]), "service_services"),
+        (settings([{"name": "web"}, {"name": "web", "path_patterns": ["/api/*"]}]), "service_services"),
+        (settings([{"name": "web", "port": 9000}]), "network_app_ports"),
+        (settings([{"name": "web", "port": 70000}], network_app_ports=[70000]), "service_services"),
+        (settings([{"name": "web", "health_path": "health"}]), "service_services"),
+        (settings([{"name": "web", "image_tag": "-bad tag"}]), "service_services"),
+        (settings([{"name": "web"}, {"name": "api"}]), "service_services"),
+        (settings(cpu=300), "service_cpu"),
+        (settings(cpu=256, memory=4096), "service_memory"),
+        (settings(service_certificate_arn="not-an-arn"), "service_certificate_arn"),
+        (settings(service_ssl_policy="TLS13"), "service_ssl_policy"),
+        (settings(service_alb_idle_timeout=0), "service_alb_idle_timeout"),
+        (settings(service_origin_header_name="X-Origin-Verify"), "service_origin_header_value"),
+        (settings(service_origin_header_value="x" * 20), "service_origin_header_name"),
+        (settings(service_deployment_maximum_percent=50), "service_deployment_maximum_percent"),
+        (settings(service_metrics_namespace="AWS/ECS"), "service_metrics_namespace"),
+        (settings(service_image_tag=".bad"), "service_image_tag"),
+        (settings(service_version_parameter="no-slash"), "service_version_parameter"),
+        (settings(service_task_policy_statements=[{"Effect": "Allow", "Action": "x"}]), "service_task_policy_statements"),
+        (settings(service_strict=True, service_spot_weight=2), "service_spot_weight"),
+    ],
+)
+def test_each_problem_names_exactly_the_variable_at_fault(given, variable):
+    (problem,) = service_settings_errors(given)
+    assert VARIABLE.findall(problem)[0] == variable, problem
+    assert set(VARIABLE.findall(problem)) <= {variable, "env_strict"}, problem
+
+
+def test_a_service_that_sets_its_own_size_is_named_as_the_culprit():
+    (problem,) = service_settings_errors(settings([{"name": "web", "cpu": 300}]))
+    assert problem.startswith("service_services[web].cpu 300")
+
+
+def test_spot_in_a_strict_environment_is_only_refused_when_it_is_built():
+    assert service_settings_errors(settings(service_strict=True, service_spot_weight=2, service_state="absent")) == []
+
+
+def test_the_input_must_be_a_dictionary():
+    with pytest.raises(AnsibleFilterError):
+        service_settings_errors(["service_cpu"])
+
+
+@pytest.mark.parametrize(
+    "given, variable",
+    [
+        ({"service_container_port": 70000}, "service_container_port"),
+        ({"service_health_path": "health"}, "service_health_path"),
+        ({"service_liveness_path": "health"}, "service_liveness_path"),
+        ({"service_desired_count": -1}, "service_desired_count"),
+    ],
+)
+def test_role_wide_defaults_are_checked_even_when_every_service_sets_its_own(given, variable):
+    services = [{"name": "web", "port": 8000, "health_path": "/health/elb", "liveness_path": "/health", "desired_count": 2}]
+    problems = service_settings_errors({**settings(services), **given})
+    assert len(problems) == 1 and problems[0].startswith(variable), problems
