@@ -55,11 +55,11 @@ def running(tmp_path_factory):
 
 
 def register(ecs, secret_arn: str, tag: str, command: list | None = None) -> str:
+    """A Fargate revision: memory at the task's level only, as the service role registers them."""
     container = {
         "name": "web",
         "image": f"127.0.0.1:5999/tasks/web:{tag}",
         "essential": True,
-        "memory": 512,
         "portMappings": [{"containerPort": 8000}],
         "environment": [{"name": "TRACETRACK_ENV", "value": "production"}, {"name": "SESSION_COOKIE_SECURE", "value": "true"}],
         "secrets": [{"name": "SECRET_KEY", "valueFrom": f"{secret_arn}:SECRET_KEY::"}, {"name": "REDIS_URL", "valueFrom": f"{secret_arn}:REDIS_URL::"}],

@@ -12,6 +12,8 @@ AWS API reference, Amazon ECS (2014-11-13), and what the emulator does with it w
   DescribeTasks reports a task that ended with `lastStatus` `STOPPED`, `stopCode` `EssentialContainerExited`,
   `stoppedReason` "Essential container in task exited" and each container's `exitCode`.
 - DeleteService: the service's tasks are stopped.
+- ContainerDefinition `memory`: optional for Fargate, where the task definition's `memory` is required. moto's RunTask
+  fails (HTTP 500) on a container without it; here such a container counts 0 towards the task's reservation.
 
 moto runs nothing: a service reports the running count MOTO_ECS_SERVICE_RUNNING says, and RunTask's tasks stop at
 once with exit code 0. This is the local environment's stand-in for Fargate. Settings, read when the emulator starts
@@ -463,6 +465,21 @@ def _wrap_delete_service(original):
     return delete_service
 
 
+def _wrap_resource_requirements(original):
+    def calculate_task_resource_requirements(task_definition):
+        containers = task_definition.container_definitions
+        missing = [c for c in containers if not any(key in c for key in ("memory", "memoryReservation", "Memory", "MemoryReservation"))]
+        for container in missing:
+            container["memoryReservation"] = 0
+        try:
+            return original(task_definition)
+        finally:
+            for container in missing:
+                container.pop("memoryReservation", None)
+
+    return calculate_task_resource_requirements
+
+
 def _set_status(task, status: str) -> None:
     # moto's tasks move through their states as they are described; a task run here holds the state its process has.
     task._transitions = [(status, status)]
@@ -538,4 +555,6 @@ def apply() -> None:
     backend.create_service = _wrap_create_service(backend.create_service)
     backend.delete_service = _wrap_delete_service(backend.delete_service)
     backend.run_task = _wrap_run_task(backend.run_task)
+    # A static method of moto's backend.
+    backend._calculate_task_resource_requirements = staticmethod(_wrap_resource_requirements(backend._calculate_task_resource_requirements))
     backend.describe_tasks = _wrap_describe_tasks(backend.describe_tasks)
