@@ -176,7 +176,9 @@ class Emulator:
         process.wait()
         raise EmulatorError(f"emulator did not answer within {timeout:.0f}s; see {self.log_file}")
 
-    def stop(self, timeout: float = 15) -> str:
+    def stop(self, timeout: float = 45) -> str:
+        """SIGTERM, then SIGKILL after `timeout` seconds; the emulator stops the tasks it runs first (gunicorn's
+        graceful stop takes up to 25 s)."""
         pid = self.pid()
         if pid is None:
             self.pid_file.unlink(missing_ok=True)

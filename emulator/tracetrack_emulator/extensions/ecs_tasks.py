@@ -411,8 +411,12 @@ def stop_all() -> None:
         tasks = list(_service_tasks.values()) + list(_one_off_tasks.values())
         _service_tasks.clear()
         _one_off_tasks.clear()
-    for task in tasks:
-        task.stop()
+    # Side by side: each may take its stop timeout (the emulator's own stop waits for them, not for ever).
+    stoppers = [threading.Thread(target=task.stop) for task in tasks]
+    for stopper in stoppers:
+        stopper.start()
+    for stopper in stoppers:
+        stopper.join(timeout=40)
 
 
 # --- ECS operations -----------------------------------------------------------------------------------------------

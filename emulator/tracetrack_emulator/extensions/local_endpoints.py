@@ -9,7 +9,7 @@ each member's `CacheNodes[].Endpoint`.
 
 moto makes up host names (`<id>.aaaaaaaaaa.<region>.rds.amazonaws.com`, `master.<id>...cache.amazonaws.com`)
 that resolve nowhere. Like LocalStack does for RDS, the emulator can instead report a real server on the
-machine, so that a local stand-in for the application connects through the same secrets the real service
+machine, so that the tasks the emulator runs (extension ecs_tasks) connect through the same secrets the real service
 reads. Set before the emulator starts (scripts/deploy.sh does for the local environment when the servers
 answer):
 
