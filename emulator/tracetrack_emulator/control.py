@@ -33,7 +33,7 @@ class EmulatorError(RuntimeError):
 
 
 def _answers(address: str) -> bool:
-    host, _, port = address.rpartition(":")
+    host, _separator, port = address.rpartition(":")
     try:
         with socket.create_connection((host, int(port)), timeout=2):
             return True

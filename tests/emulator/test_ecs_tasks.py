@@ -8,6 +8,7 @@ code; DeleteService and the emulator's stop stop the task.
 
 import json
 import time
+import types
 import urllib.error
 import urllib.request
 
@@ -37,7 +38,7 @@ def start(tmp_path, address_port: int) -> Emulator:
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory):
-    """An emulator that runs tasks, its ECS client, the service's address and the application secret's ARN."""
+    """An emulator that runs tasks: its ECS client, the service's address and the application secret's ARN."""
     port = free_loopback_port()
     instance = start(tmp_path_factory.mktemp("ecs-tasks"), port)
     ecs = emulator_client(instance, "ecs")
@@ -50,7 +51,7 @@ def running(tmp_path_factory):
     ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})  # moto names task interfaces only then
     NETWORK["subnets"] = [ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]]
     NETWORK["securityGroups"] = [ec2.create_security_group(GroupName="tasks", Description="tasks", VpcId=vpc)["GroupId"]]
-    yield instance, ecs, f"http://127.0.0.1:{port}", secret["ARN"]
+    yield types.SimpleNamespace(ecs=ecs, url=f"http://127.0.0.1:{port}", secret_arn=secret["ARN"])
     instance.stop()
 
 
@@ -100,7 +101,7 @@ def network():
 
 def test_create_service_runs_the_task_and_the_rollout_completes_once_it_is_healthy(running):
     """CreateService: the deployment is IN_PROGRESS while the task starts, COMPLETED once its health check passes."""
-    _, ecs, url, secret_arn = running
+    ecs, url, secret_arn = running.ecs, running.url, running.secret_arn
     arn = register(ecs, secret_arn, "1.0.0")
     created = ecs.create_service(cluster=CLUSTER, serviceName=SERVICE, taskDefinition=arn, desiredCount=2)["service"]
     assert created["deployments"][0]["rolloutState"] == "IN_PROGRESS"
@@ -111,7 +112,7 @@ def test_create_service_runs_the_task_and_the_rollout_completes_once_it_is_healt
 
 def test_update_service_replaces_the_task_with_the_new_revision(running):
     """UpdateService with a new task definition: the old task stops, the new one serves."""
-    _, ecs, url, secret_arn = running
+    ecs, url, secret_arn = running.ecs, running.url, running.secret_arn
     ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=register(ecs, secret_arn, "1.0.1"))
     assert rollout(ecs)["rolloutState"] == "COMPLETED"
     assert health(url)["version"] == "1.0.1"
@@ -119,7 +120,7 @@ def test_update_service_replaces_the_task_with_the_new_revision(running):
 
 def test_run_task_gives_the_resolved_secrets_and_the_loopback_adjustments(running):
     """RunTask with a command override: `secrets` read from Secrets Manager; plain HTTP cookies, no proxy, no TLS Redis."""
-    _, ecs, _, secret_arn = running
+    ecs, secret_arn = running.ecs, running.secret_arn
     check = (
         "import os, sys; e = os.environ; "
         "sys.exit(0 if (e['SECRET_KEY'], e['SESSION_COOKIE_SECURE'], e['TRUSTED_PROXY_COUNT'], 'REDIS_URL' in e, "
@@ -138,7 +139,7 @@ def test_run_task_gives_the_resolved_secrets_and_the_loopback_adjustments(runnin
 
 
 def test_run_task_reports_the_exit_code_and_the_stopped_reason(running):
-    _, ecs, _, secret_arn = running
+    ecs, secret_arn = running.ecs, running.secret_arn
     (task,) = ecs.run_task(
         cluster=CLUSTER,
         taskDefinition=register(ecs, secret_arn, "1.0.3"),
@@ -153,7 +154,7 @@ def test_run_task_reports_the_exit_code_and_the_stopped_reason(running):
 
 
 def test_a_task_that_exits_fails_the_deployment(running):
-    _, ecs, _, secret_arn = running
+    ecs, secret_arn = running.ecs, running.secret_arn
     ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=register(ecs, secret_arn, "9.9.9", ["python", "-c", "import sys; sys.exit(2)"]))
     primary = rollout(ecs)
     assert primary["rolloutState"] == "FAILED"
@@ -161,7 +162,7 @@ def test_a_task_that_exits_fails_the_deployment(running):
 
 
 def test_a_task_that_never_passes_its_health_check_fails_the_deployment(running):
-    _, ecs, _, secret_arn = running
+    ecs, secret_arn = running.ecs, running.secret_arn
     ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=register(ecs, secret_arn, "9.9.8", ["python", "-c", "import time; time.sleep(300)"]))
     primary = rollout(ecs)
     assert primary["rolloutState"] == "FAILED"
@@ -169,7 +170,7 @@ def test_a_task_that_never_passes_its_health_check_fails_the_deployment(running)
 
 
 def test_delete_service_stops_its_task(running):
-    _, ecs, url, secret_arn = running
+    ecs, url, secret_arn = running.ecs, running.url, running.secret_arn
     ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=register(ecs, secret_arn, "1.0.4"))
     assert rollout(ecs)["rolloutState"] == "COMPLETED"
     assert health(url)["version"] == "1.0.4"

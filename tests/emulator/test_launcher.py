@@ -62,6 +62,6 @@ def test_local_settings_name_the_task_address_the_registry_and_only_the_data_sto
         server.listen()
         listening_at = "127.0.0.1:%d" % server.getsockname()[1]
         monkeypatch.setenv("LOCAL_POSTGRES", listening_at)
-        settings, _ = local_settings(5300, app_port=9001, registry_port=9002)
+        settings, _notes = local_settings(5300, app_port=9001, registry_port=9002)
     assert settings["TRACETRACK_EMULATOR_RDS_ENDPOINT"] == listening_at
     assert settings["TRACETRACK_EMULATOR_ECS_SERVICE_ADDRESSES"].endswith("=127.0.0.1:9001")

@@ -86,8 +86,8 @@ def service_addresses() -> dict[str, tuple[str, int]]:
     """{service name: (host, port)} from TRACETRACK_EMULATOR_ECS_SERVICE_ADDRESSES."""
     addresses = {}
     for entry in filter(None, (part.strip() for part in os.environ.get(ADDRESSES_VARIABLE, "").split(","))):
-        name, _, address = entry.partition("=")
-        host, _, port = address.rpartition(":")
+        name, _separator, address = entry.partition("=")
+        host, _separator, port = address.rpartition(":")
         if not name or not host or not port.isdigit():
             raise ValueError(f"{ADDRESSES_VARIABLE} entries are <service>=<host>:<port>, not {entry!r}")
         addresses[name] = (host, int(port))
