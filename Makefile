@@ -53,7 +53,7 @@ link:
 
 emulator-up: venv
 	@echo "==> starting the local AWS emulator on 127.0.0.1:$(EMULATOR_PORT)"
-	@$(PY) -m tracetrack_emulator start
+	@$(PY) -m tracetrack_emulator start --local-environment
 
 emulator-down:
 	@if [ -x $(PY) ]; then $(PY) -m tracetrack_emulator stop; else echo "emulator not running"; fi

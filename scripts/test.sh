@@ -61,7 +61,10 @@ MOLECULE_SCENARIOS=(preflight network secrets database cache registry monitoring
 stage_molecule() {
   local rc=0 port scenario
   port=${MOLECULE_EMULATOR_PORT:-$(python -c 'from tracetrack_emulator.control import free_loopback_port as p; print(p())')}
-  python -m tracetrack_emulator start --port "$port" || return 1
+  # The tracking_app scenario releases without a container engine: the emulator runs the web service's task from the
+  # source, on the port the local inventory expects (EMULATOR_PORT + 3000).
+  TRACETRACK_EMULATOR_ECS_TASKS=gunicorn TRACETRACK_EMULATOR_ECS_SERVICE_ADDRESSES="tracetrack-local-web=127.0.0.1:$((port + 3000))" \
+    python -m tracetrack_emulator start --port "$port" || return 1
   for scenario in "${MOLECULE_SCENARIOS[@]}"; do
     say "molecule scenario $scenario"
     local started=$SECONDS

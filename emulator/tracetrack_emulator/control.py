@@ -5,6 +5,7 @@ State (pid file, log) lives in a git-ignored folder, by default `.local/emulator
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -19,8 +20,69 @@ from tracetrack_emulator import DEFAULT_HOST, DEFAULT_PORT
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
+# The local environment (inventories/local): the service whose task runs on this machine, and where the application
+# and the registry that stands in for ECR listen, derived from the emulator's port so that environments on one machine
+# with their own EMULATOR_PORT never share them (5100: application 8100, registry 5500).
+LOCAL_SERVICE = "tracetrack-local-web"
+APP_PORT_OFFSET = 3000
+REGISTRY_PORT_OFFSET = 400
+
+
 class EmulatorError(RuntimeError):
     pass
+
+
+def _answers(address: str) -> bool:
+    host, _separator, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=2):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
+def _task_engine() -> str:
+    """How tasks run here, as the release role picks its engine: podman, else docker with a daemon, else gunicorn."""
+    if shutil.which("podman"):
+        return "podman"
+    if shutil.which("docker") and subprocess.run(["docker", "info"], capture_output=True, check=False).returncode == 0:
+        return "docker"
+    return "gunicorn"
+
+
+def local_settings(port: int, app_port: int | None = None, registry_port: int | None = None) -> tuple[dict, list[str]]:
+    """The emulator's settings for the local environment, and what they mean in words.
+
+    The emulated RDS instance and ElastiCache group report the loopback PostgreSQL and Redis as their endpoints when
+    these answer (LOCAL_POSTGRES / LOCAL_REDIS, host:port, choose other servers; extension local_endpoints); the web
+    service's task runs on this machine (extension ecs_tasks); ECR's repositories live in a loopback registry
+    (extension ecr) when docker-registry is installed (scripts/system-deps.sh container).
+    """
+    settings, notes = {}, []
+    postgres = os.environ.get("LOCAL_POSTGRES") or "127.0.0.1:5432"
+    redis = os.environ.get("LOCAL_REDIS") or "127.0.0.1:6379"
+    if _answers(postgres):
+        settings["TRACETRACK_EMULATOR_RDS_ENDPOINT"] = postgres
+        notes.append(f"PostgreSQL answers on {postgres}: the emulated RDS instance reports it as its endpoint")
+    else:
+        notes.append(f"no PostgreSQL on {postgres}: the application runs on an embedded SQLite database")
+    if _answers(redis):
+        settings["TRACETRACK_EMULATOR_ELASTICACHE_ENDPOINT"] = redis
+        notes.append(f"Redis answers on {redis}: the emulated replication group reports it as its endpoint")
+    else:
+        notes.append(f"no Redis on {redis}: the application uses its in-process cache")
+    engine = os.environ.get("TRACETRACK_EMULATOR_ECS_TASKS") or _task_engine()
+    address = f"{DEFAULT_HOST}:{app_port or port + APP_PORT_OFFSET}"
+    settings["TRACETRACK_EMULATOR_ECS_TASKS"] = engine
+    settings["TRACETRACK_EMULATOR_ECS_SERVICE_ADDRESSES"] = f"{LOCAL_SERVICE}={address}"
+    notes.append(
+        f"the ECS service {LOCAL_SERVICE} runs its task on http://{address} "
+        + ("as a container of its image" if engine != "gunicorn" else "as the source on gunicorn (no container engine)")
+    )
+    if shutil.which("docker-registry"):
+        settings["TRACETRACK_EMULATOR_ECR_REGISTRY"] = f"{DEFAULT_HOST}:{registry_port or port + REGISTRY_PORT_OFFSET}"
+        notes.append(f"ECR repositories are in the loopback registry {settings['TRACETRACK_EMULATOR_ECR_REGISTRY']}")
+    return settings, notes
 
 
 def free_loopback_port() -> int:
@@ -89,6 +151,8 @@ class Emulator:
             raise EmulatorError(f"port {self.port} already answers but is not this project's emulator")
         self.state_dir.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ, **self.environment)
+        # Where the tasks the emulator runs keep their logs and embedded databases (extension ecs_tasks).
+        env.setdefault("TRACETRACK_EMULATOR_TASK_DIR", str(self.state_dir / f"tasks-{self.port}"))
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT / "emulator"), env.get("PYTHONPATH")]))
         with open(self.log_file, "ab") as log:
             process = subprocess.Popen(
@@ -112,7 +176,9 @@ class Emulator:
         process.wait()
         raise EmulatorError(f"emulator did not answer within {timeout:.0f}s; see {self.log_file}")
 
-    def stop(self, timeout: float = 15) -> str:
+    def stop(self, timeout: float = 45) -> str:
+        """SIGTERM, then SIGKILL after `timeout` seconds; the emulator stops the tasks it runs first (gunicorn's
+        graceful stop takes up to 25 s)."""
         pid = self.pid()
         if pid is None:
             self.pid_file.unlink(missing_ok=True)

@@ -1,12 +1,13 @@
 """The emulator launcher: loopback only, started and stopped with nothing left behind."""
 
 import os
+import shutil
 import socket
 import subprocess
 
 import pytest
 
-from tracetrack_emulator.control import Emulator, EmulatorError, free_loopback_port
+from tracetrack_emulator.control import Emulator, EmulatorError, free_loopback_port, local_settings
 from tests.support.playbook import REPO_ROOT
 
 
@@ -40,3 +41,27 @@ def test_make_emulator_up_and_down_leave_no_process_behind(tmp_path):
         os.kill(pid, 0)
     assert not (tmp_path / f"emulator-{port}.pid").exists()
     assert list(tmp_path.glob("*.log")), "the log stays in the state folder"
+
+
+def test_local_settings_name_the_task_address_the_registry_and_only_the_data_stores_that_answer(monkeypatch):
+    """The local environment's emulator (make deploy, make emulator-up): the web service's task and the registry on
+    ports derived from the emulator's, the RDS / ElastiCache endpoints only for servers that answer."""
+    closed = free_loopback_port()
+    monkeypatch.setenv("LOCAL_POSTGRES", f"127.0.0.1:{closed}")
+    monkeypatch.setenv("LOCAL_REDIS", f"127.0.0.1:{closed}")
+    monkeypatch.setenv("TRACETRACK_EMULATOR_ECS_TASKS", "gunicorn")
+    settings, notes = local_settings(5300)
+    assert settings["TRACETRACK_EMULATOR_ECS_TASKS"] == "gunicorn"
+    assert settings["TRACETRACK_EMULATOR_ECS_SERVICE_ADDRESSES"] == "tracetrack-local-web=127.0.0.1:8300"
+    assert "TRACETRACK_EMULATOR_RDS_ENDPOINT" not in settings and "TRACETRACK_EMULATOR_ELASTICACHE_ENDPOINT" not in settings
+    assert f"no PostgreSQL on 127.0.0.1:{closed}: the application runs on an embedded SQLite database" in notes
+    if shutil.which("docker-registry"):
+        assert settings["TRACETRACK_EMULATOR_ECR_REGISTRY"] == "127.0.0.1:5700"
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        listening_at = "127.0.0.1:%d" % server.getsockname()[1]
+        monkeypatch.setenv("LOCAL_POSTGRES", listening_at)
+        settings, _notes = local_settings(5300, app_port=9001, registry_port=9002)
+    assert settings["TRACETRACK_EMULATOR_RDS_ENDPOINT"] == listening_at
+    assert settings["TRACETRACK_EMULATOR_ECS_SERVICE_ADDRESSES"].endswith("=127.0.0.1:9001")

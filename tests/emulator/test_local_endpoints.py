@@ -4,10 +4,16 @@ RDS CreateDBInstance, CreateDBInstanceReadReplica and DescribeDBInstances report
 CreateReplicationGroup and DescribeReplicationGroups report `NodeGroups[].PrimaryEndpoint` /
 `ReaderEndpoint` (and `ConfigurationEndpoint` in cluster mode), DescribeCacheClusters `CacheNodes[].Endpoint`.
 With TRACETRACK_EMULATOR_RDS_ENDPOINT / TRACETRACK_EMULATOR_ELASTICACHE_ENDPOINT set, they name that
-server; without, moto's made-up AWS names (the session emulator of the other tests has neither set).
+server; without, moto's made-up AWS names (the session emulator of the other tests has neither set). With a
+PostgreSQL behind the RDS endpoint, CreateDBInstance and ModifyDBInstance make the master user and the database there.
 """
 
+import base64
+import hashlib
+import hmac
+import socket
 
+import psycopg
 import pytest
 
 from tests.conftest import REPO_ROOT
@@ -116,3 +122,77 @@ def test_without_the_variables_the_endpoints_are_aws_names(clean_emulator):
     created = create_postgres(rds, "db", "aws-pg")
     assert created["Endpoint"]["Address"].endswith(f".{REGION}.rds.amazonaws.com")
     assert created["Endpoint"]["Port"] == 5432
+
+
+# --- the master user and the database on the local PostgreSQL -----------------------------------------------------
+
+POSTGRES = ("127.0.0.1", 5432)
+
+
+def postgres_answers() -> bool:
+    try:
+        with socket.create_connection(POSTGRES, timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def postgres_emulator():
+    """An emulator whose RDS endpoint is the machine's PostgreSQL, and the role and database its test makes there."""
+    if not postgres_answers():
+        pytest.skip(f"no PostgreSQL on {POSTGRES}: the master user on the local server is not tested")
+    instance = Emulator(
+        port=free_loopback_port(),
+        state_dir=str(REPO_ROOT / ".local" / "test-emulator"),
+        environment={"TRACETRACK_EMULATOR_RDS_ENDPOINT": "%s:%d" % POSTGRES},
+    )
+    instance.start()
+    name = f"ttemulator{instance.port}"
+    yield instance, name
+    instance.stop()
+    with psycopg.connect(host=POSTGRES[0], port=POSTGRES[1], user="postgres", dbname="postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.execute(f"DROP ROLE IF EXISTS {name}")
+
+
+def connects(user: str, password: str, database: str) -> bool:
+    """Whether the user signs in to the database (the loopback server may trust local users: the password itself is
+    compared with the role's stored verifier below)."""
+    try:
+        with psycopg.connect(host=POSTGRES[0], port=POSTGRES[1], user=user, password=password, dbname=database, connect_timeout=5) as connection:
+            return connection.execute("SELECT current_user").fetchone() == (user,)
+    except psycopg.Error:
+        return False
+
+
+def stored_password_matches(user: str, password: str) -> bool:
+    """SCRAM: the verifier stored for the role is the one the password gives."""
+    with psycopg.connect(host=POSTGRES[0], port=POSTGRES[1], user="postgres", dbname="postgres") as admin:
+        (verifier,) = admin.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", [user]).fetchone()
+    if verifier.startswith("md5"):
+        return verifier == "md5" + hashlib.md5((password + user).encode()).hexdigest()  # noqa: S324 (PostgreSQL's md5 scheme)
+    _scheme, iterations_salt, keys = verifier.split("$")
+    iterations, salt = iterations_salt.split(":")
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt), int(iterations))
+    stored_key = base64.b64encode(hashlib.sha256(hmac.new(salted, b"Client Key", "sha256").digest()).digest()).decode()
+    return keys.split(":")[0] == stored_key
+
+
+def test_create_and_modify_db_instance_make_the_master_user_and_database_on_the_local_server(postgres_emulator):
+    """CreateDBInstance: MasterUsername with MasterUserPassword, and DBName owned by it; ModifyDBInstance
+    MasterUserPassword: the new password."""
+    instance, name = postgres_emulator
+    rds = emulator_client(instance, "rds")
+    rds.create_db_instance(
+        DBInstanceIdentifier="local-db", DBInstanceClass="db.t4g.micro", Engine="postgres", EngineVersion="16",
+        MasterUsername=name, MasterUserPassword="first-password-1", DBName=name, AllocatedStorage=20,
+    )
+    assert connects(name, "first-password-1", name), "the master user signs in to its database"
+    assert stored_password_matches(name, "first-password-1")
+    with psycopg.connect(host=POSTGRES[0], port=POSTGRES[1], user="postgres", dbname="postgres") as admin:
+        (owner,) = admin.execute("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", [name]).fetchone()
+    assert owner == name
+    rds.modify_db_instance(DBInstanceIdentifier="local-db", MasterUserPassword="second-password-2", ApplyImmediately=True)
+    assert stored_password_matches(name, "second-password-2")
+    assert not stored_password_matches(name, "first-password-1")

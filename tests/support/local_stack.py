@@ -1,6 +1,7 @@
-"""The local environment's stack as the system tests share it: an emulator whose RDS and ElastiCache endpoints are
-the loopback PostgreSQL and Redis (as scripts/deploy.sh starts it), ports and a database of the test's own, and
-what the release left (recorded versions, what the stand-in serves).
+"""The local environment's stack as the system tests share it: an emulator started as scripts/deploy.sh starts it
+(RDS and ElastiCache endpoints on the loopback PostgreSQL and Redis, the web service's task run on this machine, ECR
+in a loopback registry), ports and a database of the test's own, and what the release left (recorded versions,
+what the service's task serves).
 """
 
 import json
@@ -14,7 +15,7 @@ import urllib.request
 
 from tests.support.clients import emulator_client
 from tests.support.playbook import REPO_ROOT
-from tracetrack_emulator.control import Emulator, free_loopback_port
+from tracetrack_emulator.control import Emulator, free_loopback_port, local_settings
 
 PREFIX = "tracetrack-local"
 REPOSITORY = "tracetrack/local"
@@ -22,7 +23,6 @@ SERVICE = f"{PREFIX}-web"
 VERSION_PARAMETER = f"/{PREFIX}/app/version"
 PREVIOUS_PARAMETER = f"/{PREFIX}/app/previous-version"
 LOCAL_POSTGRES = ("127.0.0.1", 5432)
-LOCAL_REDIS = ("127.0.0.1", 6379)
 
 
 def say(message: str) -> None:
@@ -38,20 +38,27 @@ def answers(address: tuple[str, int]) -> bool:
 
 
 def start_emulator() -> Emulator:
-    """An emulator on a free port, reporting the loopback PostgreSQL/Redis as RDS/ElastiCache endpoints when they
-    answer; without them the stand-in runs on SQLite and the in-process cache, and this says so."""
-    variables = {}
-    if answers(LOCAL_POSTGRES):
-        variables["TRACETRACK_EMULATOR_RDS_ENDPOINT"] = "%s:%d" % LOCAL_POSTGRES
-    else:
-        say(f"no PostgreSQL on {LOCAL_POSTGRES}: the stand-in runs on SQLite")
-    if answers(LOCAL_REDIS):
-        variables["TRACETRACK_EMULATOR_ELASTICACHE_ENDPOINT"] = "%s:%d" % LOCAL_REDIS
-    else:
-        say(f"no Redis on {LOCAL_REDIS}: the stand-in uses the in-process cache")
-    instance = Emulator(port=free_loopback_port(), state_dir=str(REPO_ROOT / ".local" / "test-emulator"), environment=variables)
+    """An emulator on a free port with the local environment's settings (control.local_settings), the application and
+    the registry on free ports of their own too; without PostgreSQL or Redis the task runs on SQLite and the in-process
+    cache, and this says so."""
+    port = free_loopback_port()
+    settings, notes = local_settings(port, app_port=free_loopback_port(), registry_port=free_loopback_port())
+    for note in notes:
+        say(note)
+    instance = Emulator(port=port, state_dir=str(REPO_ROOT / ".local" / "test-emulator"), environment=settings)
     instance.start()
     return instance
+
+
+def app_port(emulator) -> int:
+    """The loopback port the emulator runs the web service's task on."""
+    return int(emulator.environment["TRACETRACK_EMULATOR_ECS_SERVICE_ADDRESSES"].rsplit(":", 1)[1])
+
+
+def registry_port(emulator) -> int | None:
+    """The port of the loopback registry the emulated ECR names (None without docker-registry)."""
+    address = emulator.environment.get("TRACETRACK_EMULATOR_ECR_REGISTRY")
+    return int(address.rsplit(":", 1)[1]) if address else None
 
 
 def podman_env() -> dict | None:
@@ -64,13 +71,10 @@ def podman_env() -> dict | None:
     return env if info.returncode == 0 else None
 
 
-def isolation_vars() -> dict:
-    """Ports of this test session's own, so that a `make deploy` stack beside it is never touched (the local inventory
-    gives each emulator its own PostgreSQL role and database, tracetrack<port>, and Redis key prefix)."""
-    return {
-        "tracking_app_local_port": free_loopback_port(),
-        "tracking_app_registry_port": free_loopback_port(),
-    }
+def isolation_vars(emulator) -> dict:
+    """Where this test session's application answers, so that a `make deploy` stack beside it is never touched (the
+    local inventory gives each emulator its own PostgreSQL role and database, tracetrack<port>, and Redis key prefix)."""
+    return {"tracking_app_public_url": f"http://127.0.0.1:{app_port(emulator)}"}
 
 
 def local_database(emulator) -> str:
@@ -78,16 +82,18 @@ def local_database(emulator) -> str:
     return f"tracetrack{emulator.port}"
 
 
-def release_cleanup(variables: dict, podman: dict | None, database: str) -> None:
-    """What a stack left behind when a test stopped it half-way: the stand-in, the registry, the database and role."""
+def release_cleanup(emulator, podman: dict | None) -> None:
+    """What a stack left behind when a test stopped it half-way and the emulator could not stop it: the service's
+    task, the registry, the database and role."""
     env = podman or dict(os.environ)
-    port = variables["tracking_app_local_port"]
     if podman:
-        subprocess.run(["podman", "rm", "--force", "--time", "5", f"{SERVICE}-{port}"], env=env, capture_output=True, check=False)
-    registry_port = variables["tracking_app_registry_port"]
-    registry_env = dict(env, REGISTRY_PORT=str(registry_port), REGISTRY_DIR=str(REPO_ROOT / ".local" / f"registry-{registry_port}"))
-    subprocess.run(["scripts/containers/registry.sh", "stop"], cwd=REPO_ROOT, env=registry_env, capture_output=True, check=False)
-    shutil.rmtree(REPO_ROOT / ".local" / f"registry-{registry_port}", ignore_errors=True)
+        subprocess.run(["podman", "rm", "--force", "--time", "5", f"{SERVICE}-{app_port(emulator)}"], env=env, capture_output=True, check=False)
+    port = registry_port(emulator)
+    if port:
+        registry_env = dict(env, REGISTRY_PORT=str(port), REGISTRY_DIR=str(REPO_ROOT / ".local" / f"registry-{port}"))
+        subprocess.run(["scripts/containers/registry.sh", "stop"], cwd=REPO_ROOT, env=registry_env, capture_output=True, check=False)
+        shutil.rmtree(REPO_ROOT / ".local" / f"registry-{port}", ignore_errors=True)
+    database = local_database(emulator)
     if answers(LOCAL_POSTGRES) and shutil.which("psql"):
         for statement in (f"DROP DATABASE IF EXISTS {database} WITH (FORCE)", f"DROP ROLE IF EXISTS {database}"):
             subprocess.run(

@@ -15,9 +15,10 @@ The tests run in this order, each on what the one before left (tests/README.md m
 7. no generated secret in any output or ansible-runner artifact of all of the above;
 8. the "teardown" template leaves nothing but the final snapshots; a second teardown writes nothing.
 
-One emulator of this module's own; the loopback PostgreSQL and Redis stand behind the emulated RDS and ElastiCache
-endpoints when they answer (else SQLite and the in-process cache). The release steps need podman
-(scripts/system-deps.sh container): without it they are skipped, and say so.
+One emulator of this module's own, started as `make deploy` starts it: the loopback PostgreSQL and Redis stand behind
+the emulated RDS and ElastiCache endpoints when they answer (else SQLite and the in-process cache), and the emulator runs
+the web service's task on this machine. The release steps need podman (scripts/system-deps.sh container): without it
+they are skipped, and say so.
 """
 
 import json
@@ -49,6 +50,7 @@ from tests.support.local_stack import (
     local_database,
     podman_env,
     recorded,
+    registry_port,
     release_cleanup,
     say,
     secret_json,
@@ -79,7 +81,7 @@ class Stack:
         self.variables = variables
         self.podman = podman
         self.tmp_path_factory = tmp_path_factory
-        self.url = f"http://127.0.0.1:{variables['tracking_app_local_port']}"
+        self.url = variables["tracking_app_public_url"]
         self.outputs: list[str] = []  # every run's output, searched for secrets at the end
         self.data_dirs: list[Path] = []  # every ansible-runner private data directory, likewise
         self.secrets: set[str] = set()
@@ -132,14 +134,14 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     emulator = start_emulator()
-    variables = isolation_vars()
+    variables = isolation_vars(emulator)
     podman = podman_env()
     state = Stack(emulator, variables, podman, tmp_path_factory)
     try:
         yield state
     finally:
-        release_cleanup(variables, podman, local_database(emulator))
         emulator.stop()
+        release_cleanup(emulator, podman)
 
 
 @pytest.fixture
@@ -202,7 +204,8 @@ def test_compute_tier_runs_private_tasks_behind_the_load_balancer_with_secrets_b
     secret_arn = stack.client("secretsmanager").describe_secret(SecretId=f"{PREFIX}/app")["ARN"]
     assert {"name": "SECRET_KEY", "valueFrom": f"{secret_arn}:SECRET_KEY::"} in container["secrets"]
     assert {s["valueFrom"].split(":")[6] for s in container["secrets"]} == {secret_arn.split(":")[6]}, "the service reads its own secret only"
-    assert container["image"].endswith(".amazonaws.com/tracetrack/local:latest"), "no release yet: the repository's latest"
+    (repository,) = stack.client("ecr").describe_repositories(repositoryNames=[REPOSITORY])["repositories"]
+    assert container["image"] == f"{repository['repositoryUri']}:latest", "no release yet: the repository's latest"
     assert {"name": "METRICS_NAMESPACE", "value": "TraceTrack/local"} in container["environment"]
     assert container["logConfiguration"]["options"]["awslogs-group"] == f"/{PREFIX}/web"
 
@@ -327,6 +330,9 @@ def test_deploy_template_releases_the_source_serves_it_and_records_it(stack, eng
     assert state[VERSION_PARAMETER] == version
     assert state["tag"] == version
     assert state["task_definition"] == state["latest_active"]
+    # What serves is the task the emulated ECS service started for that revision, once its rollout completed.
+    (service,) = stack.client("ecs").describe_services(cluster=PREFIX, services=[SERVICE])["services"]
+    assert [(d["taskDefinition"], d["rolloutState"]) for d in service["deployments"]] == [(state["task_definition"], "COMPLETED")]
     # The summary names the URL and the health gate's figures; no secret value reaches the output.
     assert f"url: {stack.url}/" in run.stdout
     assert "p95" in run.stdout and "p50" in run.stdout
@@ -483,7 +489,7 @@ def test_a_device_removed_from_the_inventory_is_refused_as_soon_as_the_release_r
     assert api_status(stack, keys["scanner-02"]) == 200, "until the release runs, the application knows the device"
     run = stack.play("playbooks/deploy.yml", extra_vars={"app_image_tag": stack.state["v1"]})
     assert run.returncode == 0, run.explain()
-    assert "Run the bootstrap in the stand-in container" in run.stdout, run.explain()
+    assert "Run the bootstrap as a one-off ECS task" in run.stdout, run.explain()
     assert api_status(stack, keys["scanner-02"]) == 401
     assert api_status(stack, keys["scanner-01"]) == 200
     recorded_bootstrap = json.loads(stack.client("ssm").get_parameter(Name=f"/{PREFIX}/app/bootstrap")["Parameter"]["Value"])
@@ -682,8 +688,9 @@ def test_teardown_template_leaves_nothing_but_final_snapshots_and_a_second_teard
     cache_snapshots = stack.client("elasticache").describe_snapshots()["Snapshots"]
     assert [s["SnapshotName"] for s in cache_snapshots if s["SnapshotName"].startswith(f"{PREFIX}-cache-final-")]
     if stack.podman:
-        assert get_json(f"{stack.url}/health")[0] == 0, "the local stand-in is stopped"
-        assert not answers(("127.0.0.1", stack.variables["tracking_app_registry_port"])), "the loopback registry is stopped"
+        assert get_json(f"{stack.url}/health")[0] == 0, "the service's task is stopped with the service"
+        if registry_port(stack.emulator):
+            assert not answers(("127.0.0.1", registry_port(stack.emulator))), "the loopback registry is stopped with the repository"
 
     second = stack.play("playbooks/teardown.yml")
     assert second.returncode == 0, second.explain()

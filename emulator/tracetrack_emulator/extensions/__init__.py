@@ -19,6 +19,8 @@ EXTENSIONS = [
     "iam_policy_conditions",
     "ecs_create_service",
     "ecs_task_definition_family",
+    # After ecs: a rollout follows the task it starts on this machine, when tasks run here.
+    "ecs_tasks",
     "application_autoscaling",
     "elbv2_load_balancer_attributes",
     # After rds and elasticache: reports local servers as their endpoints when configured.

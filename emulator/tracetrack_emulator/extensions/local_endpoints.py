@@ -9,7 +9,7 @@ each member's `CacheNodes[].Endpoint`.
 
 moto makes up host names (`<id>.aaaaaaaaaa.<region>.rds.amazonaws.com`, `master.<id>...cache.amazonaws.com`)
 that resolve nowhere. Like LocalStack does for RDS, the emulator can instead report a real server on the
-machine, so that a local stand-in for the application connects through the same secrets the real service
+machine, so that the tasks the emulator runs (extension ecs_tasks) connect through the same secrets the real service
 reads. Set before the emulator starts (scripts/deploy.sh does for the local environment when the servers
 answer):
 
@@ -18,9 +18,18 @@ answer):
 
 `host` or `host:port`; without a port the port the caller asked for is kept. Unset or empty: moto's names.
 The values are read at each request, so they apply to data stores created before they were set, too.
+
+The database behind the endpoint is made as RDS makes it (Amazon RDS API reference, CreateDBInstance:
+`MasterUsername` is the master user's name, `MasterUserPassword` its password, `DBName` "the name of the database
+to create when the DB instance is created"; ModifyDBInstance `MasterUserPassword` changes the password): on
+CreateDBInstance and ModifyDBInstance of a PostgreSQL instance the emulator makes that login role, with that
+password, and that database, owned by it, on the local server, as its administrator
+TRACETRACK_EMULATOR_RDS_ADMIN (default postgres). A server that does not answer is reported in the emulator's log
+and changes nothing of the API's answer. Read replicas share the primary's server and make nothing.
 """
 
 import os
+import sys
 
 from moto.elasticache import models as elasticache_models
 from moto.rds import models as rds_models
@@ -29,6 +38,7 @@ from tracetrack_emulator.extensions import elasticache as elasticache_extension
 
 RDS_VARIABLE = "TRACETRACK_EMULATOR_RDS_ENDPOINT"
 ELASTICACHE_VARIABLE = "TRACETRACK_EMULATOR_ELASTICACHE_ENDPOINT"
+RDS_ADMIN_VARIABLE = "TRACETRACK_EMULATOR_RDS_ADMIN"
 
 
 def local_endpoint(variable: str) -> tuple[str, int | None] | None:
@@ -58,6 +68,54 @@ def _endpoint(self) -> dict:
     local = local_endpoint(RDS_VARIABLE)
     port = local[1] if local and local[1] else self.port
     return {"Address": self.address, "Port": port}
+
+
+# --- RDS: the master user and the database on the local server ---------------------------------------------------
+
+
+def make_master_user(instance, password: str | None, database: str | None) -> None:
+    """The login role `instance.master_username` (with `password` when one is given) and `database`, owned by it."""
+    local = local_endpoint(RDS_VARIABLE)
+    if not local or not str(getattr(instance, "engine", "")).startswith("postgres") or not instance.master_username:
+        return
+    import psycopg
+    from psycopg import sql
+
+    user = sql.Identifier(instance.master_username)
+    try:
+        with psycopg.connect(
+            host=local[0], port=local[1] or instance.port or 5432, user=os.environ.get(RDS_ADMIN_VARIABLE) or "postgres",
+            dbname="postgres", autocommit=True, connect_timeout=5,
+        ) as connection:
+            exists = connection.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [instance.master_username]).fetchone()
+            statement = sql.SQL("ALTER ROLE {} WITH LOGIN" if exists else "CREATE ROLE {} WITH LOGIN").format(user)
+            if password:
+                statement = sql.SQL("{} PASSWORD {}").format(statement, sql.Literal(password))
+            connection.execute(statement)
+            if database and not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
+                connection.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(database), user))
+    except psycopg.Error as error:
+        print(f"[rds] the local PostgreSQL on {local[0]}:{local[1]} did not take the master user: {error}", file=sys.stderr)
+
+
+def _wrap_create_db_instance(original):
+    def create_db_instance(self, db_kwargs):
+        instance = original(self, db_kwargs)
+        make_master_user(instance, db_kwargs.get("master_user_password"), db_kwargs.get("db_name"))
+        return instance
+
+    return create_db_instance
+
+
+def _wrap_modify_db_instance(original):
+    def modify_db_instance(self, db_instance_identifier, db_kwargs):
+        password = db_kwargs.get("master_user_password")
+        instance = original(self, db_instance_identifier, db_kwargs)
+        if password:
+            make_master_user(instance, password, None)
+        return instance
+
+    return modify_db_instance
 
 
 # --- ElastiCache: node group and configuration endpoints, cache nodes ----------------------------------
@@ -106,6 +164,8 @@ def _wrap_describe_replication_groups(original):
 def apply() -> None:
     rds_models.DBInstance.address = property(_address)
     rds_models.DBInstance.endpoint = property(_endpoint)
+    rds_models.RDSBackend.create_db_instance = _wrap_create_db_instance(rds_models.RDSBackend.create_db_instance)
+    rds_models.RDSBackend.modify_db_instance = _wrap_modify_db_instance(rds_models.RDSBackend.modify_db_instance)
     # The elasticache extension's operations look _refresh up at call time.
     elasticache_extension._refresh = _refresh
     elasticache_models.CacheCluster.cache_nodes = property(_cache_nodes)

@@ -1,0 +1,193 @@
+"""ECS tasks that run on this machine (extension ecs_tasks), with the gunicorn runner (the application source).
+
+CreateService / UpdateService start the deployment's task and report its rollout IN_PROGRESS until the task passes its
+health check, COMPLETED then, FAILED when it exits or never passes it; the task's environment and secrets are resolved
+as ECS resolves them, with the loopback adjustments; RunTask runs a one-off command and DescribeTasks reports its exit
+code; DeleteService and the emulator's stop stop the task.
+"""
+
+import json
+import time
+import types
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+from tests.support.clients import emulator_client
+from tracetrack_emulator.control import Emulator, free_loopback_port
+
+CLUSTER = "tasks"
+SERVICE = "tasks-web"
+START_TIMEOUT = 20
+HEALTH_CHECK = ["CMD-SHELL", "python -c \"import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)\" || exit 1"]
+
+
+def start(tmp_path, address_port: int) -> Emulator:
+    variables = {
+        "TRACETRACK_EMULATOR_ECS_TASKS": "gunicorn",
+        "TRACETRACK_EMULATOR_ECS_SERVICE_ADDRESSES": f"{SERVICE}=127.0.0.1:{address_port}",
+        "TRACETRACK_EMULATOR_ECS_TASK_START_TIMEOUT": str(START_TIMEOUT),
+        "TRACETRACK_EMULATOR_TASK_DIR": str(tmp_path / "tasks"),
+    }
+    instance = Emulator(port=free_loopback_port(), state_dir=str(REPO_ROOT / ".local" / "test-emulator"), environment=variables)
+    instance.start()
+    return instance
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory):
+    """An emulator that runs tasks: its ECS client, the service's address and the application secret's ARN."""
+    port = free_loopback_port()
+    instance = start(tmp_path_factory.mktemp("ecs-tasks"), port)
+    ecs = emulator_client(instance, "ecs")
+    ecs.create_cluster(clusterName=CLUSTER)
+    secret = emulator_client(instance, "secretsmanager").create_secret(
+        Name="tasks/app", SecretString=json.dumps({"SECRET_KEY": "s3cr3t-value", "REDIS_URL": "rediss://:token@cache.example:6379/0"})
+    )
+    ec2 = emulator_client(instance, "ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})  # moto names task interfaces only then
+    NETWORK["subnets"] = [ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]]
+    NETWORK["securityGroups"] = [ec2.create_security_group(GroupName="tasks", Description="tasks", VpcId=vpc)["GroupId"]]
+    yield types.SimpleNamespace(ecs=ecs, url=f"http://127.0.0.1:{port}", secret_arn=secret["ARN"])
+    instance.stop()
+
+
+def register(ecs, secret_arn: str, tag: str, command: list | None = None) -> str:
+    """A Fargate revision: memory at the task's level only, as the service role registers them."""
+    container = {
+        "name": "web",
+        "image": f"127.0.0.1:5999/tasks/web:{tag}",
+        "essential": True,
+        "portMappings": [{"containerPort": 8000}],
+        "environment": [{"name": "TRACETRACK_ENV", "value": "production"}, {"name": "SESSION_COOKIE_SECURE", "value": "true"}],
+        "secrets": [{"name": "SECRET_KEY", "valueFrom": f"{secret_arn}:SECRET_KEY::"}, {"name": "REDIS_URL", "valueFrom": f"{secret_arn}:REDIS_URL::"}],
+        "healthCheck": {"command": HEALTH_CHECK, "interval": 30, "timeout": 5, "retries": 3},
+        **({"command": command} if command else {}),
+    }
+    definition = ecs.register_task_definition(
+        family=SERVICE, containerDefinitions=[container], requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512"
+    )
+    return definition["taskDefinition"]["taskDefinitionArn"]
+
+
+def rollout(ecs, timeout: float = START_TIMEOUT + 30) -> dict:
+    """The primary deployment once it is no longer IN_PROGRESS."""
+    deadline = time.monotonic() + timeout
+    while True:
+        (service,) = ecs.describe_services(cluster=CLUSTER, services=[SERVICE])["services"]
+        primary = service["deployments"][0]
+        if primary["rolloutState"] != "IN_PROGRESS" or time.monotonic() > deadline:
+            return primary
+        time.sleep(0.5)
+
+
+def health(url: str) -> dict | None:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=3) as response:
+            return json.loads(response.read())
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+NETWORK = {}  # the module emulator's subnet and security group (RunTask of an awsvpc task needs them)
+
+
+def network():
+    return {"awsvpcConfiguration": NETWORK}
+
+
+def test_create_service_runs_the_task_and_the_rollout_completes_once_it_is_healthy(running):
+    """CreateService: the deployment is IN_PROGRESS while the task starts, COMPLETED once its health check passes."""
+    ecs, url, secret_arn = running.ecs, running.url, running.secret_arn
+    arn = register(ecs, secret_arn, "1.0.0")
+    created = ecs.create_service(cluster=CLUSTER, serviceName=SERVICE, taskDefinition=arn, desiredCount=2)["service"]
+    assert created["deployments"][0]["rolloutState"] == "IN_PROGRESS"
+    primary = rollout(ecs)
+    assert (primary["rolloutState"], primary["runningCount"]) == ("COMPLETED", 2), primary
+    assert health(url)["version"] == "1.0.0", "the task runs the image's tag"
+
+
+def test_update_service_replaces_the_task_with_the_new_revision(running):
+    """UpdateService with a new task definition: the old task stops, the new one serves."""
+    ecs, url, secret_arn = running.ecs, running.url, running.secret_arn
+    ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=register(ecs, secret_arn, "1.0.1"))
+    assert rollout(ecs)["rolloutState"] == "COMPLETED"
+    assert health(url)["version"] == "1.0.1"
+
+
+def test_run_task_gives_the_resolved_secrets_and_the_loopback_adjustments(running):
+    """RunTask with a command override: `secrets` read from Secrets Manager; plain HTTP cookies, no proxy, no TLS Redis."""
+    ecs, secret_arn = running.ecs, running.secret_arn
+    check = (
+        "import os, sys; e = os.environ; "
+        "sys.exit(0 if (e['SECRET_KEY'], e['SESSION_COOKIE_SECURE'], e['TRUSTED_PROXY_COUNT'], 'REDIS_URL' in e, "
+        "e['DATABASE_URL'].startswith('sqlite:///')) == ('s3cr3t-value', 'false', '0', False, True) else 4)"
+    )
+    (task,) = ecs.run_task(
+        cluster=CLUSTER,
+        taskDefinition=register(ecs, secret_arn, "1.0.2"),
+        launchType="FARGATE",
+        networkConfiguration=network(),
+        overrides={"containerOverrides": [{"name": "web", "command": ["python", "-c", check]}]},
+    )["tasks"]
+    (described,) = ecs.describe_tasks(cluster=CLUSTER, tasks=[task["taskArn"]])["tasks"]
+    assert described["lastStatus"] == "STOPPED"
+    assert described["containers"][0]["exitCode"] == 0
+
+
+def test_run_task_reports_the_exit_code_and_the_stopped_reason(running):
+    ecs, secret_arn = running.ecs, running.secret_arn
+    (task,) = ecs.run_task(
+        cluster=CLUSTER,
+        taskDefinition=register(ecs, secret_arn, "1.0.3"),
+        launchType="FARGATE",
+        networkConfiguration=network(),
+        overrides={"containerOverrides": [{"name": "web", "command": ["python", "-c", "import sys; sys.exit(3)"]}]},
+    )["tasks"]
+    (described,) = ecs.describe_tasks(cluster=CLUSTER, tasks=[task["taskArn"]])["tasks"]
+    assert (described["lastStatus"], described["stopCode"]) == ("STOPPED", "EssentialContainerExited")
+    assert described["stoppedReason"] == "Essential container in task exited"
+    assert [c["exitCode"] for c in described["containers"]] == [3]
+
+
+def test_a_task_that_exits_fails_the_deployment(running):
+    ecs, secret_arn = running.ecs, running.secret_arn
+    ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=register(ecs, secret_arn, "9.9.9", ["python", "-c", "import sys; sys.exit(2)"]))
+    primary = rollout(ecs)
+    assert primary["rolloutState"] == "FAILED"
+    assert "exit code 2" in primary["rolloutStateReason"]
+
+
+def test_a_task_that_never_passes_its_health_check_fails_the_deployment(running):
+    ecs, secret_arn = running.ecs, running.secret_arn
+    ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=register(ecs, secret_arn, "9.9.8", ["python", "-c", "import time; time.sleep(300)"]))
+    primary = rollout(ecs)
+    assert primary["rolloutState"] == "FAILED"
+    assert f"did not pass its health check within {START_TIMEOUT} s" in primary["rolloutStateReason"]
+
+
+def test_delete_service_stops_its_task(running):
+    ecs, url, secret_arn = running.ecs, running.url, running.secret_arn
+    ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=register(ecs, secret_arn, "1.0.4"))
+    assert rollout(ecs)["rolloutState"] == "COMPLETED"
+    assert health(url)["version"] == "1.0.4"
+    ecs.delete_service(cluster=CLUSTER, service=SERVICE, force=True)
+    assert health(url) is None
+
+
+def test_the_emulator_stops_the_tasks_it_runs_when_it_stops(tmp_path):
+    port = free_loopback_port()
+    instance = start(tmp_path, port)
+    try:
+        ecs = emulator_client(instance, "ecs")
+        ecs.create_cluster(clusterName=CLUSTER)
+        secret = emulator_client(instance, "secretsmanager").create_secret(Name="tasks/app", SecretString=json.dumps({"SECRET_KEY": "k"}))
+        ecs.create_service(cluster=CLUSTER, serviceName=SERVICE, taskDefinition=register(ecs, secret["ARN"], "2.0.0"), desiredCount=1)
+        assert rollout(ecs)["rolloutState"] == "COMPLETED"
+        assert health(f"http://127.0.0.1:{port}")["version"] == "2.0.0"
+    finally:
+        instance.stop()
+    assert health(f"http://127.0.0.1:{port}") is None
