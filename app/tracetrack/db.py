@@ -223,7 +223,13 @@ class Database:
         the error pages treat them like any other.
         """
         with self._guarded(self.breaker, self.writer, "database"):
-            pooled = self.writer.raw_connection()
+            dbapi_error = self.writer.dialect.loaded_dbapi.Error
+            try:
+                pooled = self.writer.raw_connection()
+            except dbapi_error as exc:
+                # The pool's own connect is not wrapped by SQLAlchemy (engine.connect() would be): wrap it, so
+                # that a refused connection opens the breaker and answers 503 like any other.
+                raise DBAPIError.instance(None, None, exc, dbapi_error, connection_invalidated=True) from exc
             driver = pooled.driver_connection
             driver.autocommit = True
             try:
