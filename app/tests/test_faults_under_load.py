@@ -104,7 +104,10 @@ def test_postgresql_cut_for_two_seconds_refuses_scans_only_while_down_and_loses_
     relay = Relay(url.port or 5432).start()
     # Six scanners share one device key; the API's rate limit (3000 a minute per key) is not what this test is about,
     # and a fast machine would reach it.
-    config = postgres_config(pg_schema) | {"DATABASE_URL": url.set(port=relay.port).render_as_string(False), "RATELIMIT_API": UNLIMITED}
+    config = postgres_config(pg_schema) | {
+        "DATABASE_URL": url.set(port=relay.port).render_as_string(False),
+        "RATELIMIT_API": UNLIMITED,
+    }
     app = make_app(**config)
     _truncate(app)
     device = add_device(app, "outage-scanner")
@@ -146,7 +149,8 @@ def test_postgresql_cut_for_two_seconds_refuses_scans_only_while_down_and_loses_
 
 
 def test_redis_killed_under_concurrent_scans_costs_no_request(make_app, pg_schema, redis_server):
-    app = make_app(**postgres_config(pg_schema), REDIS_URL=redis_server.url, CACHE_RETRY_SECONDS=0.2, RATELIMIT_API=UNLIMITED)
+    config = postgres_config(pg_schema) | {"REDIS_URL": redis_server.url, "CACHE_RETRY_SECONDS": 0.2, "RATELIMIT_API": UNLIMITED}
+    app = make_app(**config)
     _truncate(app)
     device = add_device(app, "cache-outage-scanner")
     try:
