@@ -149,7 +149,11 @@ def test_postgresql_cut_for_two_seconds_refuses_scans_only_while_down_and_loses_
 
 
 def test_redis_killed_under_concurrent_scans_costs_no_request(make_app, pg_schema, redis_server):
-    config = postgres_config(pg_schema) | {"REDIS_URL": redis_server.url, "CACHE_RETRY_SECONDS": 0.2, "RATELIMIT_API": UNLIMITED}
+    config = postgres_config(pg_schema) | {
+        "REDIS_URL": redis_server.url,
+        "CACHE_RETRY_SECONDS": 0.2,
+        "RATELIMIT_API": UNLIMITED,
+    }
     app = make_app(**config)
     _truncate(app)
     device = add_device(app, "cache-outage-scanner")
