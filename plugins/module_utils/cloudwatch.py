@@ -9,7 +9,15 @@ filled in, and the result's form."""
 
 import copy
 
+try:
+    import botocore
+except ImportError:
+    pass  # AnsibleAWSModule reports the missing botocore
+
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 SINGLE_METRIC_OPTIONS = ("namespace", "metric_name", "dimensions", "statistic", "extended_statistic", "period", "unit")
 # Members of a described alarm that are not its configuration.
@@ -182,3 +190,22 @@ def format_alarm(alarm, tags, arn=None):
     result = camel_dict_to_snake_dict(described, ignore_list=["Tags"])
     result["tags"] = tags or {}
     return result
+
+
+def read_alarm_tags(client, module, arn):
+    """The alarm's tags (CloudWatch ListTagsForResource) as a dictionary."""
+    try:
+        return boto3_tag_list_to_ansible_dict(client.list_tags_for_resource(aws_retry=True, ResourceARN=arn).get("Tags", []))
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg=f"Couldn't list the tags of alarm {arn}")
+
+
+def put_alarm(client, module, request, tags=None):
+    """CloudWatch PutMetricAlarm; tags only when the alarm is created (later changes go through TagResource)."""
+    try:
+        if tags:
+            client.put_metric_alarm(aws_retry=True, Tags=ansible_dict_to_boto3_tag_list(tags), **request)
+        else:
+            client.put_metric_alarm(aws_retry=True, **request)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg=f"Couldn't put alarm {request['AlarmName']}")

@@ -234,13 +234,13 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.tracetrack.aws.plugins.module_utils.cloudwatch import AlarmError
 from ansible_collections.tracetrack.aws.plugins.module_utils.cloudwatch import alarm_option_problem
 from ansible_collections.tracetrack.aws.plugins.module_utils.cloudwatch import alarm_request
 from ansible_collections.tracetrack.aws.plugins.module_utils.cloudwatch import comparable
+from ansible_collections.tracetrack.aws.plugins.module_utils.cloudwatch import put_alarm
+from ansible_collections.tracetrack.aws.plugins.module_utils.cloudwatch import read_alarm_tags
 from ansible_collections.tracetrack.aws.plugins.module_utils.cloudwatch import format_alarm
 from ansible_collections.tracetrack.aws.plugins.module_utils.tags import update_and_read_tags
 
@@ -256,23 +256,6 @@ def find_alarm(client, module, name):
     return None
 
 
-def get_tags(client, module, arn):
-    try:
-        return boto3_tag_list_to_ansible_dict(client.list_tags_for_resource(aws_retry=True, ResourceARN=arn).get("Tags", []))
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Couldn't list the tags of alarm {arn}")
-
-
-def put_alarm(client, module, request, tags=None):
-    try:
-        if tags:
-            client.put_metric_alarm(aws_retry=True, Tags=ansible_dict_to_boto3_tag_list(tags), **request)
-        else:
-            client.put_metric_alarm(aws_retry=True, **request)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Couldn't put alarm {request['AlarmName']}")
-
-
 def ensure_present(client, module, params):
     try:
         request = alarm_request(params)
@@ -286,7 +269,7 @@ def ensure_present(client, module, params):
         if not module.check_mode:
             put_alarm(client, module, request, params.get("tags"))
             created = find_alarm(client, module, params["name"]) or request
-            tags = get_tags(client, module, created["AlarmArn"]) if created.get("AlarmArn") else params.get("tags")
+            tags = read_alarm_tags(client, module, created["AlarmArn"]) if created.get("AlarmArn") else params.get("tags")
             module.exit_json(changed=True, diff=diff, alarm=format_alarm(created, tags))
         module.exit_json(changed=True, diff=diff, alarm=format_alarm(request, params.get("tags")))
 
@@ -295,8 +278,8 @@ def ensure_present(client, module, params):
     changed = have != wanted
     if changed and not module.check_mode:
         put_alarm(client, module, request)
-    current_tags = get_tags(client, module, arn)
-    tags_changed, tags = update_and_read_tags(client, module, arn, current_tags, params, f"alarm {params['name']}", get_tags)
+    current_tags = read_alarm_tags(client, module, arn)
+    tags_changed, tags = update_and_read_tags(client, module, arn, current_tags, params, f"alarm {params['name']}", read_alarm_tags)
     alarm = current
     if changed:
         alarm = request if module.check_mode else find_alarm(client, module, params["name"])

@@ -205,13 +205,13 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.tracetrack.aws.plugins.module_utils.cloudwatch import AlarmError
 from ansible_collections.tracetrack.aws.plugins.module_utils.cloudwatch import alarm_option_problem
 from ansible_collections.tracetrack.aws.plugins.module_utils.cloudwatch import alarm_request
 from ansible_collections.tracetrack.aws.plugins.module_utils.cloudwatch import comparable
+from ansible_collections.tracetrack.aws.plugins.module_utils.cloudwatch import put_alarm
+from ansible_collections.tracetrack.aws.plugins.module_utils.cloudwatch import read_alarm_tags
 from ansible_collections.tracetrack.aws.plugins.module_utils.tags import update_resource_tags
 
 # Options an alarm takes from the top level where it does not set its own.
@@ -279,23 +279,6 @@ def describe(client, module, names, prefix):
     return found
 
 
-def read_tags(client, module, arn):
-    try:
-        return boto3_tag_list_to_ansible_dict(client.list_tags_for_resource(aws_retry=True, ResourceARN=arn).get("Tags", []))
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Couldn't list the tags of alarm {arn}")
-
-
-def put(client, module, request, tags=None):
-    try:
-        if tags:
-            client.put_metric_alarm(aws_retry=True, Tags=ansible_dict_to_boto3_tag_list(tags), **request)
-        else:
-            client.put_metric_alarm(aws_retry=True, **request)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Couldn't put alarm {request['AlarmName']}")
-
-
 def delete(client, module, names):
     for i in range(0, len(names), DELETE_BATCH):
         try:
@@ -323,16 +306,16 @@ def converge(client, module, params):
         if current is None:
             changes.append({"name": alarm["name"], "action": "created", "diff": {"before": {}, "after": wanted}})
             if not module.check_mode:
-                put(client, module, request, params.get("tags"))
+                put_alarm(client, module, request, params.get("tags"))
             continue
         have = comparable(current)
         if have != wanted:
             changes.append({"name": alarm["name"], "action": "updated", "diff": {"before": have, "after": wanted}})
             if not module.check_mode:
-                put(client, module, request)
+                put_alarm(client, module, request)
         if params.get("tags") is None:
             continue
-        tags = read_tags(client, module, current["AlarmArn"])
+        tags = read_alarm_tags(client, module, current["AlarmArn"])
         tagged, after = update_resource_tags(client, module, current["AlarmArn"], tags, params, f"alarm {alarm['name']}")
         if tagged and have == wanted:
             changes.append({"name": alarm["name"], "action": "tagged", "diff": {"before": {"Tags": tags}, "after": {"Tags": after}}})
