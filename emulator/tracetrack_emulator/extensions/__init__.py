@@ -13,6 +13,7 @@ EXTENSIONS = [
     "ecs",
     "xray",
     "rds",
+    "rds_backup_replication",
     "kms",
     "ecr",
     "cloudfront",
