@@ -720,7 +720,8 @@ def test_restore_drill_brings_back_exactly_the_scans_before_the_snapshot(stack, 
     assert bags_found(stack, key, "SB900") == BEFORE_SNAPSHOT, "exactly the scans from before the snapshot"
     assert stack.serving() == stack.state["v1"]
     primary = rds.describe_db_instances(DBInstanceIdentifier=f"{PREFIX}-db")["DBInstances"][0]
-    (replaced,) = [i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"] if i["DBInstanceIdentifier"].startswith(f"{PREFIX}-db-replaced-")]
+    names = [i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]]
+    (replaced,) = [name for name in names if name.startswith(f"{PREFIX}-db-replaced-")]
     assert primary["DBName"] != local_database(stack.emulator), "the primary is the restored instance"
     assert f"/{primary['DBName']}?" in secret_json(stack.emulator, f"{PREFIX}/app")["DATABASE_URL"]
 

@@ -42,7 +42,7 @@ def _source_instance(arn: str):
 def _refresh_source(instance) -> None:
     """The source instance's DBInstanceAutomatedBackupsReplications, from every destination's record."""
     found = []
-    for region, backend in models.rds_backends[instance.account_id].items():
+    for backend in models.rds_backends[instance.account_id].values():
         record = _replications(backend).get(instance.db_instance_arn)
         if record:
             found.append({"DBInstanceAutomatedBackupsArn": record["DBInstanceAutomatedBackupsArn"]})
