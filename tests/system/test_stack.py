@@ -691,10 +691,11 @@ def scan_events(stack) -> int:
 
 
 def test_restore_drill_brings_back_exactly_the_scans_before_the_snapshot(stack, engine):
-    """docs/RUNBOOK.md as a drill: scans through the API, a snapshot, more scans; the "restore" template restores the
-    snapshot beside the primary, checks it, switches and rolls the service through the health gate; the application
-    then has exactly the scans from before the snapshot. A second run changes nothing; the cleanup deletes the former
-    primary only when confirmed, leaving its final snapshot. Each step's wall time is printed."""
+    """docs/RUNBOOK.md as a drill: scans through the API, a snapshot, more scans; check mode says what a restore would do
+    and writes nothing; the "restore" template restores the snapshot beside the primary, checks it, switches and rolls
+    the service through the health gate; the application then has exactly the scans from before the snapshot. A second
+    run changes nothing; the cleanup deletes the former primary only when confirmed, leaving its final snapshot. Each
+    step's wall time is printed."""
     if not shutil.which("psql") or not answers(LOCAL_POSTGRES):
         pytest.skip("no local PostgreSQL behind the emulated RDS: a snapshot holds no data to restore")
     key = next(iter(secret_json(stack.emulator, f"{PREFIX}/scanner-api-keys").values()))
@@ -712,6 +713,13 @@ def test_restore_drill_brings_back_exactly_the_scans_before_the_snapshot(stack, 
     timed("snapshot", lambda: rds.create_db_snapshot(DBInstanceIdentifier=f"{PREFIX}-db", DBSnapshotIdentifier=DRILL_SNAPSHOT))
     assert timed("scans after the snapshot", lambda: [scan(stack, key, qr) for qr in AFTER_SNAPSHOT]) == [201]
     assert bags_found(stack, key, "SB900") == BEFORE_SNAPSHOT + AFTER_SNAPSHOT
+
+    plan = timed("check mode", lambda: stack.play("playbooks/restore.yml", extra_vars={"restore_snapshot": DRILL_SNAPSHOT, "restore_switch": True},
+                                                   args=["--check"]))
+    assert plan.returncode == 0, plan.explain()
+    assert plan.calls.writes == [], plan.calls.writes
+    assert f"{PREFIX}-db-restore-" in plan.stdout and "would be restored" in " ".join(plan.stdout.split()), plan.stdout[-3000:]
+    assert "would be renamed" in " ".join(plan.stdout.split())
 
     run = timed("restore, check, switch, roll (restore template)",
                 lambda: stack.launch("TraceTrack restore", {"restore_snapshot": DRILL_SNAPSHOT, "restore_switch": True}))
