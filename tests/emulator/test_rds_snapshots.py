@@ -6,52 +6,22 @@ CopyDBSnapshot to another region copies it; DeleteDBSnapshot removes the dump; D
 instance drops its database.
 """
 
-import socket
 from datetime import datetime, timedelta, timezone
 
 import botocore.exceptions
-import psycopg
 import pytest
 
-from tests.conftest import REPO_ROOT
 from tests.support.clients import REGION, emulator_client
-from tracetrack_emulator.control import Emulator, free_loopback_port
+from tests.support.local_postgres import admin, emulator_on_local_postgres
 
-POSTGRES = ("127.0.0.1", 5432)
 OTHER_REGION = "ap-southeast-1"
-
-
-def postgres_answers() -> bool:
-    try:
-        with socket.create_connection(POSTGRES, timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def admin(database: str = "postgres"):
-    return psycopg.connect(host=POSTGRES[0], port=POSTGRES[1], user="postgres", dbname=database, autocommit=True)
 
 
 @pytest.fixture
 def snapshot_emulator():
     """An emulator whose RDS instances stand for the machine's PostgreSQL, and the name of the test's role/database."""
-    if not postgres_answers():
-        pytest.skip(f"no PostgreSQL on {POSTGRES}: snapshots with data are not tested")
-    instance = Emulator(
-        port=free_loopback_port(),
-        state_dir=str(REPO_ROOT / ".local" / "test-emulator"),
-        environment={"TRACETRACK_EMULATOR_RDS_ENDPOINT": "%s:%d" % POSTGRES},
-    )
-    instance.start()
-    name = f"ttsnap{instance.port}"
-    yield instance, name
-    instance.stop()
-    with admin() as connection:
-        databases = connection.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [name + "%"]).fetchall()
-        for (database,) in databases:
-            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        connection.execute(f"DROP ROLE IF EXISTS {name}")
+    with emulator_on_local_postgres("ttsnap", "snapshots with data are") as made:
+        yield made
 
 
 def create_source(rds, name: str, identifier: str = "source-db") -> None:
