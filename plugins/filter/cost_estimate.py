@@ -25,8 +25,8 @@ options:
       - The environment's settings, named as the variables of the roles (C(network_az_count),
         C(network_nat_gateway_mode), C(database_instance_class), C(database_replica_instance_class),
         C(database_multi_az), C(database_read_replicas), C(database_allocated_storage),
-        C(database_backup_replication_region) (automated backups replicated there: their storage, the transfer and
-        the KMS key that encrypts them), C(cache_node_type),
+        C(database_backup_replication_region) (automated backups replicated there, with their storage, the transfer
+        and the KMS key that encrypts them), C(cache_node_type),
         C(cache_replicas), C(cache_shards), C(cache_cluster_mode), C(service_services), C(service_cpu),
         C(service_memory), C(service_desired_count), C(service_spot_weight), C(service_cpu_architecture),
         C(cdn_waf_enabled), C(secrets_kms_key_enabled), C(secrets_count), C(alarms_count)), and optionally

@@ -15,7 +15,7 @@ description:
     C(StopDBInstanceAutomatedBackupsReplication), all called in the destination Region). The destination then holds
     the instance's automated backups and transaction logs, so that the instance can be restored there to a point in
     time within O(backup_retention_period) - a copy that survives the loss of the source Region.
-  - RDS cannot change a running replication's retention or key: a difference stops the replication and starts it
+  - RDS cannot change a running replication's retention or key, so a difference stops the replication and starts it
     again (the replicated backups taken so far are kept by RDS as retained backups).
   - amazon.aws and community.aws have no module for it.
 options:

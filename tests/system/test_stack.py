@@ -714,8 +714,8 @@ def test_restore_drill_brings_back_exactly_the_scans_before_the_snapshot(stack, 
     assert timed("scans after the snapshot", lambda: [scan(stack, key, qr) for qr in AFTER_SNAPSHOT]) == [201]
     assert bags_found(stack, key, "SB900") == BEFORE_SNAPSHOT + AFTER_SNAPSHOT
 
-    plan = timed("check mode", lambda: stack.play("playbooks/restore.yml", extra_vars={"restore_snapshot": DRILL_SNAPSHOT, "restore_switch": True},
-                                                   args=["--check"]))
+    restore_vars = {"restore_snapshot": DRILL_SNAPSHOT, "restore_switch": True}
+    plan = timed("check mode", lambda: stack.play("playbooks/restore.yml", extra_vars=restore_vars, args=["--check"]))
     assert plan.returncode == 0, plan.explain()
     assert plan.calls.writes == [], plan.calls.writes
     assert f"{PREFIX}-db-restore-" in plan.stdout and "would be restored" in " ".join(plan.stdout.split()), plan.stdout[-3000:]
@@ -733,7 +733,7 @@ def test_restore_drill_brings_back_exactly_the_scans_before_the_snapshot(stack, 
     assert primary["DBName"] != local_database(stack.emulator), "the primary is the restored instance"
     assert f"/{primary['DBName']}?" in secret_json(stack.emulator, f"{PREFIX}/app")["DATABASE_URL"]
 
-    again = timed("second run", lambda: stack.play("playbooks/restore.yml", extra_vars={"restore_snapshot": DRILL_SNAPSHOT, "restore_switch": True}))
+    again = timed("second run", lambda: stack.play("playbooks/restore.yml", extra_vars=restore_vars))
     assert again.returncode == 0, again.explain()
     assert again.changed == 0, again.explain()
     assert again.calls.writes == [], again.calls.writes
