@@ -132,6 +132,28 @@ def stop(client, module, params):
         module.fail_json_aws(e, msg=f"Couldn't stop replicating the backups of {params['source_db_instance_arn']}")
 
 
+def ensure_absent(client, module, params):
+    current = find_replication(client, module, params["source_db_instance_arn"])
+    if current is None:
+        module.exit_json(changed=False, replication={})
+    if not module.check_mode:
+        stop(client, module, params)
+    module.exit_json(changed=True, replication={}, diff={"before": view(current), "after": {}})
+
+
+def ensure_present(client, module, params):
+    current = find_replication(client, module, params["source_db_instance_arn"])
+    before, after = view(current), wanted(params)
+    if current is not None and before == after:
+        module.exit_json(changed=False, replication=camel_dict_to_snake_dict(current))
+    if module.check_mode:
+        module.exit_json(changed=True, replication=camel_dict_to_snake_dict(dict(current or {}, **after)), diff={"before": before, "after": after})
+    if current is not None:
+        stop(client, module, params)
+    replication = start(client, module, params)
+    module.exit_json(changed=True, replication=camel_dict_to_snake_dict(replication), diff={"before": before, "after": after})
+
+
 def main():
     argument_spec = dict(
         state=dict(type="str", choices=["present", "absent"], default="present"),
@@ -145,25 +167,10 @@ def main():
     if not 1 <= params["backup_retention_period"] <= 35:
         module.fail_json(msg="backup_retention_period must be 1-35 days")
     client = module.client("rds", retry_decorator=AWSRetry.jittered_backoff(), region=params["destination_region"])
-    current = find_replication(client, module, params["source_db_instance_arn"])
-    before = view(current)
-
-    if params["state"] == "absent":
-        if current is None:
-            module.exit_json(changed=False, replication={})
-        if not module.check_mode:
-            stop(client, module, params)
-        module.exit_json(changed=True, replication={}, diff={"before": before, "after": {}})
-
-    after = wanted(params)
-    if current is not None and before == after:
-        module.exit_json(changed=False, replication=camel_dict_to_snake_dict(current))
-    if module.check_mode:
-        module.exit_json(changed=True, replication=camel_dict_to_snake_dict(dict(current or {}, **after)), diff={"before": before, "after": after})
-    if current is not None:
-        stop(client, module, params)
-    replication = start(client, module, params)
-    module.exit_json(changed=True, replication=camel_dict_to_snake_dict(replication), diff={"before": before, "after": after})
+    if params["state"] == "present":
+        ensure_present(client, module, params)
+    else:
+        ensure_absent(client, module, params)
 
 
 if __name__ == "__main__":
