@@ -1,5 +1,7 @@
 """Operator commands: migrations, users, devices and the demo data set."""
 
+import json
+
 from conftest import PASSWORD, login
 from sqlalchemy import func, select
 
@@ -100,3 +102,27 @@ def test_create_device_refuses_names_the_scanners_cannot_use(make_app):
     result = make_app().test_cli_runner().invoke(args=["create-device", "dock 7"])
     assert result.exit_code == 1
     assert "the device name must be 1-64 letters" in result.output
+
+
+def test_check_prints_the_revision_and_the_rows_of_each_table(make_app):
+    app = make_app()
+    app.test_cli_runner().invoke(args=["create-device", "dock-9"])
+    result = app.test_cli_runner().invoke(args=["check"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["at_head"] is True
+    assert report["revision"] == report["head"]
+    assert report["tables"]["devices"] == 1
+    assert report["tables"]["scan_events"] == 0
+    assert "alembic_version" in report["tables"]
+
+
+def test_check_of_another_database_names_it_and_fails_when_it_has_no_schema(make_app, tmp_path):
+    app = make_app()
+    empty = tmp_path / "empty.db"
+    result = app.test_cli_runner().invoke(args=["check", "--database-name", str(empty)])
+    assert result.exit_code == 1
+    report = json.loads(result.output.splitlines()[0])
+    assert report["database"] == str(empty)
+    assert report["revision"] is None and report["tables"] == {}
+    assert "not" in result.output.splitlines()[-1]

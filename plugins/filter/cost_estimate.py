@@ -24,7 +24,9 @@ options:
     description:
       - The environment's settings, named as the variables of the roles (C(network_az_count),
         C(network_nat_gateway_mode), C(database_instance_class), C(database_replica_instance_class),
-        C(database_multi_az), C(database_read_replicas), C(database_allocated_storage), C(cache_node_type),
+        C(database_multi_az), C(database_read_replicas), C(database_allocated_storage),
+        C(database_backup_replication_region) (automated backups replicated there, with their storage, the transfer
+        and the KMS key that encrypts them), C(cache_node_type),
         C(cache_replicas), C(cache_shards), C(cache_cluster_mode), C(service_services), C(service_cpu),
         C(service_memory), C(service_desired_count), C(service_spot_weight), C(service_cpu_architecture),
         C(cdn_waf_enabled), C(secrets_kms_key_enabled), C(secrets_count), C(alarms_count)), and optionally
@@ -168,7 +170,24 @@ def _database(settings, prices, hours):
                 "monthly": replicas * storage * _price(prices, "rds_postgresql", "gp3_gb_month"),
             },
         ]
-    return lines
+    return lines + _backup_replication(settings, prices, storage)
+
+
+def _backup_replication(settings, prices, storage):
+    """Automated backups replicated to another Region: a full copy's storage there, about as much transferred each
+    month (the changes), and the KMS key of that Region that encrypts them."""
+    region = settings.get("database_backup_replication_region") or ""
+    if not region:
+        return []
+    return [
+        {
+            "service": "RDS PostgreSQL",
+            "item": f"backups replicated to {region} ({storage:g} GB stored and transferred)",
+            "monthly": storage * (_price(prices, "rds_postgresql", "backup_replication_gb_month")
+                                  + _price(prices, "rds_postgresql", "cross_region_transfer_gb")),
+        },
+        {"service": "KMS", "item": f"key of the replicated backups in {region}", "monthly": _price(prices, "kms", "key_month")},
+    ]
 
 
 def _cache(settings, prices, hours):

@@ -62,6 +62,7 @@ INSIGHTS_RETENTION = (7,) + tuple(31 * months for months in range(1, 24)) + (731
 KMS_KEY = re.compile(r"(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:)?(key/)?([0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
                      r"|(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:)?alias/[A-Za-z0-9/_-]{1,250}")
 SSL_ON = ("1", "True", "true")
+REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]")
 
 
 def database_settings_errors(values, no_insights_classes):
@@ -94,6 +95,7 @@ def database_settings_errors(values, no_insights_classes):
     _parameters(settings)
     settings.matches("database_storage_kms_key_id", f"|{KMS_KEY.pattern}",
                      "must be empty (the AWS managed key aws/rds) or a KMS key: its id, its ARN or an alias (alias/<name>)")
+    _backup_replication(settings)
     settings.number("database_wait_timeout", 60, None, "must be 60 seconds or more")
     settings.number("database_snapshots_before_change_keep", 1, None)
     if settings.flag("database_strict") and settings["database_state"] == "present":
@@ -103,6 +105,23 @@ def database_settings_errors(values, no_insights_classes):
         if retention is not None:
             settings.strict_requires("database_backup_retention_days", lambda days: whole(days) >= 7, "keep 7 days of backups or more")
     return settings.problems
+
+
+def _backup_replication(settings):
+    """Cross-Region copies of the automated backups: a Region's code, 1-35 days, a key (of that Region) or none."""
+    if not settings.matches("database_backup_replication_region", f"|{REGION.pattern}",
+                            "must be empty (no replication) or a Region's code, for example ap-southeast-1"):
+        return
+    if not settings["database_backup_replication_region"]:
+        return
+    settings.number("database_backup_replication_retention_days", 1, 35, "must be 1-35: RDS keeps replicated backups 1 to 35 days")
+    settings.matches("database_backup_replication_kms_key_id", f"|{KMS_KEY.pattern}",
+                     "must be empty (a key the role makes in that Region) or a KMS key of that Region: its ARN or an alias")
+    key = str(settings["database_backup_replication_kms_key_id"] or "")
+    region = settings["database_backup_replication_region"]
+    if key.startswith("arn:") and key.split(":")[3] != region:
+        settings.problem("database_backup_replication_kms_key_id", f"is a key of {key.split(':')[3]}, not of {region}: the replicated"
+                         " backups are encrypted in the Region they are copied to")
 
 
 def _storage(settings):

@@ -16,6 +16,8 @@ description:
     C(world-open-ingress) a security group rule open to 0.0.0.0/0 or ::/0, except TCP 80 and 443 on the load
     balancer's group; C(backups-off) an RDS primary without automated backups or a replication group without
     snapshots; C(no-deletion-protection) an RDS primary without deletion protection in a strict environment;
+    C(no-cross-region-backups) the RDS primary of a strict environment whose automated backups are not replicated to
+    another Region (C(DBInstanceAutomatedBackupsReplications) empty);
     C(iam-wildcard-action) and C(iam-wildcard-resource) an IAM policy statement that allows C(*) actions,
     or C(*) resources for actions that have resource-level permissions; C(iam-managed-policy) a managed
     policy attached to a role of the environment (its document is not reviewed here); C(missing-alarm) an
@@ -101,6 +103,9 @@ def _databases(env, instances):
             findings.append(_finding("backups-off", resource, "BackupRetentionPeriod is 0 (no automated backups)"))
         if env.get("strict") and not is_replica and not db.get("deletion_protection"):
             findings.append(_finding("no-deletion-protection", resource, f"DeletionProtection is false in strict environment {env.get('name')}"))
+        if env.get("strict") and name == primary_id and not db.get("db_instance_automated_backups_replications"):
+            findings.append(_finding("no-cross-region-backups", resource,
+                                     f"automated backups are not replicated to another Region in strict environment {env.get('name')}"))
     if primary_id and not found_primary:
         findings.append(_finding("missing-resource", f"rds {primary_id}", "the database instance does not exist"))
     return findings

@@ -51,11 +51,11 @@ def running(tmp_path_factory):
     ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})  # moto names task interfaces only then
     NETWORK["subnets"] = [ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]]
     NETWORK["securityGroups"] = [ec2.create_security_group(GroupName="tasks", Description="tasks", VpcId=vpc)["GroupId"]]
-    yield types.SimpleNamespace(ecs=ecs, url=f"http://127.0.0.1:{port}", secret_arn=secret["ARN"])
+    yield types.SimpleNamespace(ecs=ecs, url=f"http://127.0.0.1:{port}", secret_arn=secret["ARN"], emulator=instance)
     instance.stop()
 
 
-def register(ecs, secret_arn: str, tag: str, command: list | None = None) -> str:
+def register(ecs, secret_arn: str, tag: str, command: list | None = None, log_group: str | None = None) -> str:
     """A Fargate revision: memory at the task's level only, as the service role registers them."""
     container = {
         "name": "web",
@@ -66,6 +66,8 @@ def register(ecs, secret_arn: str, tag: str, command: list | None = None) -> str
         "secrets": [{"name": "SECRET_KEY", "valueFrom": f"{secret_arn}:SECRET_KEY::"}, {"name": "REDIS_URL", "valueFrom": f"{secret_arn}:REDIS_URL::"}],
         "healthCheck": {"command": HEALTH_CHECK, "interval": 30, "timeout": 5, "retries": 3},
         **({"command": command} if command else {}),
+        **({"logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": log_group, "awslogs-stream-prefix": "oneoff"}}}
+           if log_group else {}),
     }
     definition = ecs.register_task_definition(
         family=SERVICE, containerDefinitions=[container], requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512"
@@ -151,6 +153,25 @@ def test_run_task_reports_the_exit_code_and_the_stopped_reason(running):
     assert (described["lastStatus"], described["stopCode"]) == ("STOPPED", "EssentialContainerExited")
     assert described["stoppedReason"] == "Essential container in task exited"
     assert [c["exitCode"] for c in described["containers"]] == [3]
+
+
+def test_a_one_off_tasks_output_is_in_its_awslogs_stream(running, tmp_path):
+    """awslogs driver: what the task printed is in <awslogs-stream-prefix>/<container>/<task id> of its log group."""
+    ecs, secret_arn = running.ecs, running.secret_arn
+    logs = emulator_client(running.emulator, "logs")
+    logs.create_log_group(logGroupName="/ecs/tasks-oneoff")
+    (task,) = ecs.run_task(
+        cluster=CLUSTER,
+        taskDefinition=register(ecs, secret_arn, "1.0.4", log_group="/ecs/tasks-oneoff"),
+        launchType="FARGATE",
+        networkConfiguration=network(),
+        overrides={"containerOverrides": [{"name": "web", "command": ["python", "-c", "print('first'); print('rows: 3')"]}]},
+    )["tasks"]
+    (described,) = ecs.describe_tasks(cluster=CLUSTER, tasks=[task["taskArn"]])["tasks"]
+    assert described["lastStatus"] == "STOPPED"
+    stream = f"oneoff/web/{task['taskArn'].rsplit('/', 1)[-1]}"
+    events = logs.get_log_events(logGroupName="/ecs/tasks-oneoff", logStreamName=stream, startFromHead=True)["events"]
+    assert [event["message"] for event in events] == ["first", "rows: 3"]
 
 
 def test_a_task_that_exits_fails_the_deployment(running):

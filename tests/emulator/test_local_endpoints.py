@@ -11,13 +11,13 @@ PostgreSQL behind the RDS endpoint, CreateDBInstance and ModifyDBInstance make t
 import base64
 import hashlib
 import hmac
-import socket
 
 import psycopg
 import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.support.clients import REGION, emulator_client
+from tests.support.local_postgres import POSTGRES, emulator_on_local_postgres
 from tracetrack_emulator.control import Emulator, free_loopback_port
 
 LOCAL_DB = ("127.0.0.1", 55432)
@@ -126,34 +126,11 @@ def test_without_the_variables_the_endpoints_are_aws_names(clean_emulator):
 
 # --- the master user and the database on the local PostgreSQL -----------------------------------------------------
 
-POSTGRES = ("127.0.0.1", 5432)
-
-
-def postgres_answers() -> bool:
-    try:
-        with socket.create_connection(POSTGRES, timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def postgres_emulator():
     """An emulator whose RDS endpoint is the machine's PostgreSQL, and the role and database its test makes there."""
-    if not postgres_answers():
-        pytest.skip(f"no PostgreSQL on {POSTGRES}: the master user on the local server is not tested")
-    instance = Emulator(
-        port=free_loopback_port(),
-        state_dir=str(REPO_ROOT / ".local" / "test-emulator"),
-        environment={"TRACETRACK_EMULATOR_RDS_ENDPOINT": "%s:%d" % POSTGRES},
-    )
-    instance.start()
-    name = f"ttemulator{instance.port}"
-    yield instance, name
-    instance.stop()
-    with psycopg.connect(host=POSTGRES[0], port=POSTGRES[1], user="postgres", dbname="postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.execute(f"DROP ROLE IF EXISTS {name}")
+    with emulator_on_local_postgres("ttemulator", "the master user on the local server is") as made:
+        yield made
 
 
 def connects(user: str, password: str, database: str) -> bool:

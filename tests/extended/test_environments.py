@@ -5,7 +5,8 @@ In order: site.yml for all three; each environment's shape (production as docs/S
 Multi-AZ PostgreSQL with deletion protection, Redis with a replica in the other zone, a NAT gateway per AZ); a re-run
 of production that writes nothing (the local stack's re-run is test_stack.py's); audit.yml finding nothing in
 production and only reading; deletion protection turned off out of band is the one finding, and none where the
-environment is not strict; teardown.yml with production's confirmation removing all three, production keeping its
+environment is not strict, and so is production's backups no longer replicated to another Region (seed 004);
+teardown.yml with production's confirmation removing all three, production keeping its
 final snapshot and restorable secrets. (Teardown refused without the confirmation: test_bad_input.py.)
 """
 
@@ -65,6 +66,29 @@ def test_production_redis_fails_over_to_a_replica_in_the_other_zone_with_snapsho
     assert len(zones) == values["cache_replicas"] + 1 == 2, "a primary and its replica in two zones"
 
 
+REPLICATION_REGION = "ap-southeast-1"
+
+
+def replicated_backups(emulator):
+    far = emulator_client(emulator, "rds", REPLICATION_REGION)
+    return [b for b in far.describe_db_instance_automated_backups()["DBInstanceAutomatedBackups"] if b["DBInstanceIdentifier"] == f"{PRODUCTION}-db"]
+
+
+def test_production_replicates_its_automated_backups_to_another_region_with_a_key_there(converged, emulator):
+    """Seed 004: point-in-time recovery in database_backup_replication_region, encrypted with that Region's key."""
+    assert inventory("production")["database_backup_replication_region"] == REPLICATION_REGION
+    (backup,) = replicated_backups(emulator)
+    assert (backup["Status"], backup["Region"], backup["BackupRetentionPeriod"]) == ("replicating", "ap-south-1", 7)
+    far_kms = emulator_client(emulator, "kms", REPLICATION_REGION)
+    aliases = {a["AliasName"]: a.get("TargetKeyId") for a in far_kms.list_aliases()["Aliases"]}
+    key_arn = far_kms.describe_key(KeyId=aliases[f"alias/{PRODUCTION}-db-backups"])["KeyMetadata"]["Arn"]
+    assert backup["KmsKeyId"] == key_arn
+    primary = emulator_client(emulator, "rds").describe_db_instances(DBInstanceIdentifier=f"{PRODUCTION}-db")["DBInstances"][0]
+    assert primary["DBInstanceAutomatedBackupsReplications"] == [{"DBInstanceAutomatedBackupsArn": backup["DBInstanceAutomatedBackupsArn"]}]
+    dev = emulator_client(emulator, "rds").describe_db_instances(DBInstanceIdentifier="tracetrack-dev-db")["DBInstances"][0]
+    assert dev.get("DBInstanceAutomatedBackupsReplications", []) == [], "dev replicates nothing"
+
+
 def test_production_second_run_changes_nothing_and_writes_nothing(converged, emulator, environments):
     second = run(emulator, environments, "playbooks/site.yml", limit=PRODUCTION)
     assert second.returncode == 0, second.explain()
@@ -86,6 +110,18 @@ def test_converged_production_meets_the_baseline_read_only(converged, emulator, 
     assert audit.changed == 0
     assert audit.calls.writes == [], audit.calls.writes
     assert len(audit.calls.reads) > 10
+
+
+def test_backups_no_longer_replicated_is_the_one_finding(converged, emulator, environments):
+    far = emulator_client(emulator, "rds", REPLICATION_REGION)
+    (backup,) = replicated_backups(emulator)
+    far.stop_db_instance_automated_backups_replication(SourceDBInstanceArn=backup["DBInstanceArn"])
+    audit = run(emulator, environments, "playbooks/audit.yml", limit=PRODUCTION)
+    far.start_db_instance_automated_backups_replication(SourceDBInstanceArn=backup["DBInstanceArn"], KmsKeyId=backup["KmsKeyId"],
+                                                        BackupRetentionPeriod=backup["BackupRetentionPeriod"])
+    assert audit.returncode != 0, audit.explain()
+    assert findings(audit.stdout) == [["no-cross-region-backups", "rds", f"{PRODUCTION}-db"]], audit.explain()
+    assert audit.changed == 0 and audit.calls.writes == []
 
 
 def test_deletion_protection_off_is_the_one_finding(converged, emulator, environments):

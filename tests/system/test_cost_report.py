@@ -53,8 +53,11 @@ def expected(env_name):
     }
     if v.get("cdn_waf_enabled"):
         figures["WAF"] = p["waf"]["web_acl_month"] + p["waf"]["rules_per_web_acl"] * p["waf"]["rule_month"]
-    if v.get("secrets_kms_key_enabled"):
-        figures["KMS"] = p["kms"]["key_month"]
+    if v.get("database_backup_replication_region"):
+        figures["RDS PostgreSQL"] += storage * (rds["backup_replication_gb_month"] + rds["cross_region_transfer_gb"])
+    keys = int(bool(v.get("secrets_kms_key_enabled"))) + int(bool(v.get("database_backup_replication_region")))
+    if keys:
+        figures["KMS"] = keys * p["kms"]["key_month"]
     return {k: val for k, val in figures.items() if val or k == "CloudFront"}
 
 

@@ -12,6 +12,9 @@ The tests run in this order, each on what the one before left (tests/README.md m
 6. drift: resources changed behind the collection's back; the audit names the one that breaks the baseline,
    `make plan` (with changed settings too) lists exactly them, a re-converge writes exactly the fixes, and the
    "audit" template passes;
+6b. restore drill (docs/RUNBOOK.md): scans, a snapshot, more scans; the "restore" template restores, checks and
+   switches, the application has exactly the scans from before the snapshot; a second run changes nothing; the
+   cleanup deletes the former primary only when confirmed;
 7. no generated secret in any output or ansible-runner artifact of all of the above;
 8. the "teardown" template leaves nothing but the final snapshots; a second teardown writes nothing.
 
@@ -39,6 +42,7 @@ from tests.support.awx import launch, load_config
 from tests.support.clients import emulator_client
 from tests.support.data_tier import assert_converged, assert_torn_down, instances
 from tests.support.local_stack import (
+    LOCAL_POSTGRES,
     PREFIX,
     PREVIOUS_PARAMETER,
     REPOSITORY,
@@ -656,6 +660,95 @@ def test_reconverge_writes_exactly_the_fixes_and_the_audit_template_passes(stack
     audit = stack.launch("TraceTrack audit")
     assert "local meets the security baseline" in audit.stdout
     assert audit.calls.writes == []
+
+
+# --- 6b. restore drill ---------------------------------------------------------------------------------------------------
+
+DRILL_SNAPSHOT = f"{PREFIX}-db-drill"
+BEFORE_SNAPSHOT = ["SB90001", "SB90002"]
+AFTER_SNAPSHOT = ["SB90003"]
+
+
+def scan(stack, key: str, qr_id: str) -> int:
+    request = urllib.request.Request(f"{stack.url}/api/v1/scans/parent", data=json.dumps({"qr_id": qr_id}).encode(), method="POST",
+                                     headers={"X-API-Key": key, "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback URL)
+        return response.status
+
+
+def bags_found(stack, key: str, prefix: str) -> list[str]:
+    """The parent bags the application finds by the start of their id (read from the database, never the cache)."""
+    request = urllib.request.Request(f"{stack.url}/api/v1/bags?q={prefix}&kind=parent&limit=100", headers={"X-API-Key": key})
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback URL)
+        found = json.loads(response.read())
+    return sorted(bag["qr_id"] for bag in found["bags"])
+
+
+def scan_events(stack) -> int:
+    return int(subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", local_database(stack.emulator), "-tAc", "SELECT count(*) FROM scan_events"],
+        capture_output=True, text=True, check=True).stdout.strip())
+
+
+def test_restore_drill_brings_back_exactly_the_scans_before_the_snapshot(stack, engine):
+    """docs/RUNBOOK.md as a drill: scans through the API, a snapshot, more scans; check mode says what a restore would do
+    and writes nothing; the "restore" template restores the snapshot beside the primary, checks it, switches and rolls
+    the service through the health gate; the application then has exactly the scans from before the snapshot. A second
+    run changes nothing; the cleanup deletes the former primary only when confirmed, leaving its final snapshot. Each
+    step's wall time is printed."""
+    if not shutil.which("psql") or not answers(LOCAL_POSTGRES):
+        pytest.skip("no local PostgreSQL behind the emulated RDS: a snapshot holds no data to restore")
+    key = next(iter(secret_json(stack.emulator, f"{PREFIX}/scanner-api-keys").values()))
+    rds = stack.client("rds")
+    timings = {}
+
+    def timed(step, action):
+        started = time.monotonic()
+        result = action()
+        timings[step] = time.monotonic() - started
+        return result
+
+    assert timed("scans before the snapshot", lambda: [scan(stack, key, qr) for qr in BEFORE_SNAPSHOT]) == [201, 201]
+    events_at_snapshot = scan_events(stack)
+    timed("snapshot", lambda: rds.create_db_snapshot(DBInstanceIdentifier=f"{PREFIX}-db", DBSnapshotIdentifier=DRILL_SNAPSHOT))
+    assert timed("scans after the snapshot", lambda: [scan(stack, key, qr) for qr in AFTER_SNAPSHOT]) == [201]
+    assert bags_found(stack, key, "SB900") == BEFORE_SNAPSHOT + AFTER_SNAPSHOT
+
+    restore_vars = {"restore_snapshot": DRILL_SNAPSHOT, "restore_switch": True}
+    plan = timed("check mode", lambda: stack.play("playbooks/restore.yml", extra_vars=restore_vars, args=["--check"]))
+    assert plan.returncode == 0, plan.explain()
+    assert plan.calls.writes == [], plan.calls.writes
+    assert f"{PREFIX}-db-restore-" in plan.stdout and "would be restored" in " ".join(plan.stdout.split()), plan.stdout[-3000:]
+    assert "would be renamed" in " ".join(plan.stdout.split())
+
+    run = timed("restore, check, switch, roll (restore template)",
+                lambda: stack.launch("TraceTrack restore", {"restore_snapshot": DRILL_SNAPSHOT, "restore_switch": True}))
+    assert re.search(rf"scan_events['\"]?: {events_at_snapshot}\b", run.stdout), run.stdout[-4000:]
+    assert "healthy" in run.stdout and "NOT healthy" not in run.stdout
+    assert bags_found(stack, key, "SB900") == BEFORE_SNAPSHOT, "exactly the scans from before the snapshot"
+    assert stack.serving() == stack.state["v1"]
+    primary = rds.describe_db_instances(DBInstanceIdentifier=f"{PREFIX}-db")["DBInstances"][0]
+    names = [i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]]
+    (replaced,) = [name for name in names if name.startswith(f"{PREFIX}-db-replaced-")]
+    assert primary["DBName"] != local_database(stack.emulator), "the primary is the restored instance"
+    assert f"/{primary['DBName']}?" in secret_json(stack.emulator, f"{PREFIX}/app")["DATABASE_URL"]
+
+    again = timed("second run", lambda: stack.play("playbooks/restore.yml", extra_vars=restore_vars))
+    assert again.returncode == 0, again.explain()
+    assert again.changed == 0, again.explain()
+    assert again.calls.writes == [], again.calls.writes
+
+    refused = stack.play("playbooks/restore.yml", extra_vars={"restore_cleanup": True})
+    assert refused.returncode != 0 and "confirm_restore=local" in " ".join(refused.stdout.split()), refused.explain()
+    assert refused.calls.writes == []
+    timed("cleanup (restore template, confirmed)", lambda: stack.launch("TraceTrack restore", {"restore_cleanup": True, "confirm_restore": "local"}))
+    names = [i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]]
+    assert replaced not in names and f"{PREFIX}-db" in names
+    snapshots = [s["DBSnapshotIdentifier"] for s in rds.describe_db_snapshots(SnapshotType="manual")["DBSnapshots"]]
+    assert [s for s in snapshots if s.startswith(f"{replaced}-final-")], "the former primary leaves a final snapshot"
+    assert bags_found(stack, key, "SB900") == BEFORE_SNAPSHOT
+    for step, seconds in timings.items():
+        say(f"restore drill: {step}: {seconds:.1f} s")
 
 
 # --- 7. secrets ------------------------------------------------------------------------------------------------------

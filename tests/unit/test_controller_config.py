@@ -49,6 +49,7 @@ def test_the_expected_templates_and_their_playbooks():
         "TraceTrack audit": "playbooks/audit.yml",
         "TraceTrack cost report": "playbooks/cost.yml",
         "TraceTrack teardown": "playbooks/teardown.yml",
+        "TraceTrack restore": "playbooks/restore.yml",
     }
 
 

@@ -13,6 +13,7 @@ EXTENSIONS = [
     "ecs",
     "xray",
     "rds",
+    "rds_backup_replication",
     "kms",
     "ecr",
     "cloudfront",
@@ -25,6 +26,8 @@ EXTENSIONS = [
     "elbv2_load_balancer_attributes",
     # After rds and elasticache: reports local servers as their endpoints when configured.
     "local_endpoints",
+    # After local_endpoints: snapshots hold a dump of the local database, restores load one.
+    "rds_snapshots",
 ]
 
 

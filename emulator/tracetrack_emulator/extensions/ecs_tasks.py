@@ -12,6 +12,10 @@ AWS API reference, Amazon ECS (2014-11-13), and what the emulator does with it w
   DescribeTasks reports a task that ended with `lastStatus` `STOPPED`, `stopCode` `EssentialContainerExited`,
   `stoppedReason` "Essential container in task exited" and each container's `exitCode`.
 - DeleteService: the service's tasks are stopped.
+- ContainerDefinition `logConfiguration` with the `awslogs` driver: the container's output goes to the log group
+  `awslogs-group`, stream `<awslogs-stream-prefix>/<container name>/<task id>` (Amazon ECS developer guide, "Send
+  Amazon ECS logs to CloudWatch"). Here a one-off task's output is written there when it ends (CloudWatch Logs
+  PutLogEvents, one event per line), so that a caller reads what the task printed as it would on AWS.
 - ContainerDefinition `memory`: optional for Fargate, where the task definition's `memory` is required. moto's RunTask
   fails (HTTP 500) on a container without it; here such a container counts 0 towards the task's reservation.
 
@@ -61,6 +65,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from moto.ecs import models as ecs_models
+from moto.logs.models import logs_backends
 from moto.secretsmanager.models import secretsmanager_backends
 
 from tracetrack_emulator.extensions import ecs as ecs_extension
@@ -509,6 +514,7 @@ def _wrap_run_task(original):
                 environment=loopback_environment(environment, task_dir() / "data" / cluster, None),
                 command=container_overrides[0].get("command") or container.get("command"),
             )
+            local.awslogs = (self.account_id, self.region_name, container.get("name"), container.get("logConfiguration"), task.id)
             with _lock:
                 _one_off_tasks[task.task_arn] = local
             _set_status(task, "RUNNING")
@@ -537,9 +543,31 @@ def _describe_one_off(task) -> None:
     for container in task.containers:
         container.exitCode = code
         container.last_status = "STOPPED"
+    send_output_to_awslogs(local)
     with _lock:
         _one_off_tasks.pop(task.task_arn, None)
     task._tracetrack_stopped = True
+
+
+def send_output_to_awslogs(local) -> None:
+    """The ended one-off task's output, one event per line, in its awslogs group and stream (when it has them)."""
+    account_id, region, container_name, log_configuration, task_id = getattr(local, "awslogs", (None,) * 5)
+    if not log_configuration or log_configuration.get("logDriver") != "awslogs" or not local.log.is_file():
+        return
+    options = log_configuration.get("options") or {}
+    group, prefix = options.get("awslogs-group"), options.get("awslogs-stream-prefix")
+    if not group or not prefix:
+        return
+    backend = logs_backends[account_id][options.get("awslogs-region") or region]
+    stream = f"{prefix}/{container_name}/{task_id}"
+    if group not in backend.groups:
+        return  # AWS: the task fails to start without its group (awslogs-create-group not set); nothing to write here
+    if stream not in backend.groups[group].streams:
+        backend.create_log_stream(group, stream)
+    now = int(time.time() * 1000)
+    lines = [line for line in local.log.read_text(errors="replace").splitlines() if line.strip()]
+    if lines:
+        backend.put_log_events(group, stream, [{"timestamp": now, "message": line} for line in lines])
 
 
 def _wrap_describe_tasks(original):

@@ -77,6 +77,17 @@ def test_multi_az_replicas_nat_per_az_waf_and_kms():
     assert found["WAF"] == 7 and found["KMS"] == 1
 
 
+def test_backups_replicated_to_another_region_cost_storage_transfer_and_a_key_there():
+    prices = {**PRICES, "rds_postgresql": {**PRICES["rds_postgresql"], "backup_replication_gb_month": 0.05, "cross_region_transfer_gb": 0.02}}
+    settings = {**SETTINGS, "database_allocated_storage": 100, "database_backup_replication_region": "ap-southeast-1"}
+    without = services(cost_estimate({**settings, "database_backup_replication_region": ""}, prices))
+    found = services(cost_estimate(settings, prices))
+    assert found["RDS PostgreSQL"] - without["RDS PostgreSQL"] == pytest.approx(100 * (0.05 + 0.02))
+    assert found["KMS"] == 1.0 and "KMS" not in without
+    items = [line["item"] for line in cost_estimate(settings, prices)["lines"]]
+    assert "backups replicated to ap-southeast-1 (100 GB stored and transferred)" in items
+
+
 def test_spot_tasks_beyond_the_on_demand_base_follow_the_weights():
     estimate = cost_estimate({**SETTINGS, "service_desired_count": 5, "service_spot_weight": 3}, PRICES)
     fargate = [line for line in estimate["lines"] if line["service"] == "ECS Fargate"]

@@ -23,6 +23,7 @@ DATABASE = {
     "database_parameters": {"log_min_duration_statement": 500, "log_connections": 1, "log_disconnections": 1, "log_lock_waits": 1,
                             "log_temp_files": 10240, "log_autovacuum_min_duration": 1000},
     "database_parameters_apply_immediately": True, "database_wait_timeout": 3600, "database_strict": "False",
+    "database_backup_replication_region": "", "database_backup_replication_retention_days": 7, "database_backup_replication_kms_key_id": "",
 }
 # inventories/production/group_vars/production.yml over the defaults (env_strict: true).
 DATABASE_PRODUCTION = {
@@ -244,3 +245,24 @@ def test_a_bad_primary_class_that_the_replicas_inherit_is_named_once():
     problems = database_settings_errors({**DATABASE, "database_instance_class": "m5.large", "database_replica_instance_class": "m5.large"},
                                         NO_INSIGHTS)
     assert len(problems) == 1 and problems[0].startswith("database_instance_class 'm5.large'"), problems
+
+
+@pytest.mark.parametrize("changes, variable", [
+    ({"database_backup_replication_region": "Singapore"}, "database_backup_replication_region"),
+    ({"database_backup_replication_region": "ap-southeast-1", "database_backup_replication_retention_days": 0},
+     "database_backup_replication_retention_days"),
+    ({"database_backup_replication_region": "ap-southeast-1", "database_backup_replication_kms_key_id": "my key"},
+     "database_backup_replication_kms_key_id"),
+    ({"database_backup_replication_region": "ap-southeast-1",
+      "database_backup_replication_kms_key_id": "arn:aws:kms:ap-south-1:123456789012:key/0123abcd-0123-4567-89ab-0123456789ab"},
+     "database_backup_replication_kms_key_id"),
+])
+def test_backup_replication_settings_each_give_one_problem(changes, variable):
+    problems = database_settings_errors({**DATABASE, **changes}, NO_INSIGHTS)
+    assert len(problems) == 1 and problems[0].startswith(variable + " "), problems
+
+
+def test_backup_replication_to_a_region_with_its_key_passes():
+    key = "arn:aws:kms:ap-southeast-1:123456789012:key/0123abcd-0123-4567-89ab-0123456789ab"
+    assert database_settings_errors({**DATABASE, "database_backup_replication_region": "ap-southeast-1",
+                                     "database_backup_replication_kms_key_id": key}, NO_INSIGHTS) == []

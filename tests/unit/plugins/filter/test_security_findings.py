@@ -22,6 +22,7 @@ DB = {
     "storage_encrypted": True,
     "backup_retention_period": 7,
     "deletion_protection": True,
+    "db_instance_automated_backups_replications": [{"db_instance_automated_backups_arn": "arn:aws:rds:ap-southeast-1:1:auto-backup:ab-1"}],
 }
 REPLICA = {**DB, "db_instance_identifier": "tp-db-replica-1", "read_replica_source_db_instance_identifier": "tp-db",
            "deletion_protection": False, "backup_retention_period": 0}
@@ -70,9 +71,11 @@ def test_a_compliant_environment_has_no_findings():
 
 
 def test_a_public_unencrypted_database_without_backups_or_protection():
-    bad = {**DB, "publicly_accessible": True, "storage_encrypted": False, "backup_retention_period": 0, "deletion_protection": False}
+    bad = {**DB, "publicly_accessible": True, "storage_encrypted": False, "backup_retention_period": 0, "deletion_protection": False,
+           "db_instance_automated_backups_replications": []}
     assert rules(security_findings(inputs(db_instances=[bad]))) == [
         ("backups-off", "rds tp-db"),
+        ("no-cross-region-backups", "rds tp-db"),
         ("no-deletion-protection", "rds tp-db"),
         ("public-database", "rds tp-db"),
         ("unencrypted-storage", "rds tp-db"),
@@ -83,6 +86,12 @@ def test_deletion_protection_is_required_in_strict_environments_only():
     unprotected = {**DB, "deletion_protection": False}
     assert rules(security_findings(inputs(db_instances=[unprotected]))) == [("no-deletion-protection", "rds tp-db")]
     assert security_findings(inputs(db_instances=[unprotected], environment={**ENV, "strict": False})) == []
+
+
+def test_cross_region_backups_are_required_of_a_strict_environments_primary_only():
+    local_only = {k: v for k, v in DB.items() if k != "db_instance_automated_backups_replications"}
+    assert rules(security_findings(inputs(db_instances=[local_only, REPLICA]))) == [("no-cross-region-backups", "rds tp-db")]
+    assert security_findings(inputs(db_instances=[local_only], environment={**ENV, "strict": False})) == []
 
 
 def test_a_missing_database_is_reported():
