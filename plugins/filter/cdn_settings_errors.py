@@ -98,8 +98,10 @@ def _static_site_problems(settings):
 
 def _tls_problems(settings):
     behaviours = (settings["cdn_cached_path_patterns"] or []) + (settings["cdn_uncached_path_patterns"] or [])
+    # A pattern list with a problem of its own is that problem; the HTTPS-only patterns are judged against sound lists.
+    sound = not any(problem.startswith(PATTERN_LISTS) for problem in settings.problems)
     for pattern in settings["cdn_https_only_path_patterns"] or []:
-        if pattern not in behaviours:
+        if sound and pattern not in behaviours:
             settings.problem("cdn_https_only_path_patterns", f"holds '{pattern}', which is no cache behaviour's path pattern")
     aliases, certificate = settings["cdn_aliases"] or [], str(settings["cdn_certificate_arn"] or "")
     for alias in aliases:
