@@ -99,12 +99,9 @@ CASES = [
     ("production", {"cdn_waf_enabled": True, "monitoring_alert_emails": []}, "monitoring_alert_emails"),
 ]
 HOSTS = {f"bad-{index:02d}-{re.sub(r'[^a-z0-9_]+', '-', variable)}": case for index, case in enumerate(CASES, 1) for variable in [case[2]]}
-# The production inventory converges only with HTTPS to the origin: a certificate and the name it covers, given here
+# The production inventory converges only with HTTPS to the origin: the certificate of its origin name, given here
 # (under each production case's own settings) so that each case has the one problem it is about.
-PRODUCTION_HTTPS = {
-    "service_certificate_arn": "arn:aws:acm:ap-south-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
-    "cdn_origin_domain_name": "origin.tracetrack.example.com",
-}
+PRODUCTION_HTTPS = {"service_certificate_arn": "arn:aws:acm:ap-south-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"}
 
 
 # The variable a problem is about: its first word (an assert's problems are joined by "; "), or the variable an
