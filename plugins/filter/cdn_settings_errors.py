@@ -141,7 +141,7 @@ def cdn_settings_errors(values):
         settings.strict_requires("cdn_waf_enabled", True, "the distribution needs the WAF (cdn_waf_enabled: true)")
         settings.strict_requires("cdn_origin_protocol", lambda protocol: protocol != "http-only", "CloudFront reaches the origin over HTTPS only")
         settings.strict_requires(
-            "cdn_origin_domain_name", lambda name: bool(name), "HTTPS to the origin needs a name the load balancer's certificate covers"
+            "cdn_origin_domain_name", bool, "HTTPS to the origin needs a name the load balancer's certificate covers"
         )
         if window == 0:
             settings.strict_requires("cdn_secret_recovery_window_days", lambda days: False, "the origin header secret must stay restorable 7-30 days")
