@@ -61,6 +61,8 @@ POLICY_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 OBJECT_KEY = re.compile(r"^[^/\s][^\s]{0,1023}$")
 PATTERN_LISTS = ("cdn_cached_path_patterns", "cdn_uncached_path_patterns")
+COOKIE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+US_EAST_1_CERTIFICATE = re.compile(r"^arn:aws[a-z-]*:acm:us-east-1:[0-9]{12}:certificate/[0-9a-f-]{36}$")
 
 
 def _header_problems(settings):
@@ -94,6 +96,23 @@ def _static_site_problems(settings):
     settings.matches("cdn_static_site_index", OBJECT_KEY, "must be an object key such as index.html")
 
 
+def _tls_problems(settings):
+    behaviours = (settings["cdn_cached_path_patterns"] or []) + (settings["cdn_uncached_path_patterns"] or [])
+    # A pattern list with a problem of its own is that problem; the HTTPS-only patterns are judged against sound lists.
+    sound = not any(problem.startswith(PATTERN_LISTS) for problem in settings.problems)
+    for pattern in settings["cdn_https_only_path_patterns"] or []:
+        if sound and pattern not in behaviours:
+            settings.problem("cdn_https_only_path_patterns", f"holds '{pattern}', which is no cache behaviour's path pattern")
+    aliases, certificate = settings["cdn_aliases"] or [], str(settings["cdn_certificate_arn"] or "")
+    for alias in aliases:
+        if not DOMAIN.match(str(alias).removeprefix("*.")):
+            settings.problem("cdn_aliases", f"holds '{alias}': an alias is a lower-case DNS name (*. allowed)")
+    if certificate and not US_EAST_1_CERTIFICATE.match(certificate):
+        settings.problem("cdn_certificate_arn", "must be an ACM certificate ARN in us-east-1 (CloudFront takes its certificates from there)")
+    elif aliases and not certificate:
+        settings.problem("cdn_certificate_arn", "is empty: the aliases of cdn_aliases need a certificate that covers them")
+
+
 def cdn_settings_errors(values):
     settings = Settings(values, "cdn_settings_errors")
     present = settings["cdn_state"] != "absent"
@@ -106,13 +125,24 @@ def cdn_settings_errors(values):
     _pattern_problems(settings)
     for variable in ("cdn_cached_cache_policy_id", "cdn_uncached_cache_policy_id", "cdn_uncached_origin_request_policy_id"):
         settings.matches(variable, POLICY_ID, "must be a CloudFront policy id (a UUID)")
-    settings.number("cdn_waf_rate_limit", 10, 2000000000, "must be 10-2000000000 requests per window")
+    for variable in ("cdn_waf_rate_limit", "cdn_waf_api_key_rate_limit", "cdn_waf_session_rate_limit"):
+        if variable in settings:
+            settings.number(variable, 10, 2000000000, "must be 10-2000000000 requests per window")
+    if "cdn_waf_api_key_header" in settings:
+        settings.matches("cdn_waf_api_key_header", HEADER, "must be a header name of letters, digits and hyphens")
+    if "cdn_waf_session_cookie" in settings:
+        settings.matches("cdn_waf_session_cookie", COOKIE, "must be a cookie name (letters, digits, _ and -)")
+    _tls_problems(settings)
     if settings.flag("cdn_static_site_enabled") and present:
         _static_site_problems(settings)
     settings.number("cdn_wait_timeout", 60, None, "must be at least 60 seconds")
     window = settings.number("cdn_secret_recovery_window_days", 7, 30, "must be 0 (delete at once) or 7-30", also=(0,))
     if settings.flag("cdn_strict") and present:
         settings.strict_requires("cdn_waf_enabled", True, "the distribution needs the WAF (cdn_waf_enabled: true)")
+        settings.strict_requires("cdn_origin_protocol", lambda protocol: protocol != "http-only", "CloudFront reaches the origin over HTTPS only")
+        settings.strict_requires(
+            "cdn_origin_domain_name", bool, "HTTPS to the origin needs a name the load balancer's certificate covers"
+        )
         if window == 0:
             settings.strict_requires("cdn_secret_recovery_window_days", lambda days: False, "the origin header secret must stay restorable 7-30 days")
     return settings.problems

@@ -48,6 +48,7 @@ from ansible_collections.tracetrack.aws.plugins.plugin_utils.settings import NAM
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,14}[a-z0-9]$|^[a-z]$")
 NAME_RULE = "must be 1-16 lower-case letters, digits and hyphens, starting with a letter"
 REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$")
+ACCOUNT = re.compile(r"^[0-9]{12}$")
 
 
 def preflight_settings_errors(values):
@@ -60,6 +61,12 @@ def preflight_settings_errors(values):
     if not settings.problems and settings["resource_prefix"]:
         settings.matches("resource_prefix", NAME_PREFIX, NAME_PREFIX_RULE + " (every tier's name prefix defaults to it)")
     settings.matches("aws_region", REGION, "must be an AWS region name such as eu-west-1")
+    # The account the inventory belongs to: the credentials (an AWX credential is chosen apart from the inventory)
+    # must be of this account, or nothing runs.
+    if settings["env_aws_account_id"] not in (None, ""):
+        settings.matches("env_aws_account_id", ACCOUNT, "must be the 12-digit id of the AWS account the environment lives in")
+    elif settings.flag("env_strict"):
+        settings.problem("env_aws_account_id", "must name the AWS account (12 digits) in a strict environment (env_strict): no run may reach another account")
     return settings.problems
 
 

@@ -23,6 +23,10 @@ description:
     policy attached to a role of the environment (its document is not reviewed here); C(missing-alarm) an
     alarm the monitoring role defines that does not exist, C(alarm-actions-off) one whose actions are
     disabled; C(http-only-cdn) a CloudFront behaviour whose viewer protocol policy is C(allow-all);
+    C(http-api) a behaviour of the HTTPS-only paths (C(/api/*)) that takes HTTP requests (anything but
+    C(https-only): a redirect comes after the API key or session cookie crossed in clear); C(http-origin) a
+    custom origin CloudFront reaches without HTTPS only, in a strict environment; C(weak-viewer-tls) a custom
+    viewer certificate that allows TLS older than C(TLSv1.2_2021);
     C(waf-missing) a distribution without a web ACL where one is required; C(missing-resource) a resource
     the audit expects and cannot find."
 options:
@@ -36,8 +40,9 @@ options:
         C(distributions) (CloudFront distribution summaries as the API returns them).
       - C(environment) is a dictionary with C(name), C(strict) (bool), C(waf_required) (bool),
         C(alb_security_group) (the load balancer's group name), C(alb_open_ports) (default C([80, 443])),
-        C(db_instance_id), C(cache_replication_group_id) and C(iam_resource_wildcard_actions) (actions that
-        have no resource-level permissions, for which AWS requires C(Resource "*")).
+        C(db_instance_id), C(cache_replication_group_id), C(iam_resource_wildcard_actions) (actions that
+        have no resource-level permissions, for which AWS requires C(Resource "*")) and C(https_only_paths)
+        (CloudFront path patterns that must be C(https-only), default C([/api/*])).
     type: dict
     required: true
 author:
@@ -72,6 +77,8 @@ import fnmatch
 from ansible.errors import AnsibleFilterError
 
 WORLD = ("0.0.0.0/0", "::/0")
+# Viewer TLS policies of a custom certificate that allow nothing older than TLSv1.2_2021's ciphers.
+STRONG_VIEWER_TLS = ("TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025")
 DEFAULT_ALB_PORTS = (80, 443)
 
 
@@ -226,6 +233,17 @@ def _distributions(env, distributions):
         for path, policy in _behaviours(distribution):
             if policy == "allow-all":
                 findings.append(_finding("http-only-cdn", resource, f"behaviour {path} serves plain HTTP (ViewerProtocolPolicy allow-all)"))
+        https_only = env.get("https_only_paths", ["/api/*"]) or []
+        for path, policy in _behaviours(distribution):
+            if path in https_only and policy != "https-only":
+                findings.append(_finding("http-api", resource, f"behaviour {path} takes HTTP requests (ViewerProtocolPolicy {policy})"))
+        for origin in (distribution.get("Origins") or {}).get("Items") or []:
+            protocol = (origin.get("CustomOriginConfig") or {}).get("OriginProtocolPolicy")
+            if env.get("strict") and protocol not in (None, "https-only"):
+                findings.append(_finding("http-origin", resource, f"origin {origin.get('Id', '?')} is reached with {protocol}, not HTTPS only"))
+        certificate = distribution.get("ViewerCertificate") or {}
+        if not certificate.get("CloudFrontDefaultCertificate", True) and certificate.get("MinimumProtocolVersion") not in STRONG_VIEWER_TLS:
+            findings.append(_finding("weak-viewer-tls", resource, f"viewers may use {certificate.get('MinimumProtocolVersion')} (TLSv1.2_2021 at least)"))
         if env.get("waf_required") and not distribution.get("WebACLId"):
             findings.append(_finding("waf-missing", resource, "no web ACL (cdn_waf_enabled or a strict environment requires one)"))
     if env.get("distribution_expected") and not distributions:

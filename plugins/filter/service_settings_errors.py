@@ -186,6 +186,15 @@ def _settings_problems(settings):
             f"service_spot_weight {settings['service_spot_weight']} must be 0 in a strict environment (env_strict):"
             " Spot interruptions are not acceptable there"
         )
+    if present and truthy(settings.get("service_strict")) and not certificate:
+        problems.append(
+            "service_certificate_arn is empty, which a strict environment (env_strict) does not allow: CloudFront would"
+            " send passwords, session cookies, API keys and the origin header to the load balancer over plain HTTP"
+            " (an ACM certificate in the region, covering cdn_origin_domain_name)"
+        )
+    proxies = settings.get("service_trusted_proxy_count", "auto")
+    if str(proxies) != "auto" and (whole(proxies) is None or not 0 <= whole(proxies) <= 5):
+        problems.append(f"service_trusted_proxy_count {proxies} must be auto (from the topology) or 0-5")
     header, value = str(settings.get("service_origin_header_name") or ""), str(settings.get("service_origin_header_value") or "")
     if header and not value:
         problems.append("service_origin_header_value is empty: with a header name set, it needs a value of 16 characters or more")

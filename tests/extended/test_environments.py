@@ -1,7 +1,8 @@
 """The project's own dev, staging and production inventories converged side by side, in one ansible-playbook run
 against one emulator (one host each, `side_by_side_inventory`), the way an operator converges several environments.
 
-In order: site.yml for all three; each environment's shape (production as docs/SIZING.md sizes it for seed 001:
+In order: site.yml for all three (production given the certificates of its origin and public names: it converges
+only with HTTPS to the origin); each environment's shape (production as docs/SIZING.md sizes it for seed 001:
 Multi-AZ PostgreSQL with deletion protection, Redis with a replica in the other zone, a NAT gateway per AZ); a re-run
 of production that writes nothing (the local stack's re-run is test_stack.py's); audit.yml finding nothing in
 production and only reading; deletion protection turned off out of band is the one finding, and none where the
@@ -12,6 +13,7 @@ final snapshot and restorable secrets. (Teardown refused without the confirmatio
 
 import pytest
 
+from tests.support.certificates import self_signed_certificate
 from tests.support.clients import emulator_client
 from tests.support.data_tier import SECRET_KINDS, assert_converged, assert_torn_down
 from tests.support.environments import assert_shape, inventory, optional_kinds, side_by_side_inventory
@@ -23,11 +25,27 @@ HOSTS = {f"tracetrack-{env_name}": env_name for env_name in ENVIRONMENTS}
 PRODUCTION = "tracetrack-production"
 
 
+ORIGIN = "origin.tracetrack.example.com"
+PUBLIC_NAME = "track.tracetrack.example.com"
+
+
 @pytest.fixture(scope="module")
-def environments(emulator, tmp_path_factory):
-    """The three inventories as one: its path."""
+def production_certificates(emulator):
+    """What an operator gives production: the load balancer's certificate for the origin name (its region) and the
+    distribution's for the public name (us-east-1, where CloudFront takes certificates from)."""
     emulator.reset()
-    directory = side_by_side_inventory(tmp_path_factory.mktemp("environments"), {host: (env_name, {}) for host, env_name in HOSTS.items()})
+    return {
+        "service_certificate_arn": self_signed_certificate(emulator, ORIGIN, "ap-south-1"),
+        "cdn_aliases": [PUBLIC_NAME],
+        "cdn_certificate_arn": self_signed_certificate(emulator, PUBLIC_NAME, "us-east-1"),
+    }
+
+
+@pytest.fixture(scope="module")
+def environments(emulator, production_certificates, tmp_path_factory):
+    """The three inventories as one: its path. Production converges only with HTTPS to its origin."""
+    hosts = {host: (env_name, production_certificates if host == PRODUCTION else {}) for host, env_name in HOSTS.items()}
+    directory = side_by_side_inventory(tmp_path_factory.mktemp("environments"), hosts)
     return str(directory)
 
 
@@ -87,6 +105,51 @@ def test_production_replicates_its_automated_backups_to_another_region_with_a_ke
     assert primary["DBInstanceAutomatedBackupsReplications"] == [{"DBInstanceAutomatedBackupsArn": backup["DBInstanceAutomatedBackupsArn"]}]
     dev = emulator_client(emulator, "rds").describe_db_instances(DBInstanceIdentifier="tracetrack-dev-db")["DBInstances"][0]
     assert dev.get("DBInstanceAutomatedBackupsReplications", []) == [], "dev replicates nothing"
+
+
+def test_production_takes_https_end_to_end_and_limits_authenticated_traffic_per_credential(converged, emulator, production_certificates):
+    """HTTPS from the viewer (TLSv1.2_2021 on its public name, /api/* HTTPS only) to the load balancer (by a name its
+    certificate covers); the application counts two proxies; the WAF counts API keys and sessions, anonymous
+    requests per address."""
+    elbv2 = emulator_client(emulator, "elbv2")
+    (alb,) = elbv2.describe_load_balancers(Names=[f"{PRODUCTION}-alb"])["LoadBalancers"]
+    listeners = {item["Port"]: item for item in elbv2.describe_listeners(LoadBalancerArn=alb["LoadBalancerArn"])["Listeners"]}
+    assert listeners[443]["Certificates"][0]["CertificateArn"] == production_certificates["service_certificate_arn"]
+    assert listeners[80]["DefaultActions"][0]["Type"] == "redirect"
+
+    cloudfront = emulator_client(emulator, "cloudfront", region="us-east-1")
+    (summary,) = [d for d in cloudfront.list_distributions()["DistributionList"]["Items"] if d["Comment"] == f"{PRODUCTION} CDN"]
+    config = cloudfront.get_distribution_config(Id=summary["Id"])["DistributionConfig"]
+    (origin,) = config["Origins"]["Items"]
+    assert (origin["DomainName"], origin["CustomOriginConfig"]["OriginProtocolPolicy"]) == (ORIGIN, "https-only")
+    behaviours = {b["PathPattern"]: b["ViewerProtocolPolicy"] for b in config["CacheBehaviors"]["Items"]}
+    assert behaviours["/api/*"] == "https-only"
+    assert config["Aliases"]["Items"] == [PUBLIC_NAME]
+    certificate = config["ViewerCertificate"]
+    assert certificate["ACMCertificateArn"] == production_certificates["cdn_certificate_arn"]
+    assert (certificate["SSLSupportMethod"], certificate["MinimumProtocolVersion"]) == ("sni-only", "TLSv1.2_2021")
+
+    ecs = emulator_client(emulator, "ecs")
+    (service,) = ecs.describe_services(cluster=PRODUCTION, services=[f"{PRODUCTION}-web"])["services"]
+    (container,) = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]["containerDefinitions"]
+    assert {"name": "TRUSTED_PROXY_COUNT", "value": "2"} in container["environment"]
+
+    wafv2 = emulator_client(emulator, "wafv2", region="us-east-1")
+    (summary_acl,) = [a for a in wafv2.list_web_acls(Scope="CLOUDFRONT")["WebACLs"] if a["Name"] == f"{PRODUCTION}-cdn"]
+    acl = wafv2.get_web_acl(Name=summary_acl["Name"], Scope="CLOUDFRONT", Id=summary_acl["Id"])["WebACL"]
+    rules = {r["Name"]: r["Statement"]["RateBasedStatement"] for r in acl["Rules"] if "RateBasedStatement" in r["Statement"]}
+    as_is = [{"Priority": 0, "Type": "NONE"}]
+    assert rules["rate-limit-per-api-key"]["AggregateKeyType"] == "CUSTOM_KEYS"
+    assert rules["rate-limit-per-api-key"]["CustomKeys"] == [{"Header": {"Name": "x-api-key", "TextTransformations": as_is}}]
+    assert rules["rate-limit-per-session"]["CustomKeys"] == [{"Cookie": {"Name": "tracetrack_session", "TextTransformations": as_is}}]
+    anonymous = rules["rate-limit-anonymous-per-address"]
+    assert anonymous["AggregateKeyType"] == "IP" and "NotStatement" in anonymous["ScopeDownStatement"]
+    values = inventory("production")
+    assert {name: rule["Limit"] for name, rule in rules.items()} == {
+        "rate-limit-per-api-key": values["cdn_waf_api_key_rate_limit"],
+        "rate-limit-per-session": values["cdn_waf_session_rate_limit"],
+        "rate-limit-anonymous-per-address": values["cdn_waf_rate_limit"],
+    }
 
 
 def test_production_second_run_changes_nothing_and_writes_nothing(converged, emulator, environments):

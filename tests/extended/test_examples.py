@@ -63,16 +63,30 @@ def target_group(emulator, name):
 
 @pytest.fixture(scope="module")
 def given(emulator):
-    """What the examples take from outside: an ACM certificate (EZ Tracking Board) and a Cognito user pool (Task Manager)."""
+    """What the examples take from outside: ACM certificates (EZ Tracking Board, the strict examples' origins) and a Cognito
+    user pool (Task Manager)."""
     emulator.reset()
     pool = client(emulator, "cognito-idp").create_user_pool(PoolName="task-manager-users")["UserPool"]
-    return {"certificate_arn": self_signed_certificate(emulator, "board.example.com", REGION), "user_pool": pool}
+    return {
+        "certificate_arn": self_signed_certificate(emulator, "board.example.com", REGION),
+        # The strict examples reach their origin over HTTPS: a certificate of each one's origin name.
+        "certificates": {
+            "migrateai_certificate_arn": self_signed_certificate(emulator, "origin.migrateai.example.com", REGION),
+            "task_manager_certificate_arn": self_signed_certificate(emulator, "origin.tasks.example.com", REGION),
+            "tracetrack_xl_certificate_arn": self_signed_certificate(emulator, "origin.tracetrack.example.com", "ap-south-1"),
+        },
+        "user_pool": pool,
+    }
 
 
 @pytest.fixture(scope="module")
 def extra_vars(given):
     """The -e an operator gives for what the inventories cannot know."""
-    return {"ez_board_certificate_arn": given["certificate_arn"], "task_manager_cognito_user_pool_id": given["user_pool"]["Id"]}
+    return {
+        "ez_board_certificate_arn": given["certificate_arn"],
+        "task_manager_cognito_user_pool_id": given["user_pool"]["Id"],
+        **given["certificates"],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +101,15 @@ def test_every_kind_is_there(converged, emulator, host):
     values = settings(host)
     found = stack_resources(emulator, host, f"{values['project_name']}/{values['env_name']}", values["aws_region"])
     assert missing_kinds(found, optional_kinds(values)) == [], found
+
+
+@pytest.mark.parametrize("host", [host for host in EXAMPLES if settings(host).get("env_strict")])
+def test_the_strict_examples_reach_their_origin_over_https_by_its_name(converged, emulator, host):
+    cloudfront = client(emulator, "cloudfront")
+    (summary,) = [d for d in cloudfront.list_distributions()["DistributionList"]["Items"] if d["Comment"] == f"{host} CDN"]
+    (origin,) = [o for o in summary["Origins"]["Items"] if o["Id"] == "alb"]
+    assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    assert origin["DomainName"] == settings(host)["cdn_origin_domain_name"]
 
 
 @pytest.mark.parametrize("env_name", ["staging", "production"])

@@ -158,13 +158,17 @@ def secret_json(emulator, name: str) -> dict:
     return json.loads(emulator_client(emulator, "secretsmanager").get_secret_value(SecretId=name)["SecretString"])
 
 
+# Keys of the environment's secrets that name something rather than hold a generated value.
+NAMING_KEYS = {"username", "header_name"}
+
+
 def secret_values(emulator) -> list[str]:
-    """Every generated secret value of the environment: the strings that must never be shown."""
+    """Every generated secret value of the environment, whatever secret holds it (each secret <prefix>/*, every key but
+    the names): the strings that must never be shown."""
+    client = emulator_client(emulator, "secretsmanager")
+    names = [s["Name"] for s in client.list_secrets(Filters=[{"Key": "name", "Values": [f"{PREFIX}/"]}])["SecretList"]]
     values = []
-    for name in ("database-master", "redis-auth", "app", "cdn-origin", "scanner-api-keys", "app-admin"):
-        stored = secret_json(emulator, f"{PREFIX}/{name}")
-        if name == "scanner-api-keys":
-            values += list(stored.values())
-        else:
-            values += [v for k, v in stored.items() if k in ("password", "token", "SECRET_KEY", "header_value") and v]
+    for name in names:
+        stored = secret_json(emulator, name)
+        values += [str(value) for key, value in stored.items() if key not in NAMING_KEYS and value]
     return values

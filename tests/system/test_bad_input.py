@@ -30,6 +30,8 @@ CASES = [
     ("local", {"network_name_prefix": "Bad_Name"}, "network_name_prefix"),
     # the environment's own name: every prefix derives from it, and the failure names it, not a prefix
     ("local", {"env_name": "Prod Env"}, "env_name"),
+    ("local", {"env_aws_account_id": "12345"}, "env_aws_account_id"),
+    ("production", {"env_aws_account_id": ""}, "env_aws_account_id"),
     (
         "production",
         {
@@ -70,6 +72,8 @@ CASES = [
     ("local", {"service_task_policy_statements": [{"Effect": "Allow", "Action": "cognito-idp:ListUsers"}]}, "service_task_policy_statements"),
     ("local", {"service_log_retention_days": 10}, "service_log_retention_days"),
     ("production", {"service_spot_weight": 2}, "service_spot_weight"),
+    ("production", {"service_certificate_arn": ""}, "service_certificate_arn"),
+    ("local", {"service_trusted_proxy_count": 9}, "service_trusted_proxy_count"),
     # autoscaling
     ("local", {"autoscaling_min_capacity": 5, "autoscaling_max_capacity": 2}, "autoscaling_min_capacity"),
     ("local", {"autoscaling_cpu_target": 95}, "autoscaling_cpu_target"),
@@ -81,6 +85,11 @@ CASES = [
     ("local", {"cdn_uncached_path_patterns": ["api/*"]}, "cdn_uncached_path_patterns"),
     ("local", {"cdn_static_site_enabled": True, "cdn_static_site_dir": "/nonexistent/site"}, "cdn_static_site_dir"),
     ("production", {"cdn_waf_enabled": False}, "cdn_waf_enabled"),
+    ("production", {"cdn_origin_domain_name": ""}, "cdn_origin_domain_name"),
+    ("production", {"cdn_origin_protocol": "http-only"}, "cdn_origin_protocol"),
+    ("local", {"cdn_waf_api_key_rate_limit": 5}, "cdn_waf_api_key_rate_limit"),
+    ("local", {"cdn_https_only_path_patterns": ["/v2/*"]}, "cdn_https_only_path_patterns"),
+    ("local", {"cdn_aliases": ["track.example.com"]}, "cdn_certificate_arn"),
     # monitoring
     ("local", {"monitoring_alert_emails": ["not-an-address"]}, "monitoring_alert_emails"),
     ("local", {"monitoring_ecs_cpu_warning_percent": 95}, "monitoring_ecs_cpu_warning_percent"),
@@ -90,6 +99,9 @@ CASES = [
     ("production", {"cdn_waf_enabled": True, "monitoring_alert_emails": []}, "monitoring_alert_emails"),
 ]
 HOSTS = {f"bad-{index:02d}-{re.sub(r'[^a-z0-9_]+', '-', variable)}": case for index, case in enumerate(CASES, 1) for variable in [case[2]]}
+# The production inventory converges only with HTTPS to the origin: the certificate of its origin name, given here
+# (under each production case's own settings) so that each case has the one problem it is about.
+PRODUCTION_HTTPS = {"service_certificate_arn": "arn:aws:acm:ap-south-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"}
 
 
 # The variable a problem is about: its first word (an assert's problems are joined by "; "), or the variable an
@@ -117,7 +129,10 @@ def failures_by_host(report: dict) -> dict[str, list[dict]]:
 
 @pytest.fixture(scope="module")
 def validation_run(emulator, tmp_path_factory):
-    hosts = {host: (env_name, settings) for host, (env_name, settings, _variable) in HOSTS.items()}
+    hosts = {
+        host: (env_name, {**(PRODUCTION_HTTPS if env_name == "production" else {}), **settings})
+        for host, (env_name, settings, _variable) in HOSTS.items()
+    }
     inventory = side_by_side_inventory(tmp_path_factory.mktemp("bad-input-inventory"), hosts)
     env = ansible_env(emulator.url, {"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json", "ANSIBLE_CALLBACK_RESULT_FORMAT": "json"})
     command = ["ansible-playbook", "-i", str(inventory), str(REPO_ROOT / "playbooks" / "site.yml"), "-e", json.dumps(emulator_vars(emulator.url))]
@@ -150,6 +165,16 @@ def test_production_teardown_needs_confirmation(emulator):
     assert refused.calls.calls == []
 
 
+def test_credentials_of_another_account_than_the_inventorys_are_refused_before_any_other_call(emulator):
+    refused = run_playbook("playbooks/site.yml", "local", emulator.url, extra_vars={"env_aws_account_id": "210987654321"})
+    assert refused.returncode != 0
+    assert "The AWS credentials are of account 123456789012" in refused.stdout, refused.stdout[-3000:]
+    assert "belongs to account 210987654321 (env_aws_account_id)" in refused.stdout
+    # aws_caller_info: STS GetCallerIdentity and the account's aliases, both reads; nothing else.
+    assert refused.calls.writes == [] and "sts:GetCallerIdentity" in refused.calls.reads
+    assert set(refused.calls.reads) <= {"sts:GetCallerIdentity", "iam:ListAccountAliases"}, refused.calls.reads
+
+
 def test_production_without_credentials_fails_fast_and_changes_nothing(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(
@@ -161,9 +186,8 @@ def test_production_without_credentials_fails_fast_and_changes_nothing(tmp_path)
         PYTHONPATH=str(REPO_ROOT / "emulator"),
         ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"),
     )
-    result = subprocess.run(
-        ["scripts/deploy.sh", "production", "playbooks/site.yml"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
-    )
+    command = ["scripts/deploy.sh", "production", "playbooks/site.yml", "-e", json.dumps(PRODUCTION_HTTPS)]
+    result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "No usable AWS credentials for environment 'production'" in output

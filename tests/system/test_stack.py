@@ -5,7 +5,8 @@ The tests run in this order, each on what the one before left (tests/README.md m
 1. provision: the AWX "provision" job template (site.yml through ansible-runner) builds every tier; the stack's
    shape is then read back tier by tier (tags, least privilege, data stores, edge, alarms);
 2. first release: the "deploy" template builds, pushes, migrates, rolls out and records the application;
-3. re-run: what `make deploy` runs (site.yml + deploy.yml) changes nothing and makes no write call;
+3. re-run: what `make deploy` runs (site.yml + deploy.yml, at -vvv) changes nothing and makes no write call, nor
+   does the service role run alone (the origin lock read from its secret);
 4. rotation: the data tier run on its own through ansible-runner renews the database password and the Redis token;
 5. next release (the "deploy" template with a tag), a broken release (rolled back by the health gate), then the
    "rollback" template; the "health check", "scaling check" and "cost report" templates on the running release;
@@ -15,7 +16,8 @@ The tests run in this order, each on what the one before left (tests/README.md m
 6b. restore drill (docs/RUNBOOK.md): scans, a snapshot, more scans; the "restore" template restores, checks and
    switches, the application has exactly the scans from before the snapshot; a second run changes nothing; the
    cleanup deletes the former primary only when confirmed;
-7. no generated secret in any output or ansible-runner artifact of all of the above;
+7. no generated secret (any value of any secret of the environment) in any output, the -vvv one included, or
+   ansible-runner artifact of all of the above;
 8. the "teardown" template leaves nothing but the final snapshots; a second teardown writes nothing.
 
 One emulator of this module's own, started as `make deploy` starts it: the loopback PostgreSQL and Redis stand behind
@@ -45,6 +47,7 @@ from tests.support.local_stack import (
     LOCAL_POSTGRES,
     PREFIX,
     PREVIOUS_PARAMETER,
+    answers,
     REPOSITORY,
     SERVICE,
     VERSION_PARAMETER,
@@ -211,6 +214,8 @@ def test_compute_tier_runs_private_tasks_behind_the_load_balancer_with_secrets_b
     (repository,) = stack.client("ecr").describe_repositories(repositoryNames=[REPOSITORY])["repositories"]
     assert container["image"] == f"{repository['repositoryUri']}:latest", "no release yet: the repository's latest"
     assert {"name": "METRICS_NAMESPACE", "value": "TraceTrack/local"} in container["environment"]
+    # CloudFront and the load balancer in front: the application takes the client's address two hops back.
+    assert {"name": "TRUSTED_PROXY_COUNT", "value": "2"} in container["environment"]
     assert container["logConfiguration"]["options"]["awslogs-group"] == f"/{PREFIX}/web"
 
     (tg,) = stack.client("elbv2").describe_target_groups(Names=[f"{PREFIX}-web"])["TargetGroups"]
@@ -297,7 +302,12 @@ def test_cloudfront_fronts_the_load_balancer_with_the_secret_origin_header(stack
     assert config["PriceClass"] == "PriceClass_100"
     assert config["WebACLId"] == ""  # the local environment has no WAF
     for behaviour in list(behaviours.values()) + [config["DefaultCacheBehavior"]]:
-        assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https" and behaviour["Compress"] is True
+        assert behaviour["Compress"] is True
+    # The API answers HTTPS only (a redirect would come after the key crossed in clear); the rest redirects.
+    assert {path: b["ViewerProtocolPolicy"] for path, b in behaviours.items()} == {
+        "/static/*": "redirect-to-https", "/api/*": "https-only", "/health*": "redirect-to-https"
+    }
+    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
     assert summary["Id"] in stack.state["provision"].stdout  # the summary shows the distribution
 
 
@@ -412,14 +422,36 @@ def test_make_credentials_prints_the_local_password_and_elsewhere_only_how_to_re
 
 
 def test_make_deploy_again_changes_nothing_and_writes_nothing(stack):
+    """Run at the highest verbosity: every module's arguments and results are printed, and the secret hunt at the end
+    searches them too."""
     playbooks = ["playbooks/site.yml", "playbooks/deploy.yml"] if stack.podman else ["playbooks/site.yml"]
-    run = stack.play(*playbooks)
+    run = stack.play(*playbooks, args=["-vvv"])
     assert run.returncode == 0, run.explain()
     assert run.changed == 0, run.explain()
     assert run.calls.writes == [], run.calls.writes
     assert len(run.calls.reads) > 0
     if stack.podman:
         assert stack.serving() == stack.state["v1"]
+
+
+def test_the_service_role_run_alone_keeps_the_origin_lock_and_the_proxy_count(stack):
+    """No origin header passed: the role reads it from its secret, so the listener rules keep requiring it and the
+    task definition keeps TRUSTED_PROXY_COUNT 2 - nothing to change, nothing written."""
+    run = stack.play("tests/system/playbooks/service_tier.yml")
+    assert run.returncode == 0, run.explain()
+    assert run.changed == 0, run.explain()
+    assert run.calls.writes == [], run.calls.writes
+    elbv2 = stack.client("elbv2")
+    (alb,) = elbv2.describe_load_balancers(Names=[f"{PREFIX}-alb"])["LoadBalancers"]
+    (listener,) = elbv2.describe_listeners(LoadBalancerArn=alb["LoadBalancerArn"])["Listeners"]
+    rules = elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
+    header = secret_json(stack.emulator, f"{PREFIX}/cdn-origin")["header_value"]
+    for rule in rules:
+        if rule["IsDefault"]:
+            assert rule["Actions"][0]["FixedResponseConfig"]["StatusCode"] == "403"
+        else:
+            headers = [c["HttpHeaderConfig"] for c in rule["Conditions"] if c["Field"] == "http-header"]
+            assert headers == [{"HttpHeaderName": "X-Origin-Verify", "Values": [header]}], rule["RuleArn"]
 
 
 # --- 4. rotation ----------------------------------------------------------------------------------------------------
@@ -507,8 +539,13 @@ def test_a_device_removed_from_the_inventory_is_refused_as_soon_as_the_release_r
 def test_a_good_new_version_gets_a_new_revision_and_is_recorded(stack, engine):
     before = recorded(stack.emulator)
     version = f"{stack.state['v1']}-next"
-    stack.launch("TraceTrack deploy", {"app_image_tag": version})
+    run = stack.launch("TraceTrack deploy", {"app_image_tag": version})
     after = recorded(stack.emulator)
+    # Recorded as soon as the health gate passed: the version parameter is written before the edge is invalidated.
+    writes = run.calls.writes
+    invalidation = next(i for i, call in enumerate(writes) if call.startswith("cloudfront:") and "invalidation" in call.lower())
+    assert [call for call in writes[invalidation + 1:] if call.startswith(("ssm:", "ecs:"))] == [], writes
+    assert "ssm:PutParameter" in writes[:invalidation] and "ecs:TagResource" in writes[:invalidation], writes
     assert int(after["task_definition"].rsplit(":", 1)[1]) > int(before["task_definition"].rsplit(":", 1)[1])
     assert stack.serving() == version
     assert after[VERSION_PARAMETER] == version and after["tag"] == version

@@ -41,9 +41,15 @@ POLICY = {"role": "tp-ecs-execution", "policy_name": "start-tasks", "document": 
     {"Sid": "Pull", "Effect": "Allow", "Action": ["ecr:BatchGetImage"], "Resource": "arn:aws:ecr:ap-south-1:1:repository/tp"},
     {"Effect": "Deny", "Action": "*", "Resource": "*"},
 ]}}
+ORIGIN = {"Id": "alb", "CustomOriginConfig": {"OriginProtocolPolicy": "https-only"}}
+CERTIFICATE = {"CloudFrontDefaultCertificate": False, "ACMCertificateArn": "arn:aws:acm:us-east-1:1:certificate/c",
+               "MinimumProtocolVersion": "TLSv1.2_2021", "SSLSupportMethod": "sni-only"}
 DISTRIBUTION = {"Id": "E1", "WebACLId": "arn:aws:wafv2:us-east-1:1:global/webacl/tp-cdn/1",
+                "Origins": {"Quantity": 2, "Items": [ORIGIN, {"Id": "site", "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+                "ViewerCertificate": CERTIFICATE,
                 "DefaultCacheBehavior": {"ViewerProtocolPolicy": "redirect-to-https"},
-                "CacheBehaviors": {"Quantity": 1, "Items": [{"PathPattern": "/static/*", "ViewerProtocolPolicy": "redirect-to-https"}]}}
+                "CacheBehaviors": {"Quantity": 2, "Items": [{"PathPattern": "/static/*", "ViewerProtocolPolicy": "redirect-to-https"},
+                                                            {"PathPattern": "/api/*", "ViewerProtocolPolicy": "https-only"}]}}
 ALARMS = [{"alarm_name": "tp-db-cpu-warning", "actions_enabled": True}, {"alarm_name": "tp-db-cpu-critical", "actions_enabled": True}]
 
 
@@ -171,10 +177,32 @@ def test_plain_http_behaviours_and_a_missing_waf():
     distribution = {**DISTRIBUTION, "WebACLId": "", "CacheBehaviors": {"Items": [{"PathPattern": "/api/*", "ViewerProtocolPolicy": "allow-all"}]}}
     found = security_findings(inputs(distributions=[distribution]))
     assert [(f["rule"], f["detail"]) for f in found] == [
+        ("http-api", "behaviour /api/* takes HTTP requests (ViewerProtocolPolicy allow-all)"),
         ("http-only-cdn", "behaviour /api/* serves plain HTTP (ViewerProtocolPolicy allow-all)"),
         ("waf-missing", "no web ACL (cdn_waf_enabled or a strict environment requires one)"),
     ]
     assert security_findings(inputs(distributions=[{**DISTRIBUTION, "WebACLId": ""}], environment={**ENV, "waf_required": False})) == []
+
+
+def test_the_api_over_http_is_a_finding_everywhere_and_an_http_origin_where_the_environment_is_strict():
+    redirect = {**DISTRIBUTION, "CacheBehaviors": {"Items": [{"PathPattern": "/api/*", "ViewerProtocolPolicy": "redirect-to-https"}]}}
+    found = security_findings(inputs(distributions=[redirect], environment={**ENV, "strict": False}))
+    assert [(f["rule"], f["detail"]) for f in found] == [("http-api", "behaviour /api/* takes HTTP requests (ViewerProtocolPolicy redirect-to-https)")]
+    plain = {**DISTRIBUTION, "Origins": {"Items": [{**ORIGIN, "CustomOriginConfig": {"OriginProtocolPolicy": "http-only"}}]}}
+    assert [(f["rule"], f["detail"]) for f in security_findings(inputs(distributions=[plain]))] == [
+        ("http-origin", "origin alb is reached with http-only, not HTTPS only")
+    ]
+    assert security_findings(inputs(distributions=[plain], environment={**ENV, "strict": False})) == []
+    assert security_findings(inputs(distributions=[redirect], environment={**ENV, "https_only_paths": []})) == []
+
+
+def test_a_custom_viewer_certificate_needs_tls_1_2_2021_and_the_default_one_is_not_judged():
+    old = {**DISTRIBUTION, "ViewerCertificate": {**CERTIFICATE, "MinimumProtocolVersion": "TLSv1.1_2016"}}
+    assert [(f["rule"], f["detail"]) for f in security_findings(inputs(distributions=[old]))] == [
+        ("weak-viewer-tls", "viewers may use TLSv1.1_2016 (TLSv1.2_2021 at least)")
+    ]
+    default = {**DISTRIBUTION, "ViewerCertificate": {"CloudFrontDefaultCertificate": True, "MinimumProtocolVersion": "TLSv1"}}
+    assert security_findings(inputs(distributions=[default])) == []
 
 
 def test_a_missing_distribution_is_reported():

@@ -23,6 +23,7 @@ SOUND = {
     "service_metrics_namespace": "TraceTrack/local", "service_image_tag": "", "service_version_parameter": "/tracetrack-local/app/version",
     "service_task_policy_statements": [],
 }
+CERTIFICATE = "arn:aws:acm:ap-south-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
 VARIABLE = re.compile(r"\b(service_[a-z_]+|network_app_ports)\b")
 
 
@@ -61,7 +62,10 @@ def test_sound_settings_have_no_problem():
         (settings(service_image_tag=".bad"), "service_image_tag"),
         (settings(service_version_parameter="no-slash"), "service_version_parameter"),
         (settings(service_task_policy_statements=[{"Effect": "Allow", "Action": "x"}]), "service_task_policy_statements"),
-        (settings(service_strict=True, service_spot_weight=2), "service_spot_weight"),
+        (settings(service_strict=True, service_spot_weight=2, service_certificate_arn=CERTIFICATE), "service_spot_weight"),
+        (settings(service_strict=True), "service_certificate_arn"),
+        (settings(service_trusted_proxy_count="two"), "service_trusted_proxy_count"),
+        (settings(service_trusted_proxy_count=9), "service_trusted_proxy_count"),
     ],
 )
 def test_each_problem_names_exactly_the_variable_at_fault(given, variable):
@@ -77,6 +81,13 @@ def test_a_service_that_sets_its_own_size_is_named_as_the_culprit():
 
 def test_spot_in_a_strict_environment_is_only_refused_when_it_is_built():
     assert service_settings_errors(settings(service_strict=True, service_spot_weight=2, service_state="absent")) == []
+
+
+def test_a_strict_environment_needs_https_to_the_origin_and_takes_a_proxy_count_from_the_topology_or_a_number():
+    assert service_settings_errors(settings(service_strict=True, service_certificate_arn=CERTIFICATE)) == []
+    assert service_settings_errors(settings(service_strict=True, service_state="absent")) == []
+    for proxies in ("auto", 0, 2, "1"):
+        assert service_settings_errors(settings(service_trusted_proxy_count=proxies)) == [], proxies
 
 
 def test_the_input_must_be_a_dictionary():

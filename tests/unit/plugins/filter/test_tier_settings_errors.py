@@ -11,7 +11,10 @@ from ansible_collections.tracetrack.aws.plugins.filter.preflight_settings_errors
 from ansible_collections.tracetrack.aws.plugins.filter.registry_settings_errors import registry_settings_errors
 from ansible_collections.tracetrack.aws.plugins.filter.secrets_settings_errors import secrets_settings_errors
 
+EDGE_CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
 PREFLIGHT = {"env_name": "production", "project_name": "tracetrack", "resource_prefix": "tracetrack-production", "aws_region": "eu-west-1"}
+# A strict environment names its account.
+PREFLIGHT_STRICT = {**PREFLIGHT, "env_strict": True, "env_aws_account_id": "123456789012"}
 NETWORK = {
     "network_state": "present",
     "network_name_prefix": "tracetrack-local",
@@ -66,6 +69,14 @@ CDN = {
     "cdn_uncached_origin_request_policy_id": "216adef6-5c7f-47e4-b989-5492eafa07d3",
     "cdn_waf_enabled": False,
     "cdn_waf_rate_limit": 2000,
+    "cdn_waf_api_key_rate_limit": 1500,
+    "cdn_waf_session_rate_limit": 1500,
+    "cdn_waf_api_key_header": "X-API-Key",
+    "cdn_waf_session_cookie": "tracetrack_session",
+    "cdn_https_only_path_patterns": ["/api/*"],
+    "cdn_aliases": [],
+    "cdn_certificate_arn": "",
+    "cdn_origin_protocol": "auto",
     "cdn_static_site_enabled": False,
     "cdn_static_site_dir": "",
     "cdn_static_site_bucket": "",
@@ -74,6 +85,9 @@ CDN = {
     "cdn_secret_recovery_window_days": 0,
     "cdn_strict": False,
 }
+# Production's edge: WAF, HTTPS to the origin by a name the load balancer's certificate covers, restorable secret.
+CDN_STRICT = {**CDN, "cdn_strict": True, "cdn_waf_enabled": True, "cdn_origin_domain_name": "origin.tracetrack.example.com",
+              "cdn_secret_recovery_window_days": 30, "cdn_aliases": ["track.example.com"], "cdn_certificate_arn": EDGE_CERTIFICATE}
 THRESHOLD_DEFAULTS = {
     "monitoring_ecs_cpu_warning_percent": 70,
     "monitoring_ecs_cpu_critical_percent": 90,
@@ -122,8 +136,10 @@ MONITORING = {
 }
 FILTERS = [
     (cdn_settings_errors, CDN),
+    (cdn_settings_errors, CDN_STRICT),
     (monitoring_settings_errors, MONITORING),
     (preflight_settings_errors, PREFLIGHT),
+    (preflight_settings_errors, PREFLIGHT_STRICT),
     (network_settings_errors, NETWORK),
     (registry_settings_errors, REGISTRY),
     (secrets_settings_errors, SECRETS),
@@ -142,6 +158,16 @@ def test_the_input_must_be_the_settings_by_name(check, _sound):
 
 
 BAD = [
+    (cdn_settings_errors, CDN, {"cdn_waf_api_key_rate_limit": 5}, "cdn_waf_api_key_rate_limit 5 must be 10-2000000000"),
+    (cdn_settings_errors, CDN, {"cdn_waf_session_rate_limit": "many"}, "cdn_waf_session_rate_limit 'many' must be 10-2000000000"),
+    (cdn_settings_errors, CDN, {"cdn_waf_api_key_header": "X API Key"}, "cdn_waf_api_key_header 'X API Key' must be a header"),
+    (cdn_settings_errors, CDN, {"cdn_waf_session_cookie": "a;b"}, "cdn_waf_session_cookie 'a;b' must be a cookie name"),
+    (cdn_settings_errors, CDN, {"cdn_https_only_path_patterns": ["/v1/*"]}, "cdn_https_only_path_patterns ['/v1/*'] holds '/v1/*', which is no"),
+    (cdn_settings_errors, CDN, {"cdn_aliases": ["track.example.com"]}, "cdn_certificate_arn '' is empty: the aliases"),
+    (cdn_settings_errors, CDN, {"cdn_aliases": ["Track Example"], "cdn_certificate_arn": EDGE_CERTIFICATE}, "cdn_aliases ['Track Example']"),
+    (cdn_settings_errors, CDN, {"cdn_certificate_arn": EDGE_CERTIFICATE.replace("us-east-1", "eu-west-1")}, "cdn_certificate_arn 'arn:aws:acm:eu-west-1"),
+    (cdn_settings_errors, CDN_STRICT, {"cdn_origin_protocol": "http-only"}, "cdn_origin_protocol 'http-only' is not allowed in a strict"),
+    (cdn_settings_errors, CDN_STRICT, {"cdn_origin_domain_name": ""}, "cdn_origin_domain_name '' is not allowed in a strict"),
     (cdn_settings_errors, CDN, {"cdn_name_prefix": "CDN"}, "cdn_name_prefix 'CDN'"),
     (cdn_settings_errors, CDN, {"cdn_alb_name": "-alb"}, "cdn_alb_name '-alb'"),
     (cdn_settings_errors, CDN, {"cdn_origin_domain_name": "Example.COM"}, "cdn_origin_domain_name 'Example.COM'"),
@@ -150,15 +176,15 @@ BAD = [
     (cdn_settings_errors, CDN, {"cdn_origin_header_name": "X-Amz-Secret"}, "cdn_origin_header_name 'X-Amz-Secret' must be"),
     (cdn_settings_errors, CDN, {"cdn_origin_header_length": 8}, "cdn_origin_header_length 8"),
     (cdn_settings_errors, CDN, {"cdn_uncached_path_patterns": ["api/*"]}, "cdn_uncached_path_patterns ['api/*'] holds 'api/*'"),
-    (cdn_settings_errors, CDN, {"cdn_uncached_path_patterns": ["/static/*"]}, "cdn_uncached_path_patterns ['/static/*'] holds '/static/*', which is listed"),
-    (cdn_settings_errors, CDN, {"cdn_uncached_path_patterns": [f"/p{n}/*" for n in range(25)]}, "cdn_uncached_path_patterns"),
+    (cdn_settings_errors, CDN, {"cdn_uncached_path_patterns": ["/static/*"]}, "cdn_uncached_path_patterns ['/static/*'] holds '/static/*', which"),
+    (cdn_settings_errors, CDN, {"cdn_uncached_path_patterns": [f"/p{n}/*" for n in range(24)] + ["/api/*"]}, "cdn_uncached_path_patterns"),
     (cdn_settings_errors, CDN, {"cdn_cached_cache_policy_id": "CachingOptimized"}, "cdn_cached_cache_policy_id 'CachingOptimized'"),
     (cdn_settings_errors, CDN, {"cdn_waf_rate_limit": 5}, "cdn_waf_rate_limit 5 must be 10-2000000000"),
     (cdn_settings_errors, CDN, {"cdn_static_site_enabled": True, "cdn_static_site_dir": "/nonexistent/site"}, "cdn_static_site_dir '/nonexistent/site'"),
     (cdn_settings_errors, CDN, {"cdn_wait_timeout": 5}, "cdn_wait_timeout 5 must be at least 60"),
     (cdn_settings_errors, CDN, {"cdn_secret_recovery_window_days": 3}, "cdn_secret_recovery_window_days 3"),
-    (cdn_settings_errors, CDN, {"cdn_strict": True, "cdn_secret_recovery_window_days": 30}, "cdn_waf_enabled False is not allowed in a strict"),
-    (cdn_settings_errors, CDN, {"cdn_strict": True, "cdn_waf_enabled": True}, "cdn_secret_recovery_window_days 0 is not allowed"),
+    (cdn_settings_errors, CDN_STRICT, {"cdn_waf_enabled": False}, "cdn_waf_enabled False is not allowed in a strict"),
+    (cdn_settings_errors, CDN_STRICT, {"cdn_secret_recovery_window_days": 0}, "cdn_secret_recovery_window_days 0 is not allowed"),
     (monitoring_settings_errors, MONITORING, {"monitoring_name_prefix": "m"}, "monitoring_name_prefix 'm'"),
     (monitoring_settings_errors, MONITORING, {"monitoring_alb_name": "a" * 40}, "monitoring_alb_name 'aaaa"),
     (monitoring_settings_errors, MONITORING, {"monitoring_ecs_services": ["Web"]}, "monitoring_ecs_services ['Web'] holds 'Web'"),
@@ -209,6 +235,8 @@ BAD = [
     (preflight_settings_errors, PREFLIGHT, {"project_name": "Trace_Track"}, "project_name 'Trace_Track'"),
     (preflight_settings_errors, PREFLIGHT, {"resource_prefix": "a-very-long-project-name-production"}, "resource_prefix"),
     (preflight_settings_errors, PREFLIGHT, {"aws_region": "Europe"}, "aws_region 'Europe' must be an AWS region"),
+    (preflight_settings_errors, PREFLIGHT, {"env_aws_account_id": "12345"}, "env_aws_account_id '12345' must be the 12-digit id"),
+    (preflight_settings_errors, PREFLIGHT, {"env_strict": True}, "env_aws_account_id None must name the AWS account (12 digits) in a strict"),
     (network_settings_errors, NETWORK, {"network_name_prefix": "Bad_Name"}, "network_name_prefix 'Bad_Name'"),
     (network_settings_errors, NETWORK, {"network_az_count": 1}, "network_az_count 1 must be 2-6"),
     (network_settings_errors, NETWORK, {"network_vpc_cidr": "10.10.0.0/33"}, "network_vpc_cidr '10.10.0.0/33' is not a valid CIDR"),
