@@ -66,7 +66,8 @@ def test_scaling_metrics_are_never_public_outside_development(make_app):
     assert response.status_code == 403
     assert "METRICS_TOKEN" in response.get_json()["error"]["message"]
     assert client.get("/metrics/scaling", headers={"Authorization": "Bearer "}).status_code == 403
-    assert make_app(TRACETRACK_ENV="development", METRICS_TOKEN="").test_client().get("/metrics/scaling").status_code == 200
+    development = make_app(TRACETRACK_ENV="development", METRICS_TOKEN="").test_client()
+    assert development.get("/metrics/scaling").status_code == 200
 
 
 def _requests(count, p95, concurrency):

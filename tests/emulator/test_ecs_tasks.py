@@ -220,3 +220,14 @@ def test_the_emulator_stops_the_tasks_it_runs_when_it_stops(tmp_path):
     finally:
         instance.stop()
     assert health(f"http://127.0.0.1:{port}") is None
+
+
+def test_a_loopback_database_url_loses_its_tls_settings_only():
+    """The loopback PostgreSQL has no TLS: sslmode=verify-full and its sslrootcert give way to sslmode=disable."""
+    from tracetrack_emulator.extensions.ecs_tasks import loopback_environment
+
+    url = "postgresql+psycopg://u:p@127.0.0.1:5432/db?sslmode=verify-full&sslrootcert=/etc/ssl/rds/global-bundle.pem&application_name=web"
+    adjusted = loopback_environment({"DATABASE_URL": url, "DATABASE_READ_URL": url}, REPO_ROOT, ("127.0.0.1", 8100), "127.0.0.9")
+    assert adjusted["DATABASE_URL"] == "postgresql+psycopg://u:p@127.0.0.1:5432/db?application_name=web&sslmode=disable"
+    assert adjusted["DATABASE_READ_URL"] == adjusted["DATABASE_URL"]
+    assert adjusted["GUNICORN_CMD_ARGS"] == "--bind 127.0.0.1:8100 --bind 127.0.0.9:8100 --reuse-port"

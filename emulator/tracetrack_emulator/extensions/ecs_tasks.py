@@ -42,10 +42,10 @@ What differs on this machine from Fargate, all in the task's environment only, a
                            reaches each task on its own address
     TRUSTED_PROXY_COUNT=0  no load balancer or CDN in front of it
     SESSION_COOKIE_SECURE  false: it answers plain HTTP on loopback
-    DATABASE_URL, DATABASE_READ_URL   sslmode=disable instead of require: the loopback server has no TLS (RDS forces
-                           it). When they do not name a loopback server (no PostgreSQL behind the emulated RDS
-                           endpoint, see local_endpoints), DATABASE_URL is an SQLite file every task of the cluster
-                           shares, and DATABASE_READ_URL is left out
+    DATABASE_URL, DATABASE_READ_URL   sslmode=disable instead of verify-full (and no sslrootcert): the loopback server
+                           has no TLS (RDS forces it). When they do not name a loopback server (no PostgreSQL behind
+                           the emulated RDS endpoint, see local_endpoints), DATABASE_URL is an SQLite file every task of
+                           the cluster shares, and DATABASE_READ_URL is left out
     REDIS_URL              redis:// without the AUTH token instead of rediss://: the loopback server has neither TLS
                            nor a password (ElastiCache in-transit encryption has both); left out (the in-process
                            cache) when it names no loopback server

@@ -133,7 +133,8 @@ def test_a_new_value_of_a_redeploy_tag_starts_a_deployment_with_the_tag_and_the_
     client = fake_client([service])
     result = run(client, fake_module(tags={"Project": "tracetrack", "AppSecretVersion": "v2"}, redeploy_on_tag_change=["AppSecretVersion"]))
     assert result["changed"] is True and result["redeployed"] is True
-    assert client.update_service.call_args.kwargs == {"aws_retry": True, "cluster": "tracetrack-local", "service": "tracetrack-local-web", "forceNewDeployment": True}
+    assert client.update_service.call_args.kwargs == {
+        "aws_retry": True, "cluster": "tracetrack-local", "service": "tracetrack-local-web", "forceNewDeployment": True}
     client.tag_resource.assert_called_once()
 
     client = fake_client([copy.deepcopy(service)])
