@@ -486,11 +486,10 @@ class Scanner(threading.Thread):
 def scram_accepts(password: str, verifier: str) -> bool:
     """Whether PostgreSQL's SCRAM-SHA-256 verifier (pg_authid.rolpassword) accepts `password` (RFC 5802, 7677): the
     local server trusts loopback connections, so its stored verifier is what says which password it would take."""
-    method, _, rest = verifier.partition("$")
+    method, iterations_salt, keys = verifier.split("$")
     assert method == "SCRAM-SHA-256", "PostgreSQL stores SCRAM-SHA-256 verifiers (password_encryption)"
-    iterations_salt, _, keys = rest.partition("$")
-    iterations, _, salt = iterations_salt.partition(":")
-    stored_key = base64.b64decode(keys.partition(":")[0])
+    iterations, salt = iterations_salt.split(":")
+    stored_key = base64.b64decode(keys.split(":")[0])
     salted = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt), int(iterations))
     client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
     return hmac.compare_digest(hashlib.sha256(client_key).digest(), stored_key)
