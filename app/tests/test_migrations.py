@@ -93,9 +93,10 @@ def test_migrations_run_without_the_statement_timeout_and_with_a_short_lock_time
             assert conn.execute(text("SHOW statement_timeout")).scalar() == "0"
             assert conn.execute(text("SHOW lock_timeout")).scalar() == "1234ms"
         engine.dispose()
-        service = original(settings["DATABASE_URL"], settings)
+        # The service's own connections keep theirs (a 1 ms one would cancel their connection set-up: another value).
+        service = original(settings["DATABASE_URL"], dict(settings, DB_STATEMENT_TIMEOUT_MS=4321))
         with service.connect() as conn:
-            assert conn.execute(text("SHOW statement_timeout")).scalar() == "1ms"
+            assert conn.execute(text("SHOW statement_timeout")).scalar() == "4321ms"
         service.dispose()
 
 
