@@ -49,20 +49,37 @@ def cpu_model() -> str:
     return platform.machine()
 
 
-def server_cpu_seconds(master_pid: int) -> float:
-    """User + system CPU of a gunicorn master and its workers: a cost per request that other load on the
-    machine does not distort the way it distorts throughput."""
+def _process_cpu_seconds(wanted) -> float:
+    """User + system CPU of the processes for which wanted(pid, parent pid, command name) holds."""
     total = 0
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            head, tail = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)
         except OSError:  # the process ended meanwhile
             continue
-        if int(entry) == master_pid or int(fields[1]) == master_pid:
+        fields = tail.split()
+        if wanted(int(entry), int(fields[1]), head.split("(", 1)[1]):
             total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_seconds(master_pid: int) -> float:
+    """User + system CPU of a gunicorn master and its workers: a cost per request that other load on the
+    machine does not distort the way it distorts throughput."""
+    return _process_cpu_seconds(lambda pid, parent, _name: master_pid in (pid, parent))
+
+
+def store_cpu_seconds() -> float:
+    """CPU of the PostgreSQL and Redis server processes on this machine (other clients of theirs count too)."""
+    return _process_cpu_seconds(lambda _pid, _parent, name: name in ("postgres", "redis-server"))
+
+
+def machine_busy_seconds() -> float:
+    """CPU time every core spent on anything but idle and I/O wait (/proc/stat), in seconds."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -231,9 +248,11 @@ def main() -> None:
                     "CHILD_BASE": CHILD_BASE + run * 4_000_000,
                 }
                 duration = WARMUP_SECONDS if run == 0 else args.duration
-                cpu_before = server_cpu_seconds(server.pid)
+                before = server_cpu_seconds(server.pid), store_cpu_seconds(), machine_busy_seconds()
                 result = wrk(url, settings | per_run, connections, duration, args.wrk_threads, workdir)
-                result["cpu_ms"] = (server_cpu_seconds(server.pid) - cpu_before) * 1000 / max(result["requests"], 1)
+                after = server_cpu_seconds(server.pid), store_cpu_seconds(), machine_busy_seconds()
+                per_request = [(b - a) * 1000 / max(result["requests"], 1) for a, b in zip(before, after, strict=True)]
+                result["cpu_ms"], result["store_cpu_ms"], result["machine_cpu_ms"] = per_request
                 if run:
                     results.append((name, connections, result))
                     print(f"  {name:<22} c={connections:<4} {result['rps']:>8.0f} req/s", flush=True)
@@ -246,13 +265,15 @@ def main() -> None:
             f"wrk -t{args.wrk_threads}, {args.duration} s per row; PostgreSQL, Redis, wrk and gunicorn share the cores."
         )
         columns = ["Scenario", "Connections", "Req/s", "p50 ms", "p95 ms", "p99 ms", "Errors (HTTP/socket)", "vs bare"]
-        print("\n| " + " | ".join([*columns, "server CPU ms/req"]) + " |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        cpu_columns = ["server CPU ms/req", "PostgreSQL+Redis CPU ms/req", "machine CPU ms/req"]
+        print("\n| " + " | ".join([*columns, *cpu_columns]) + " |")
+        print("|---|" + "---:|" * (len(columns) + len(cpu_columns) - 1))
         for name, connections, r in results:
             errors = f"{r['status_errors']}/{r['socket_errors']}"
             print(
                 f"| {name} | {connections} | {r['rps']:,.0f} | {r['p50_us'] / 1000:.1f} | {r['p95_us'] / 1000:.1f} | "
-                f"{r['p99_us'] / 1000:.1f} | {errors} | {r['rps'] / bare[connections]:.0%} | {r['cpu_ms']:.2f} |"
+                f"{r['p99_us'] / 1000:.1f} | {errors} | {r['rps'] / bare[connections]:.0%} | {r['cpu_ms']:.2f} | "
+                f"{r['store_cpu_ms']:.2f} | {r['machine_cpu_ms']:.2f} |"
             )
         for _name, connections, r in results:
             if r["cache_lookups"]:

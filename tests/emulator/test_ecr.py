@@ -3,11 +3,13 @@
 
 import base64
 import shutil
+import socket
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.conftest import REPO_ROOT
 from tests.support.clients import emulator_client
@@ -70,8 +72,26 @@ def test_repository_uri_and_login_name_the_loopback_registry_which_runs_while_a_
     ecr.create_repository(repositoryName="team/other")
     ecr.delete_repository(repositoryName="team/app")
     assert registry_answers(address), "a repository is left"
+    elsewhere = emulator_client(instance, "ecr", region="eu-west-1")
+    elsewhere.create_repository(repositoryName="team/copy")
     ecr.delete_repository(repositoryName="team/other")
-    assert not registry_answers(address), "the last repository is gone: so is the registry"
+    assert registry_answers(address), "a repository is left in another region"
+    elsewhere.delete_repository(repositoryName="team/copy")
+    assert not registry_answers(address), "the last repository is gone: so is the registry, before DeleteRepository answers"
+
+
+def test_a_registry_that_cannot_start_fails_create_repository_with_server_exception(registry_emulator):
+    """ECR `ServerException` (500): the registry's port is held by another server, so no repository is created."""
+    instance, address = registry_emulator
+    host, port = address.rsplit(":", 1)
+    with socket.socket() as other:
+        other.bind((host, int(port)))
+        other.listen()
+        ecr = emulator_client(instance, "ecr")
+        with pytest.raises(ClientError) as error:
+            ecr.create_repository(repositoryName="team/app")
+    assert error.value.response["Error"]["Code"] == "ServerException"
+    assert ecr.describe_repositories()["repositories"] == []
 
 
 def test_the_emulator_stops_the_registry_when_it_stops(registry_emulator):

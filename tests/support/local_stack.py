@@ -12,6 +12,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 from tests.support.clients import emulator_client
 from tests.support.playbook import REPO_ROOT
@@ -59,6 +60,28 @@ def registry_port(emulator) -> int | None:
     """The port of the loopback registry the emulated ECR names (None without docker-registry)."""
     address = emulator.environment.get("TRACETRACK_EMULATOR_ECR_REGISTRY")
     return int(address.rsplit(":", 1)[1]) if address else None
+
+
+def registry_running(port: int) -> list[str]:
+    """What still serves the emulator's loopback registry on `port`: a docker-registry process started with its
+    configuration (.local/registry-<port>/config.yml), and the port answering the registry API (`GET /v2/` with the
+    Docker-Distribution-Api-Version header). Something else that took the free port since is not the registry."""
+    found = []
+    config = str(REPO_ROOT / ".local" / f"registry-{port}" / "config.yml")
+    for entry in os.listdir("/proc"):
+        try:
+            command = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0") if entry.isdigit() else []
+        except OSError:
+            continue
+        if command[:1] and command[0].endswith(b"docker-registry") and config.encode() in command:
+            found.append(f"process {entry} serves {config}")
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=2) as response:  # noqa: S310 (loopback)
+            if response.headers.get("Docker-Distribution-Api-Version"):
+                found.append(f"127.0.0.1:{port}/v2/ answers as a registry")
+    except (OSError, urllib.error.URLError):
+        pass
+    return found
 
 
 def podman_env() -> dict | None:

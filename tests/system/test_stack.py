@@ -48,7 +48,6 @@ from tests.support.local_stack import (
     LOCAL_POSTGRES,
     PREFIX,
     PREVIOUS_PARAMETER,
-    answers,
     REPOSITORY,
     SERVICE,
     VERSION_PARAMETER,
@@ -58,6 +57,7 @@ from tests.support.local_stack import (
     podman_env,
     recorded,
     registry_port,
+    registry_running,
     release_cleanup,
     say,
     secret_json,
@@ -819,7 +819,7 @@ def test_teardown_template_leaves_nothing_but_final_snapshots_and_a_second_teard
     if stack.podman:
         assert get_json(f"{stack.url}/health")[0] == 0, "the service's task is stopped with the service"
         if registry_port(stack.emulator):
-            assert not answers(("127.0.0.1", registry_port(stack.emulator))), "the loopback registry is stopped with the repository"
+            assert registry_running(registry_port(stack.emulator)) == [], "the loopback registry is stopped with the repository"
 
     second = stack.play("playbooks/teardown.yml")
     assert second.returncode == 0, second.explain()

@@ -10,8 +10,10 @@ token in a docker login command". moto names `<account>.dkr.ecr.<region>.amazona
 With TRACETRACK_EMULATOR_ECR_REGISTRY=<host>:<port> (a loopback address; control.local_settings sets it for the
 local environment) both name the project's loopback registry instead (`http://`: it has no TLS), so that a release
 pushes to the repository's URI and a task pulls its image from it, as on AWS. The emulator starts that registry
-(scripts/containers/registry.sh, data under .local/registry-<port>) with the first repository, and stops it when
-the last repository is deleted or the emulator stops.
+(scripts/containers/registry.sh, data under .local/registry-<port>) with the first repository, and stops it before
+answering the DeleteRepository of the last repository of any account or region, or when the emulator stops.
+ECR error reference, `ServerException` (HTTP 500): "These errors are usually caused by a server-side issue": a
+registry that cannot start (its port taken by something else) fails CreateRepository so, before the repository exists.
 """
 
 import os
@@ -20,6 +22,7 @@ import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from moto.core.exceptions import ServiceException
 from moto.ecr import models
 from moto.ecr.responses import ECRResponse
 
@@ -32,13 +35,25 @@ def local_registry() -> str:
     return os.environ.get(REGISTRY_VARIABLE, "").strip()
 
 
-def _registry_script(command: str) -> None:
+class ServerException(ServiceException):
+    code = "ServerException"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.status_code = 500
+
+
+def _registry_script(command: str) -> subprocess.CompletedProcess:
     port = local_registry().rpartition(":")[2]
     environment = dict(os.environ, REGISTRY_PORT=port, REGISTRY_DIR=str(REPO_ROOT / ".local" / f"registry-{port}"))
-    result = subprocess.run(
-        [str(REPO_ROOT / "scripts" / "containers" / "registry.sh"), command], env=environment, capture_output=True, text=True, check=False
-    )
+    result = subprocess.run([str(REPO_ROOT / "scripts" / "containers" / "registry.sh"), command], env=environment, capture_output=True, text=True, check=False)
     print(f"[ecr] {result.stdout.strip()} {result.stderr.strip()}".strip(), file=sys.stderr)
+    return result
+
+
+def _repository_left() -> bool:
+    """Whether any account's or region's ECR backend still holds a repository (they share the one registry)."""
+    return any(backend.repositories for regions in models.ecr_backends.values() for backend in regions.values())
 
 
 def stop_registry() -> None:
@@ -71,10 +86,11 @@ def _wrap_repository_init(original):
 
 def _wrap_create_repository(original):
     def create_repository(self, *args, **kwargs):
-        repository = original(self, *args, **kwargs)
         if local_registry():
-            _registry_script("start")  # the script starts it only when it is not running
-        return repository
+            started = _registry_script("start")  # the script starts it only when it is not running
+            if started.returncode != 0:
+                raise ServerException(f"the loopback registry {local_registry()} did not start: {started.stderr.strip()[-300:]}")
+        return original(self, *args, **kwargs)
 
     return create_repository
 
@@ -82,7 +98,7 @@ def _wrap_create_repository(original):
 def _wrap_delete_repository(original):
     def delete_repository(self, *args, **kwargs):
         repository = original(self, *args, **kwargs)
-        if not self.repositories:
+        if not _repository_left():
             stop_registry()
         return repository
 
