@@ -51,6 +51,7 @@ from tests.support.local_stack import (
     REPOSITORY,
     SERVICE,
     VERSION_PARAMETER,
+    answers,
     get_json,
     isolation_vars,
     local_database,
