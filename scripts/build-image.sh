@@ -13,6 +13,7 @@
 #   APP_VERSION        default: __version__ of $APP_DIR/tracetrack
 #   PIP_CERT / SSL_CERT_FILE   a CA bundle handed to pip as the build secret `pip_cert` (proxies that intercept TLS)
 #   PIP_INDEX_URL, PIP_EXTRA_INDEX_URL   package index mirror, passed as build arguments
+#   RDS_CA_BUNDLE_URL, RDS_CA_BUNDLE_REQUIRED   the RDS CA bundle the image carries (see app/Containerfile)
 #   IMAGE_ID_FILE      write the built image id to this file
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -116,7 +117,7 @@ args=(-f "$APP_DIR/Containerfile"
       --build-arg "BUILD_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
       --build-arg "SOURCE_URL=$SOURCE_URL")
 for tag in "${tags[@]}"; do args+=(-t "$tag"); done
-for var in PIP_INDEX_URL PIP_EXTRA_INDEX_URL; do
+for var in PIP_INDEX_URL PIP_EXTRA_INDEX_URL RDS_CA_BUNDLE_URL RDS_CA_BUNDLE_REQUIRED; do
   [ -n "${!var:-}" ] && args+=(--build-arg "$var=${!var}")
 done
 ca_bundle=${PIP_CERT:-${SSL_CERT_FILE:-}}

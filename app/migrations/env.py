@@ -7,6 +7,7 @@ from flask import Flask
 
 from tracetrack.config import from_environ
 from tracetrack.db import make_engine
+from tracetrack.migrate import migration_url
 from tracetrack.models import metadata
 
 
@@ -20,11 +21,12 @@ def _settings() -> dict:
 def run_migrations() -> None:
     settings = _settings()
     if context.is_offline_mode():
-        context.configure(url=settings["DATABASE_URL"], target_metadata=metadata, literal_binds=True)
+        context.configure(url=migration_url(settings), target_metadata=metadata, literal_binds=True)
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = make_engine(settings["DATABASE_URL"], settings)
+    # No statement timeout, a short lock timeout (make_engine's "migration" purpose).
+    engine = make_engine(migration_url(settings), settings, purpose="migration")
     try:
         with engine.connect() as connection:
             # Batch mode lets later migrations alter tables on SQLite, which has a limited ALTER TABLE.

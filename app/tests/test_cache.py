@@ -93,3 +93,21 @@ def test_lookups_are_cached_and_every_change_replaces_them(redis_app, make_app):
     first, again = (other.test_client().get("/api/v1/bags/CB91001", headers=device) for _ in range(2))
     assert (first.headers["X-Cache"], again.headers["X-Cache"]) == ("miss", "hit")
     assert again.get_json()["status"] == "dispatched"
+
+
+def test_redis_over_tls_verifies_the_certificate_and_the_host_name():
+    """rediss:// (ElastiCache in-transit encryption): the client refuses a server it cannot verify."""
+    import redis as redis_client
+
+    from tracetrack.cache import redis_options
+
+    config = {"REDIS_URL": "rediss://:token@master.cache.example:6379/0", "REDIS_AUTH_TOKEN": "", "REDIS_TIMEOUT": 0.25,
+              "REDIS_CA_BUNDLE": "/etc/ssl/certs/ca-certificates.crt"}
+    options = redis_options(config)
+    assert (options["ssl_cert_reqs"], options["ssl_check_hostname"], options["ssl_ca_certs"]) == (
+        "required", True, "/etc/ssl/certs/ca-certificates.crt")
+    pool = redis_client.Redis.from_url(config["REDIS_URL"], **options).connection_pool
+    assert pool.connection_class is redis_client.SSLConnection
+    assert pool.connection_kwargs["ssl_cert_reqs"] == "required"
+    assert pool.connection_kwargs["ssl_check_hostname"] is True
+    assert "ssl_cert_reqs" not in redis_options(dict(config, REDIS_URL="redis://127.0.0.1:6379/0"))

@@ -69,3 +69,48 @@ def test_0002_keeps_existing_users_and_devices_and_rolls_back(settings):
     with engine.connect() as conn:
         assert conn.execute(select(users.c.session_version)).scalar_one() == 0
     engine.dispose()
+
+
+def test_migrations_run_without_the_statement_timeout_and_with_a_short_lock_timeout(settings, monkeypatch):
+    """db-upgrade connects for the migration only: statement_timeout off, lock_timeout DB_MIGRATION_LOCK_TIMEOUT_MS."""
+    from tracetrack import db
+
+    seen = []
+    original = db.make_engine
+
+    def recording(url, config, purpose="service"):
+        seen.append(purpose)
+        return original(url, config, purpose)
+
+    monkeypatch.setattr(db, "make_engine", recording)
+    settings.update(DB_STATEMENT_TIMEOUT_MS=1, DB_MIGRATION_LOCK_TIMEOUT_MS=1234)
+    migrate.upgrade(settings)
+    assert seen, "the migrations made an engine"
+    assert set(seen) == {"migration"}, seen
+    if settings["DATABASE_URL"].startswith("postgresql"):
+        engine = original(settings["DATABASE_URL"], settings, purpose="migration")
+        with engine.connect() as conn:
+            assert conn.execute(text("SHOW statement_timeout")).scalar() == "0"
+            assert conn.execute(text("SHOW lock_timeout")).scalar() == "1234ms"
+        engine.dispose()
+        # The service's own connections keep theirs (a 1 ms one would cancel their connection set-up: another value).
+        service = original(settings["DATABASE_URL"], dict(settings, DB_STATEMENT_TIMEOUT_MS=4321))
+        with service.connect() as conn:
+            assert conn.execute(text("SHOW statement_timeout")).scalar() == "4321ms"
+        service.dispose()
+
+
+def test_a_migration_role_of_its_own_is_used_when_given(settings, tmp_path):
+    """DATABASE_MIGRATION_URL: the migrations run there; the service's DATABASE_URL is left alone."""
+    if not settings["DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("one database server: the SQLite case shows the URL choice")
+    settings.update(DATABASE_MIGRATION_URL=f"sqlite:///{tmp_path}/owner.sqlite")
+    migrate.upgrade(settings)
+    owner = create_engine(settings["DATABASE_MIGRATION_URL"])
+    with owner.connect() as conn:
+        assert "users" in inspect(conn).get_table_names()
+    owner.dispose()
+    service = create_engine(settings["DATABASE_URL"])
+    with service.connect() as conn:
+        assert "users" not in inspect(conn).get_table_names()
+    service.dispose()

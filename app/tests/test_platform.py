@@ -56,7 +56,18 @@ def test_scaling_metrics_describe_this_worker(sqlite_app):
 def test_scaling_metrics_can_require_a_token(make_app):
     client = make_app(METRICS_TOKEN="s3cret").test_client()
     assert client.get("/metrics/scaling").status_code == 401
+    assert client.get("/metrics/scaling", headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert client.get("/metrics/scaling", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+
+
+def test_scaling_metrics_are_never_public_outside_development(make_app):
+    client = make_app(TRACETRACK_ENV="production", METRICS_TOKEN="").test_client()
+    response = client.get("/metrics/scaling")
+    assert response.status_code == 403
+    assert "METRICS_TOKEN" in response.get_json()["error"]["message"]
+    assert client.get("/metrics/scaling", headers={"Authorization": "Bearer "}).status_code == 403
+    development = make_app(TRACETRACK_ENV="development", METRICS_TOKEN="").test_client()
+    assert development.get("/metrics/scaling").status_code == 200
 
 
 def _requests(count, p95, concurrency):

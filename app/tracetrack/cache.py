@@ -44,6 +44,12 @@ def redis_options(config: dict) -> dict:
     # A password in the URL wins (redis-py applies URL options last); the token covers ElastiCache AUTH.
     if config["REDIS_AUTH_TOKEN"]:
         options["password"] = config["REDIS_AUTH_TOKEN"]
+    if (config.get("REDIS_URL") or "").startswith("rediss://"):
+        # TLS that proves the server: its certificate must chain to a trusted CA (ElastiCache's come from Amazon
+        # Trust Services, in the system store) and name the host the URL names. Said here, not left to defaults.
+        options.update(ssl_cert_reqs="required", ssl_check_hostname=True)
+        if config.get("REDIS_CA_BUNDLE"):
+            options["ssl_ca_certs"] = config["REDIS_CA_BUNDLE"]
     return options
 
 

@@ -69,8 +69,12 @@ def from_environ(environ: os._Environ | dict, instance_path: str) -> dict:
         "DB_POOL_PRE_PING": _flag(get("DB_POOL_PRE_PING", "false")),
         "DB_CONNECT_TIMEOUT": int(get("DB_CONNECT_TIMEOUT", "2")),
         "DB_STATEMENT_TIMEOUT_MS": int(get("DB_STATEMENT_TIMEOUT_MS", "5000")),
+        "DB_MIGRATION_LOCK_TIMEOUT_MS": int(get("DB_MIGRATION_LOCK_TIMEOUT_MS", "3000")),
+        # The role that owns the schema, for db-upgrade only; empty: DATABASE_URL's.
+        "DATABASE_MIGRATION_URL": normalize_database_url(get("DATABASE_MIGRATION_URL"), password),
         "REDIS_URL": get("REDIS_URL"),
         "REDIS_AUTH_TOKEN": get("REDIS_AUTH_TOKEN"),
+        "REDIS_CA_BUNDLE": get("REDIS_CA_BUNDLE"),
         "REDIS_TIMEOUT": float(get("REDIS_TIMEOUT", "0.25")),
         "CACHE_KEY_PREFIX": get("CACHE_KEY_PREFIX", "tracetrack:"),
         "CACHE_LOCAL_MAX_ITEMS": int(get("CACHE_LOCAL_MAX_ITEMS", "10000")),

@@ -115,7 +115,10 @@ class Breaker:
                 self._move(OPEN)
 
 
-def make_engine(url: str, config: dict) -> Engine:
+def make_engine(url: str, config: dict, purpose: str = "service") -> Engine:
+    """An engine for `url`. purpose "migration": no statement timeout (an index build or a table rewrite may take
+    minutes) but a short lock timeout (DB_MIGRATION_LOCK_TIMEOUT_MS), so that a migration that waits for a lock held
+    by live traffic gives up instead of queueing every request behind it."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -126,7 +129,10 @@ def make_engine(url: str, config: dict) -> Engine:
         )
         _serialize_sqlite_writes(engine)
         return engine
-    options = f"-c statement_timeout={config['DB_STATEMENT_TIMEOUT_MS']}"
+    if purpose == "migration":
+        options = f"-c statement_timeout=0 -c lock_timeout={config['DB_MIGRATION_LOCK_TIMEOUT_MS']}"
+    else:
+        options = f"-c statement_timeout={config['DB_STATEMENT_TIMEOUT_MS']}"
     if config["DATABASE_SCHEMA"]:
         options += f" -c search_path={config['DATABASE_SCHEMA']}"
     return create_engine(

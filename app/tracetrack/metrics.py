@@ -20,6 +20,9 @@ def scaling():
         given = request.headers.get("Authorization", "").removeprefix("Bearer ")
         if not hmac.compare_digest(given.encode(), token.encode()):
             raise ApiError(401, "unauthorized", "send the metrics token as 'Authorization: Bearer <token>'")
+    elif current_app.config["TRACETRACK_ENV"] != "development":
+        # Outside development the report is never public: without a token there is no way to read it.
+        raise ApiError(403, "forbidden", "the scaling report needs METRICS_TOKEN outside development")
     svc = services()
     threads = current_app.config["WORKER_THREADS"]
     requests = svc.stats.snapshot()

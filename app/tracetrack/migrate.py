@@ -21,10 +21,15 @@ def alembic_config(app_config: dict) -> Config:
     return config
 
 
+def migration_url(app_config: dict) -> str:
+    """Where migrations connect: DATABASE_MIGRATION_URL (the role that owns the schema), else DATABASE_URL."""
+    return app_config.get("DATABASE_MIGRATION_URL") or app_config["DATABASE_URL"]
+
+
 def upgrade(app_config: dict, revision: str = "head") -> None:
     schema = app_config["DATABASE_SCHEMA"]
-    if schema and app_config["DATABASE_URL"].startswith("postgresql"):
-        engine = make_engine(app_config["DATABASE_URL"], app_config)
+    if schema and migration_url(app_config).startswith("postgresql"):
+        engine = make_engine(migration_url(app_config), app_config, purpose="migration")
         with engine.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         engine.dispose()

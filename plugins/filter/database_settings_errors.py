@@ -84,6 +84,9 @@ def database_settings_errors(values, no_insights_classes):
         if str(settings["database_db_name"]).lower() in RESERVED_DB_NAMES:
             settings.problem("database_db_name", f"is reserved by PostgreSQL or RDS (as are {', '.join(RESERVED_DB_NAMES)}): choose another")
     settings.number("database_port", 1150, 65535)
+    if "database_ca_bundle_path" in settings:
+        settings.matches("database_ca_bundle_path", r"/[A-Za-z0-9._/-]+",
+                         "must be the absolute path of the RDS CA bundle in the application image (letters, digits, ._-/)")
     settings.number("database_performance_insights_retention_days", 7, 7, "must be 7 (free), a number of months (31 x 1-23) or 731",
                     also=INSIGHTS_RETENTION)
     if settings.flag("database_performance_insights_enabled"):

@@ -54,7 +54,9 @@ LENGTHS = (
     ("secrets_app_secret_key_length", 32, 256, "Flask session signing key"),
     ("secrets_redis_auth_token_length", 16, 128, "ElastiCache AUTH tokens are 16-128 characters"),
     ("secrets_scanner_key_length", 20, 128, "scanner API keys"),
+    ("secrets_metrics_token_length", 20, 128, "bearer token of /metrics/scaling"),
 )
+ROTATABLE = ("database", "app", "redis", "scanner", "admin", "metrics")
 
 
 def secrets_settings_errors(values):
@@ -73,6 +75,13 @@ def secrets_settings_errors(values):
             settings.problem("secrets_scanner_devices", f"holds {device!r}: each device name is 1-64 letters, digits, '.', '_' or '-'")
     for twice in sorted({d for d in devices if isinstance(d, str) and devices.count(d) > 1}):
         settings.problem("secrets_scanner_devices", f"names {twice!r} more than once")
+    kinds = settings["secrets_rotate_kinds"]
+    kinds = [] if kinds is None else kinds
+    if not isinstance(kinds, list) or any(kind not in ROTATABLE for kind in kinds):
+        settings.problem("secrets_rotate_kinds", f"must be a list of {', '.join(ROTATABLE)}")
+    elif settings.flag("secrets_rotate") and not kinds:
+        settings.problem("secrets_rotate_kinds", "names no kind: secrets_rotate renews only the kinds named here "
+                         f"({', '.join(ROTATABLE)})")
     window = settings.number("secrets_recovery_window_days", 7, 30, "must be 0 (delete at once) or 7-30", also=(0,))
     settings.number("secrets_kms_key_deletion_window_days", 7, 30)
     if settings.flag("secrets_strict") and window == 0:

@@ -54,6 +54,9 @@ REGISTRY = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]+)?$")
 IMAGE_NAME = re.compile(r"^[a-z0-9.:/_-]+$")
 HEALTH_PATH = re.compile(r"^/[A-Za-z0-9_./~%-]*$")
 PUBLIC_URL = re.compile(r"^https?://[^/]+$")
+# Secrets Manager secret names: 1-512 of letters, digits and /_+=.@-
+SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
+SECRET_NAMES = ("tracking_app_app_secret_name", "tracking_app_admin_secret_name", "tracking_app_scanner_keys_secret_name")
 ENGINES = ("auto", "podman", "buildah", "docker", "none")
 
 
@@ -88,6 +91,9 @@ def _rollout_problems(settings):
     for variable, what in (("tracking_app_migration_command", "migrates the database"), ("tracking_app_bootstrap_command", "bootstraps the accounts")):
         if variable in settings and not settings[variable]:
             settings.problem(variable, f"must be the command (a list of words) that {what}")
+    for variable in SECRET_NAMES:
+        if variable in settings:
+            settings.matches(variable, SECRET_NAME, "must be a Secrets Manager secret name (1-512 letters, digits or /_+=.@-)")
     if "tracking_app_bootstrap_parameter" in settings:
         settings.matches("tracking_app_bootstrap_parameter", PARAMETER, "must be an SSM parameter name starting with /")
     settings.number("tracking_app_migration_timeout", 1, None, "must be a number of seconds greater than 0")

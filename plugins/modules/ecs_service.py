@@ -152,6 +152,17 @@ options:
     description: Start a new deployment even when nothing changed (for example to pull an image tag again).
     type: bool
     default: false
+  redeploy_on_tag_change:
+    description:
+      - Tag keys of O(tags) whose value stands for something the tasks read only when they start, such as the version
+        of the secret ECS injects into them. When the service exists and O(tags) gives one of these keys a value the
+        service does not carry yet, a new deployment starts (as with O(force_new_deployment)) together with the tag
+        change, so that running tasks never keep a value that was replaced; while the values match, nothing starts.
+      - The rollout is not waited for; M(tracetrack.aws.ecs_deployment) waits, and RV(redeployed) tells whether to.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.4.0
   wait:
     description: With O(state=absent), wait until the service is C(INACTIVE).
     type: bool
@@ -198,6 +209,17 @@ EXAMPLES = r"""
     propagate_tags: SERVICE
     tags:
       Project: tracetrack
+
+- name: Restart the tasks whenever the secret they read at start has a new version
+  tracetrack.aws.ecs_service:
+    name: tracetrack-production-web
+    cluster: tracetrack-production
+    tags:
+      Project: tracetrack
+      AppSecretVersion: "{{ app_secret_info.secret.version_ids_to_stages | dict2items
+                            | selectattr('value', 'contains', 'AWSCURRENT') | map(attribute='key') | first }}"
+    redeploy_on_tag_change: [AppSecretVersion]
+  register: web_service
 
 - name: Scale the service to 0 and delete it
   tracetrack.aws.ecs_service:
@@ -248,6 +270,13 @@ changed_settings:
   type: list
   elements: str
   sample: [taskDefinition, deploymentConfiguration]
+redeployed:
+  description:
+    - Whether a new deployment was started because a tag of O(redeploy_on_tag_change) changed (in check mode, would
+      be started).
+  returned: always
+  type: bool
+  version_added: 0.4.0
 """
 
 import copy
@@ -424,6 +453,12 @@ def diff_view(service):
     return view
 
 
+def tags_ask_redeploy(current_tags, params):
+    """True when `tags` gives a key of `redeploy_on_tag_change` a value the service does not carry."""
+    wanted = params["tags"] or {}
+    return any(key in wanted and current_tags.get(key) != str(wanted[key]) for key in params["redeploy_on_tag_change"])
+
+
 def ensure_present(client, module):
     params = module.params
     service = describe_service(client, module, params["cluster"], params["name"], tags=True)
@@ -438,6 +473,7 @@ def ensure_present(client, module):
             module.exit_json(
                 changed=True,
                 changed_settings=sorted(planned),
+                redeployed=False,
                 service=format_service(planned),
                 diff=dict(before={}, after=diff_view(planned)),
             )
@@ -447,14 +483,16 @@ def ensure_present(client, module):
             module.fail_json_aws(e, msg=f"Couldn't create ECS service {params['name']} in cluster {params['cluster']}")
         created = describe_service(client, module, params["cluster"], params["name"], tags=True) or created
         module.exit_json(
-            changed=True, changed_settings=[], service=format_service(created), diff=dict(before={}, after=diff_view(created))
+            changed=True, changed_settings=[], redeployed=False, service=format_service(created),
+            diff=dict(before={}, after=diff_view(created)),
         )
 
     if service.get("status") == "DRAINING":
         module.fail_json(msg=f"ECS service {params['name']} is being deleted (DRAINING); run again once it is INACTIVE")
     update = planned_update(service, params)
     changed_settings = sorted(update)
-    if "capacityProviderStrategy" in update or params["force_new_deployment"]:
+    redeployed = tags_ask_redeploy(tags_of(service), params)
+    if "capacityProviderStrategy" in update or params["force_new_deployment"] or redeployed:
         update["forceNewDeployment"] = True
     tags_changed, tags = update_tags(
         client, module, service["serviceArn"], tags_of(service), params, f"ECS service {params['name']}"
@@ -472,6 +510,7 @@ def ensure_present(client, module):
     module.exit_json(
         changed=changed,
         changed_settings=changed_settings,
+        redeployed=redeployed,
         service=format_service(after),
         diff=dict(before=diff_view(service), after=diff_view(after)),
     )
@@ -492,7 +531,7 @@ def ensure_absent(client, module):
     if service is None or service.get("status") == "DRAINING":
         if service is not None and params["wait"] and not module.check_mode:
             wait_inactive(client, module, params)
-        module.exit_json(changed=False, changed_settings=[], service={})
+        module.exit_json(changed=False, changed_settings=[], redeployed=False, service={})
     if not module.check_mode:
         try:
             if service.get("desiredCount", 0) > 0:
@@ -502,7 +541,7 @@ def ensure_absent(client, module):
             module.fail_json_aws(e, msg=f"Couldn't delete ECS service {params['name']} in cluster {params['cluster']}")
         if params["wait"]:
             wait_inactive(client, module, params)
-    module.exit_json(changed=True, changed_settings=[], service={}, diff=dict(before=diff_view(service), after={}))
+    module.exit_json(changed=True, changed_settings=[], redeployed=False, service={}, diff=dict(before=diff_view(service), after={}))
 
 
 def main():
@@ -557,6 +596,7 @@ def main():
         propagate_tags=dict(type="str", choices=["SERVICE", "TASK_DEFINITION", "NONE"]),
         enable_ecs_managed_tags=dict(type="bool"),
         force_new_deployment=dict(type="bool", default=False),
+        redeploy_on_tag_change=dict(type="list", elements="str", default=[], no_log=False),
         wait=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=600),
         tags=dict(type="dict", aliases=["resource_tags"]),

@@ -7,6 +7,7 @@ code; DeleteService and the emulator's stop stop the task.
 """
 
 import json
+import threading
 import time
 import types
 import urllib.error
@@ -112,11 +113,39 @@ def test_create_service_runs_the_task_and_the_rollout_completes_once_it_is_healt
     assert health(url)["version"] == "1.0.0", "the task runs the image's tag"
 
 
-def test_update_service_replaces_the_task_with_the_new_revision(running):
-    """UpdateService with a new task definition: the old task stops, the new one serves."""
+def test_update_service_replaces_the_task_with_the_new_revision_and_the_service_never_stops_answering(running):
+    """UpdateService with a new task definition: the old task serves until the new one is healthy, then stops (rolling
+    update, minimumHealthyPercent 100); a client asking all along is never refused."""
     ecs, url, secret_arn = running.ecs, running.url, running.secret_arn
-    ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=register(ecs, secret_arn, "1.0.1"))
-    assert rollout(ecs)["rolloutState"] == "COMPLETED"
+    answers, refused, done = [], [], threading.Event()
+
+    def ask():
+        while not done.is_set():
+            found = health(url)
+            (answers if found else refused).append(found and found["version"])
+            time.sleep(0.05)
+
+    asker = threading.Thread(target=ask)
+    asker.start()
+    try:
+        ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=register(ecs, secret_arn, "1.0.1"))
+        assert rollout(ecs)["rolloutState"] == "COMPLETED"
+        time.sleep(0.5)
+    finally:
+        done.set()
+        asker.join()
+    assert health(url)["version"] == "1.0.1"
+    assert refused == [], f"{len(refused)} of {len(answers) + len(refused)} requests refused during the rollout"
+    assert answers[0] == "1.0.0" and answers[-1] == "1.0.1", answers
+    (service,) = ecs.describe_services(cluster=CLUSTER, services=[SERVICE])["services"]
+    assert [d["status"] for d in service["deployments"]] == ["PRIMARY"], "the old deployment is gone once it completed"
+
+
+def test_a_failed_deployment_leaves_the_older_task_serving(running):
+    """The circuit breaker's case: the new task never becomes healthy, the old one goes on answering."""
+    ecs, url, secret_arn = running.ecs, running.url, running.secret_arn
+    ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=register(ecs, secret_arn, "9.9.7", ["python", "-c", "import sys; sys.exit(5)"]))
+    assert rollout(ecs)["rolloutState"] == "FAILED"
     assert health(url)["version"] == "1.0.1"
 
 
@@ -212,3 +241,14 @@ def test_the_emulator_stops_the_tasks_it_runs_when_it_stops(tmp_path):
     finally:
         instance.stop()
     assert health(f"http://127.0.0.1:{port}") is None
+
+
+def test_a_loopback_database_url_loses_its_tls_settings_only():
+    """The loopback PostgreSQL has no TLS: sslmode=verify-full and its sslrootcert give way to sslmode=disable."""
+    from tracetrack_emulator.extensions.ecs_tasks import loopback_environment
+
+    url = "postgresql+psycopg://u:p@127.0.0.1:5432/db?sslmode=verify-full&sslrootcert=/etc/ssl/rds/global-bundle.pem&application_name=web"
+    adjusted = loopback_environment({"DATABASE_URL": url, "DATABASE_READ_URL": url}, REPO_ROOT, ("127.0.0.1", 8100), "127.0.0.9")
+    assert adjusted["DATABASE_URL"] == "postgresql+psycopg://u:p@127.0.0.1:5432/db?application_name=web&sslmode=disable"
+    assert adjusted["DATABASE_READ_URL"] == adjusted["DATABASE_URL"]
+    assert adjusted["GUNICORN_CMD_ARGS"] == "--bind 127.0.0.1:8100 --bind 127.0.0.9:8100 --reuse-port"

@@ -208,7 +208,7 @@ def test_migrateai_backend_on_8000_takes_its_secrets_by_reference(converged, emu
     assert app["image"].endswith("/migrateai/production:1.0.0")
     secret_arn = client(emulator, "secretsmanager").describe_secret(SecretId=f"{prefix}/app")["ARN"]
     assert sorted(s["valueFrom"] for s in app["secrets"]) == sorted(
-        f"{secret_arn}:{key}::" for key in ("SECRET_KEY", "DATABASE_URL", "DATABASE_READ_URL", "REDIS_URL")
+        f"{secret_arn}:{key}::" for key in ("SECRET_KEY", "DATABASE_URL", "DATABASE_READ_URL", "REDIS_URL", "METRICS_TOKEN")
     )
     assert all(not s.startswith(("DATABASE_URL", "REDIS_URL")) for s in (e["name"] for e in app["environment"]))
 

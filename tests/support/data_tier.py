@@ -68,12 +68,15 @@ def assert_converged(emulator, env_name, prefix, database="tracetrack"):
     assert sorted(master) == ["password", "username"]
     assert sorted(secret(emulator, f"{prefix}/redis-auth")) == ["token"]
     # The cache tier adds REDIS_URL when it ran too (the whole stack); nothing else is in the application secret.
-    assert {"DATABASE_READ_URL", "DATABASE_URL", "SECRET_KEY"} <= set(app) <= {"DATABASE_READ_URL", "DATABASE_URL", "SECRET_KEY", "REDIS_URL"}
+    assert {"DATABASE_READ_URL", "DATABASE_URL", "SECRET_KEY", "METRICS_TOKEN"} <= set(app) <= {
+        "DATABASE_READ_URL", "DATABASE_URL", "SECRET_KEY", "METRICS_TOKEN", "REDIS_URL"}
     credentials = f"postgresql+psycopg://{master['username']}:{master['password']}@"
     writer = primary["Endpoint"]["Address"]
     reader = found[f"{prefix}-db-replica-1"]["Endpoint"]["Address"] if replicas else writer
-    assert app["DATABASE_URL"] == f"{credentials}{writer}:5432/{database}?sslmode=require"
-    assert app["DATABASE_READ_URL"] == f"{credentials}{reader}:5432/{database}?sslmode=require"
+    # TLS verified against the RDS CA bundle the image carries (item of the database role: database_ca_bundle_path).
+    tls = "sslmode=verify-full&sslrootcert=/etc/ssl/rds/global-bundle.pem"
+    assert app["DATABASE_URL"] == f"{credentials}{writer}:5432/{database}?{tls}"
+    assert app["DATABASE_READ_URL"] == f"{credentials}{reader}:5432/{database}?{tls}"
     return master["password"]
 
 

@@ -110,7 +110,12 @@ def release_cleanup(emulator, podman: dict | None) -> None:
     task, the registry, the database and role."""
     env = podman or dict(os.environ)
     if podman:
-        subprocess.run(["podman", "rm", "--force", "--time", "5", f"{SERVICE}-{app_port(emulator)}"], env=env, capture_output=True, check=False)
+        # The service's tasks are named <service>-<port>-<deployment>.
+        listed = subprocess.run(
+            ["podman", "ps", "--all", "--quiet", "--filter", f"name=^{SERVICE}-{app_port(emulator)}-"], env=env, capture_output=True, text=True, check=False
+        ).stdout.split()
+        if listed:
+            subprocess.run(["podman", "rm", "--force", "--time", "5", *listed], env=env, capture_output=True, check=False)
     port = registry_port(emulator)
     if port:
         registry_env = dict(env, REGISTRY_PORT=str(port), REGISTRY_DIR=str(REPO_ROOT / ".local" / f"registry-{port}"))

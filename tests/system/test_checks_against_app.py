@@ -28,6 +28,7 @@ RESULT_TASK = "TASK [Show the result for the test]"
 APP_DIR = REPO_ROOT / "app"
 CLUSTER = "tracetrack-checks"
 SERVICE = "tracetrack-web"
+METRICS_TOKEN = "checks-metrics-token"  # what the scaling check must send: the app runs as in production
 
 
 def _imports(python: str, modules: str) -> bool:
@@ -90,6 +91,7 @@ def running_app(tmp_path_factory):
         HOME=str(workdir),  # gunicorn keeps a control socket under HOME; one per instance
         TRACETRACK_ENV="production",
         SECRET_KEY="checks-only-secret",
+        METRICS_TOKEN=METRICS_TOKEN,
         DATABASE_URL=f"sqlite:///{workdir / 'tracetrack.sqlite'}",
         DB_AUTO_MIGRATE="true",
         REDIS_URL="",
@@ -216,6 +218,7 @@ def test_scaling_check_recommends_within_bounds_and_check_mode_changes_nothing(r
             "checks_ecs_service": SERVICE,
             "checks_min_capacity": 1,
             "checks_max_capacity": 4,
+            "checks_metrics_token": METRICS_TOKEN,
         },
         args=["--check"],
     )

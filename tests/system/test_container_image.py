@@ -6,6 +6,8 @@ No registry on the internet is needed: when the default python slim base cannot 
 the local Debian base from scripts/containers/base-image.sh.
 """
 
+import functools
+import http.server
 import json
 import os
 import secrets
@@ -14,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -128,12 +131,30 @@ def podman_env():
 
 
 @pytest.fixture(scope="module")
-def image(podman_env, tmp_path_factory):
+def rds_ca_bundle(tmp_path_factory):
+    """A PEM bundle served on loopback where the build fetches the RDS CA bundle (AWS's trust store is not reachable
+    from every machine): its URL and its bytes. The build's default, RDS_CA_BUNDLE_REQUIRED=true, stays on."""
+    directory = tmp_path_factory.mktemp("rds-ca")
+    system = Path("/etc/ssl/certs/ca-certificates.crt").read_text()
+    first = system[system.index("-----BEGIN CERTIFICATE-----"):system.index("-----END CERTIFICATE-----") + 25] + "\n"
+    (directory / "global-bundle.pem").write_text(first)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield {"url": f"http://127.0.0.1:{server.server_address[1]}/global-bundle.pem", "pem": first}
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def image(podman_env, tmp_path_factory, rds_ca_bundle):
     """Build the image once for the module (scripts/build-image.sh); its id, labels and size."""
     id_file = tmp_path_factory.mktemp("image") / "image-id"
-    env = dict(podman_env, IMAGE_ID_FILE=str(id_file))
+    env = dict(podman_env, IMAGE_ID_FILE=str(id_file), RDS_CA_BUNDLE_URL=rds_ca_bundle["url"])
     started = time.monotonic()
-    result = run(["scripts/build-image.sh"], env, timeout=BUILD_TIMEOUT)
+    # The build's network is the host's, so that it reaches the loopback server.
+    result = run(["scripts/build-image.sh", "--network", "host"], env, timeout=BUILD_TIMEOUT)
     say(f"scripts/build-image.sh took {time.monotonic() - started:.1f} s")
     for line in result.stdout.splitlines():
         if line.startswith("==> "):
@@ -176,6 +197,12 @@ def test_image_is_labelled_with_version_and_commit(image):
     assert labels.get("org.opencontainers.image.version")
     assert labels.get("org.opencontainers.image.revision") == (commit or "unknown")
     say(f"image {image['id'][:12]}: {image['size'] / 1e6:.0f} MB")
+
+
+def test_image_carries_the_rds_ca_bundle_that_the_database_url_names(podman_env, image, container, rds_ca_bundle):
+    """DATABASE_URL asks for sslmode=verify-full with sslrootcert=/etc/ssl/rds/global-bundle.pem (database role)."""
+    read = run(["podman", "exec", container["name"], "cat", "/etc/ssl/rds/global-bundle.pem"], podman_env)
+    assert read.stdout == rds_ca_bundle["pem"], "the service user reads the bundle the build fetched"
 
 
 def test_container_serves_health_and_readiness_as_non_root(podman_env, image, container):

@@ -7,7 +7,8 @@ The tests run in this order, each on what the one before left (tests/README.md m
 2. first release: the "deploy" template builds, pushes, migrates, rolls out and records the application;
 3. re-run: what `make deploy` runs (site.yml + deploy.yml, at -vvv) changes nothing and makes no write call, nor
    does the service role run alone (the origin lock read from its secret);
-4. rotation: the data tier run on its own through ansible-runner renews the database password and the Redis token;
+4. rotation: site.yml through ansible-runner renews the database password, SECRET_KEY, the Redis token and METRICS_TOKEN
+   while a scanner keeps scanning (no request fails), redeploys the service and refuses the old credentials;
 5. next release (the "deploy" template with a tag), a broken release (rolled back by the health gate), then the
    "rollback" template; the "health check", "scaling check" and "cost report" templates on the running release;
 6. drift: resources changed behind the collection's back; the audit names the one that breaks the baseline,
@@ -26,11 +27,16 @@ the web service's task on this machine. The release steps need podman (scripts/s
 they are skipped, and say so.
 """
 
+import base64
+import hashlib
+import hmac
 import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -47,10 +53,10 @@ from tests.support.local_stack import (
     LOCAL_POSTGRES,
     PREFIX,
     PREVIOUS_PARAMETER,
-    answers,
     REPOSITORY,
     SERVICE,
     VERSION_PARAMETER,
+    answers,
     get_json,
     isolation_vars,
     local_database,
@@ -74,7 +80,6 @@ TAGS = {"Project": "tracetrack", "Environment": "local", "ManagedBy": "tracetrac
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER = "216adef6-5c7f-47e4-b989-5492eafa07d3"
-DATA_TIER = "tests/system/playbooks/data_tier.yml"
 
 CONFIG = load_config()
 TEMPLATES = {t["name"]: t for t in CONFIG["controller_templates"]}
@@ -210,6 +215,11 @@ def test_compute_tier_runs_private_tasks_behind_the_load_balancer_with_secrets_b
     (container,) = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]["containerDefinitions"]
     secret_arn = stack.client("secretsmanager").describe_secret(SecretId=f"{PREFIX}/app")["ARN"]
     assert {"name": "SECRET_KEY", "valueFrom": f"{secret_arn}:SECRET_KEY::"} in container["secrets"]
+    assert {"name": "METRICS_TOKEN", "valueFrom": f"{secret_arn}:METRICS_TOKEN::"} in container["secrets"]
+    assert all(not e["name"].startswith(("METRICS_TOKEN", "DATABASE_URL")) for e in container["environment"])
+    service_tags = {t["key"]: t["value"] for t in ecs.list_tags_for_resource(resourceArn=service["serviceArn"])["tags"]}
+    stages = stack.client("secretsmanager").describe_secret(SecretId=f"{PREFIX}/app")["VersionIdsToStages"]
+    assert service_tags["AppSecretVersion"] == next(v for v, labels in stages.items() if "AWSCURRENT" in labels)
     assert {s["valueFrom"].split(":")[6] for s in container["secrets"]} == {secret_arn.split(":")[6]}, "the service reads its own secret only"
     (repository,) = stack.client("ecr").describe_repositories(repositoryNames=[REPOSITORY])["repositories"]
     assert container["image"] == f"{repository['repositoryUri']}:latest", "no release yet: the repository's latest"
@@ -351,6 +361,9 @@ def test_deploy_template_releases_the_source_serves_it_and_records_it(stack, eng
     assert f"url: {stack.url}/" in run.stdout
     assert "p95" in run.stdout and "p50" in run.stdout
     assert "sslmode=" not in run.stdout and "rediss://" not in run.stdout
+    # The scaling report is not public: it wants the METRICS_TOKEN the task got from the secret.
+    assert metrics_status(stack, "") == 401
+    assert metrics_status(stack, secret_json(stack.emulator, f"{PREFIX}/app")["METRICS_TOKEN"]) == 200
     # ...and how to sign in: the administrator, the URL, the command that prints the password (the output wraps long lines).
     assert f"sign_in: 'as admin at {stack.url}/; the password: make credentials ENV=local'" in " ".join(run.stdout.split())
 
@@ -457,11 +470,95 @@ def test_the_service_role_run_alone_keeps_the_origin_lock_and_the_proxy_count(st
 # --- 4. rotation ----------------------------------------------------------------------------------------------------
 
 
-def test_rotation_through_ansible_runner_applies_the_password_and_the_token_and_never_shows_them(stack):
-    """The data tier run on its own (network, secrets, database, cache) against the converged stack."""
+class Scanner(threading.Thread):
+    """A warehouse scanner that keeps scanning through the API: a parent bag, then children into it, one request after
+    the other on a new connection each; every answer but 200/201 (and every refused connection) is a failure."""
+
+    def __init__(self, url: str, key: str):
+        super().__init__(daemon=True)
+        self.url, self.key = url, key
+        self.done = threading.Event()
+        self.statuses: list[int] = []
+        self.failures: list[str] = []
+        self.latencies: list[float] = []
+
+    def _post(self, path: str, body: dict) -> None:
+        request = urllib.request.Request(
+            f"{self.url}{path}", data=json.dumps(body).encode(), method="POST",
+            headers={"X-API-Key": self.key, "Content-Type": "application/json"},
+        )
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback URL)
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+            self.failures.append(f"{path}: {status} {error.read()[:200]!r}")
+        except OSError as error:
+            status = 0
+            self.failures.append(f"{path}: {error}")
+        self.latencies.append(time.monotonic() - started)
+        self.statuses.append(status)
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            parent = f"SB{secrets.randbelow(90_000_000) + 10_000_000}"
+            self._post("/api/v1/scans/parent", {"qr_id": parent})
+            for _child in range(20):
+                if self.done.is_set():
+                    return
+                self._post("/api/v1/scans/child", {"qr_id": f"CB{secrets.randbelow(90_000_000) + 10_000_000}", "parent_qr_id": parent})
+                time.sleep(0.02)
+
+    def stop(self) -> dict:
+        self.done.set()
+        self.join(timeout=30)
+        ordered = sorted(self.latencies) or [0.0]
+        return {"requests": len(self.statuses), "failed": len(self.failures),
+                "p50_ms": round(ordered[len(ordered) // 2] * 1000), "max_ms": round(ordered[-1] * 1000)}
+
+
+def scram_accepts(password: str, verifier: str) -> bool:
+    """Whether PostgreSQL's SCRAM-SHA-256 verifier (pg_authid.rolpassword) accepts `password` (RFC 5802, 7677): the
+    local server trusts loopback connections, so its stored verifier is what says which password it would take."""
+    method, iterations_salt, keys = verifier.split("$")
+    assert method == "SCRAM-SHA-256", "PostgreSQL stores SCRAM-SHA-256 verifiers (password_encryption)"
+    iterations, salt = iterations_salt.split(":")
+    stored_key = base64.b64decode(keys.split(":")[0])
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt), int(iterations))
+    client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+    return hmac.compare_digest(hashlib.sha256(client_key).digest(), stored_key)
+
+
+def stored_verifier(stack) -> str | None:
+    """The master role's password verifier on the local PostgreSQL (None without one)."""
+    if not answers(LOCAL_POSTGRES):
+        return None
+    import psycopg
+
+    with psycopg.connect(host=LOCAL_POSTGRES[0], port=LOCAL_POSTGRES[1], user="postgres", dbname="postgres", connect_timeout=5) as connection:
+        found = connection.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", [local_database(stack.emulator)]).fetchone()
+    return found[0] if found else None
+
+
+def metrics_status(stack, token: str) -> int:
+    request = urllib.request.Request(f"{stack.url}/metrics/scaling", headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (loopback URL)
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_rotation_through_ansible_runner_redeploys_while_a_scanner_scans_and_the_old_credentials_are_refused(stack):
+    """site.yml with secrets_rotate for the database password, SECRET_KEY, the Redis token and METRICS_TOKEN, through
+    ansible-runner, while a scanner keeps scanning: no request fails; the services are redeployed and waited for, the
+    Redis token goes rotate -> redeploy -> set, and the old password and metrics token are refused afterwards."""
     before = {
         "password": secret_json(stack.emulator, f"{PREFIX}/database-master")["password"],
-        "redis_url": secret_json(stack.emulator, f"{PREFIX}/app")["REDIS_URL"],
+        "app": secret_json(stack.emulator, f"{PREFIX}/app"),
+        "token": secret_json(stack.emulator, f"{PREFIX}/redis-auth")["token"],
+        "task_definition": recorded(stack.emulator)["task_definition"],
     }
     data_dir = stack.tmp_path_factory.mktemp("rotation")
     stack.data_dirs.append(data_dir)
@@ -475,26 +572,42 @@ def test_rotation_through_ansible_runner_applies_the_password_and_the_token_and_
         "EMULATOR_PORT": str(stack.emulator.port),
         "PATH": f"{REPO_ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
     }
+    scanner = None
+    if stack.podman:
+        scanner = Scanner(stack.url, stack.state["scanner_keys"]["scanner-01"])
+        scanner.start()
+        time.sleep(2)
+    rotated = ["database", "app", "redis", "metrics"]
     started = time.monotonic()
-    with record_calls(stack.emulator.url) as calls:
-        result = ansible_runner.run(
-            private_data_dir=str(data_dir),
-            project_dir=str(REPO_ROOT),
-            playbook=DATA_TIER,
-            inventory=str(REPO_ROOT / "inventories" / "local"),
-            extravars={**emulator_vars(stack.emulator.url), **stack.variables, "secrets_rotate": True, "secrets_rotate_kinds": ["database", "redis"]},
-            envvars=env,
-            quiet=True,
-        )
+    try:
+        with record_calls(stack.emulator.url) as calls:
+            result = ansible_runner.run(
+                private_data_dir=str(data_dir),
+                project_dir=str(REPO_ROOT),
+                playbook="playbooks/site.yml",
+                inventory=str(REPO_ROOT / "inventories" / "local"),
+                extravars={**emulator_vars(stack.emulator.url), **stack.variables, "secrets_rotate": True, "secrets_rotate_kinds": rotated},
+                envvars=env,
+                quiet=True,
+            )
+        time.sleep(2)
+    finally:
+        figures = scanner.stop() if scanner else None
     stdout = result.stdout.read()
-    say(f"rotation: {result.status}, {time.monotonic() - started:.0f} s")
+    say(f"rotation of {rotated}: {result.status}, {time.monotonic() - started:.0f} s; scanner during it: {figures or 'not run (no podman)'}")
     stack.outputs.append(stdout)
+    stack.state["rotation_figures"] = figures
     assert result.status == "successful", stdout[-6000:]
+    if scanner:
+        assert figures["requests"] > 50, figures
+        assert scanner.failures == [], f"{figures}: {scanner.failures[:10]}"
 
     master = secret_json(stack.emulator, f"{PREFIX}/database-master")
     app = secret_json(stack.emulator, f"{PREFIX}/app")
-    assert master["password"] != before["password"], "secrets_rotate gives the master user a new password"
-    assert master["password"] in app["DATABASE_URL"]
+    token = secret_json(stack.emulator, f"{PREFIX}/redis-auth")["token"]
+    assert master["password"] != before["password"] and master["password"] in app["DATABASE_URL"]
+    assert app["SECRET_KEY"] != before["app"]["SECRET_KEY"] and app["METRICS_TOKEN"] != before["app"]["METRICS_TOKEN"]
+    assert token != before["token"] and app["REDIS_URL"].startswith(f"rediss://:{token}@")
     secretsmanager = stack.client("secretsmanager")
 
     def current(name):
@@ -504,17 +617,32 @@ def test_rotation_through_ansible_runner_applies_the_password_and_the_token_and_
     primary = instances(stack.emulator, PREFIX)[f"{PREFIX}-db"]
     assert {t["Key"]: t["Value"] for t in primary["TagList"]}["MasterPasswordSecretVersion"] == current(f"{PREFIX}/database-master")
 
-    assert "elasticache:ModifyReplicationGroup" in calls.writes
-    token = secret_json(stack.emulator, f"{PREFIX}/redis-auth")["token"]
-    assert app["REDIS_URL"] != before["redis_url"] and app["REDIS_URL"].startswith(f"rediss://:{token}@")
+    # The service was redeployed with the new secret (same revision, a new deployment) and waited for.
+    ecs = stack.client("ecs")
+    (service,) = ecs.describe_services(cluster=PREFIX, services=[SERVICE])["services"]
+    service_tags = {t["key"]: t["value"] for t in ecs.list_tags_for_resource(resourceArn=service["serviceArn"])["tags"]}
+    assert service_tags["AppSecretVersion"] == current(f"{PREFIX}/app")
+    assert [(d["taskDefinition"], d["rolloutState"]) for d in service["deployments"]] == [(before["task_definition"], "COMPLETED")]
+    writes = calls.writes
+    assert "ecs:UpdateService" in writes and "ecs:RegisterTaskDefinition" not in writes
+    # Redis: rotate (the old token stays valid), redeploy, then set (the old token is refused from then on).
+    modifies = [i for i, call in enumerate(writes) if call == "elasticache:ModifyReplicationGroup"]
+    assert len(modifies) == 2 and modifies[0] < writes.index("ecs:UpdateService") < modifies[1], writes
     (group,) = stack.client("elasticache").describe_replication_groups(ReplicationGroupId=f"{PREFIX}-cache")["ReplicationGroups"]
     tags = {t["Key"]: t["Value"] for t in stack.client("elasticache").list_tags_for_resource(ResourceName=group["ARN"])["TagList"]}
-    # The group carries the secret version it was given: the next run sends no token (the re-converge below writes
-    # exactly the drift's fixes, which shows the rotation was applied in full).
-    assert tags["AuthTokenSecretVersion"] == current(f"{PREFIX}/redis-auth")
+    assert tags["AuthTokenSecretVersion"] == tags["AuthTokenSoleVersion"] == current(f"{PREFIX}/redis-auth")
+
+    # The old credentials are refused: the database's stored verifier takes the new password only; the running task
+    # answers the old metrics token 401 and the new one 200.
+    verifier = stored_verifier(stack)
+    if verifier:
+        assert scram_accepts(master["password"], verifier) and not scram_accepts(before["password"], verifier)
+    if stack.podman:
+        assert metrics_status(stack, before["app"]["METRICS_TOKEN"]) == 401
+        assert metrics_status(stack, app["METRICS_TOKEN"]) == 200
     assert list((data_dir / "artifacts").rglob("job_events/*.json")), "the run left its events to look into"
     assert sorted(secret_json(stack.emulator, f"{PREFIX}/scanner-api-keys")) == SCANNERS[:1]
-    stack.secrets.update([before["password"], master["password"], token])
+    stack.secrets.update([before["password"], master["password"], token, before["token"], before["app"]["METRICS_TOKEN"], before["app"]["SECRET_KEY"]])
     stack.remember_secrets()
 
 

@@ -2,10 +2,12 @@
 
 AWS API reference, Amazon ECS (2014-11-13), and what the emulator does with it when it runs tasks:
 
-- CreateService / UpdateService: a new deployment starts tasks of its task definition and the tasks of the older
-  deployment are stopped (rolling update). The deployment's `rolloutState` is `IN_PROGRESS` until its tasks run and
-  pass their container health check (`healthCheck`), then `COMPLETED`; `FAILED` (the deployment circuit breaker)
-  when its task stops or never becomes healthy, with the reason in `rolloutStateReason`.
+- CreateService / UpdateService: a new deployment starts tasks of its task definition, and the tasks of the older
+  deployment are stopped once the new ones are healthy (rolling update with `minimumHealthyPercent` 100: the service
+  never has fewer healthy tasks than it wants, so it keeps answering through a deployment). The deployment's
+  `rolloutState` is `IN_PROGRESS` until its tasks run and pass their container health check (`healthCheck`) and the
+  older tasks have stopped, then `COMPLETED`; `FAILED` (the deployment circuit breaker) when its task stops or never
+  becomes healthy, with the reason in `rolloutStateReason` - the older tasks then go on serving.
 - ContainerDefinition `environment` is given to the container as is; each `secrets[].valueFrom` - a secret's ARN, or
   `<secret ARN>:<json-key>:<version-stage>:<version-id>` - is read from Secrets Manager when the task starts.
 - RunTask: `overrides.containerOverrides[].command` and `.environment` replace or extend the container's own.
@@ -38,12 +40,16 @@ once with exit code 0. This is the local environment's stand-in for Fargate. Set
 What differs on this machine from Fargate, all in the task's environment only, and why:
     PORT, BIND_HOST        the task shares the host's network (to reach the loopback servers), so it listens on the
                            service's loopback address instead of 0.0.0.0 and the container port
+    GUNICORN_CMD_ARGS      a service's task listens on the service's address with SO_REUSEPORT (--reuse-port), as the
+                           older deployment's task does until it stops, and also on an address of its own in 127.0.0.0/8
+                           (same port) where the emulator checks its health: a load balancer's target health check
+                           reaches each task on its own address
     TRUSTED_PROXY_COUNT=0  no load balancer or CDN in front of it
     SESSION_COOKIE_SECURE  false: it answers plain HTTP on loopback
-    DATABASE_URL, DATABASE_READ_URL   sslmode=disable instead of require: the loopback server has no TLS (RDS forces
-                           it). When they do not name a loopback server (no PostgreSQL behind the emulated RDS
-                           endpoint, see local_endpoints), DATABASE_URL is an SQLite file every task of the cluster
-                           shares, and DATABASE_READ_URL is left out
+    DATABASE_URL, DATABASE_READ_URL   sslmode=disable instead of verify-full (and no sslrootcert): the loopback server
+                           has no TLS (RDS forces it). When they do not name a loopback server (no PostgreSQL behind
+                           the emulated RDS endpoint, see local_endpoints), DATABASE_URL is an SQLite file every task of
+                           the cluster shares, and DATABASE_READ_URL is left out
     REDIS_URL              redis:// without the AUTH token instead of rediss://: the loopback server has neither TLS
                            nor a password (ElastiCache in-transit encryption has both); left out (the in-process
                            cache) when it names no loopback server
@@ -51,6 +57,7 @@ What differs on this machine from Fargate, all in the task's environment only, a
 The values reach the process through its environment only, never its command line or the emulator's log.
 """
 
+import itertools
 import json
 import os
 import re
@@ -137,15 +144,25 @@ def _on_loopback(url: str) -> bool:
         return False
 
 
-def loopback_environment(environment: dict, database_dir: Path, address: tuple[str, int] | None) -> dict:
+_probe_hosts = itertools.cycle(range(2, 255))
+
+
+def probe_host() -> str:
+    """A loopback address of a service task's own, where its health is checked (127.0.0.2-254, in turn)."""
+    return f"127.0.0.{next(_probe_hosts)}"
+
+
+def loopback_environment(environment: dict, database_dir: Path, address: tuple[str, int] | None, probe: str | None = None) -> dict:
     """The adjustments of this machine (the module's docstring says which and why)."""
     adjusted = dict(environment, TRUSTED_PROXY_COUNT="0", SESSION_COOKIE_SECURE="false")
     if address:
         adjusted.update(BIND_HOST=address[0], PORT=str(address[1]))
+        if probe:
+            adjusted["GUNICORN_CMD_ARGS"] = f"--bind {address[0]}:{address[1]} --bind {probe}:{address[1]} --reuse-port"
     if _on_loopback(adjusted.get("DATABASE_URL", "")):
         for key in ("DATABASE_URL", "DATABASE_READ_URL"):
             if key in adjusted:
-                adjusted[key] = adjusted[key].replace("sslmode=require", "sslmode=disable")
+                adjusted[key] = without_tls(adjusted[key])
     else:
         adjusted.pop("DATABASE_READ_URL", None)
         adjusted["DATABASE_URL"] = f"sqlite:///{database_dir}/tracetrack.sqlite"
@@ -157,6 +174,13 @@ def loopback_environment(environment: dict, database_dir: Path, address: tuple[s
         adjusted.pop("REDIS_URL", None)
     adjusted.pop("REDIS_AUTH_TOKEN", None)
     return adjusted
+
+
+def without_tls(url: str) -> str:
+    """A PostgreSQL URL with sslmode=disable instead of its TLS settings (sslmode, sslrootcert)."""
+    parts = urlsplit(url)
+    query = [pair for pair in parts.query.split("&") if pair and not pair.startswith(("sslmode=", "sslrootcert="))]
+    return urlunsplit(parts._replace(query="&".join([*query, "sslmode=disable"])))
 
 
 def health_path(container: dict) -> str | None:
@@ -242,7 +266,10 @@ class SourceRunner(Runner):
             argv = [sys.executable, *command[1:]] if command[0] in ("python", "python3") else list(command)
         else:
             argv = [sys.executable, "-m", "gunicorn", "--config=gunicorn.conf.py", "tracetrack.wsgi:app"]
-        base = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE") if key in os.environ}
+        base = {key: os.environ[key] for key in ("PATH", "LANG", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE") if key in os.environ}
+        # A home of the task's own: gunicorn keeps its control socket there, and two tasks of a service overlap.
+        base["HOME"] = str(log.parent.parent / "home" / name)
+        Path(base["HOME"]).mkdir(parents=True, exist_ok=True)
         with open(log, "ab") as output:
             return subprocess.Popen(
                 argv,
@@ -326,17 +353,35 @@ class LocalTask:
 
 
 class ServiceTask(LocalTask):
-    """The task of a service's deployment, listening on the service's loopback address."""
+    """The task of a service's deployment, listening on the service's loopback address, and on `probe` (same port)
+    where its own health is checked while an older task still answers on the service's address."""
 
-    def __init__(self, deployment_id, address, health, **kwargs):
+    def __init__(self, deployment_id, address, probe, health, previous=(), **kwargs):
         self.deployment_id = deployment_id
         self.address = address
+        self.probe = probe
         self.health = health
         self.healthy = False
+        self.previous = list(previous)  # the older deployments' tasks, stopped once this one is healthy
+        self.previous_stopped = threading.Event()
         super().__init__(**kwargs)
 
+    def _stop_previous(self) -> None:
+        try:
+            for task in self.previous:
+                task.stop()
+            self.previous = []
+        finally:
+            self.previous_stopped.set()
+
+    def stop(self) -> None:
+        super().stop()
+        for task in self.previous:
+            task.stop()
+
     def _answers(self) -> bool:
-        host, port = self.address
+        port = self.address[1]
+        host = self.probe
         try:
             with urllib.request.urlopen(f"http://{host}:{port}{self.health or '/'}", timeout=2) as response:  # noqa: S310 (loopback)
                 return response.status < 400
@@ -353,8 +398,11 @@ class ServiceTask(LocalTask):
         if code is not None:
             return "FAILED", f"the task stopped: {STOPPED_REASON} (exit code {code}); see {self.log}"
         if self.healthy or (self.ready.is_set() and self._answers()):
-            self.healthy = True
-            return "COMPLETED", ""
+            if not self.healthy:
+                self.healthy = True
+                threading.Thread(target=self._stop_previous, daemon=True).start()
+            # COMPLETED once the older tasks have stopped (ECS drains them before the deployment completes).
+            return ("COMPLETED", "") if self.previous_stopped.is_set() else ("IN_PROGRESS", "")
         timeout = _seconds(START_TIMEOUT_VARIABLE, 180)
         if time.monotonic() - self.started > timeout:
             return "FAILED", f"the task did not pass its health check within {timeout:.0f} s; see {self.log}"
@@ -384,18 +432,27 @@ def start_service_task(backend, service) -> None:
     container = _app_container(definition)
     with _lock:
         previous = _service_tasks.pop(service.arn, None)
+        serving = []
         if previous is not None:
-            previous.stop()
+            # A healthy task keeps serving until its successor is healthy; one that never was (a failed deployment, or a
+            # deployment replaced before it finished) stops now, with the older tasks it was still waiting to stop.
+            serving = [previous] if previous.healthy else list(previous.previous)
+            if not previous.healthy:
+                previous.previous = []
+                threading.Thread(target=previous.stop, daemon=True).start()
         environment = container_environment(container, backend.account_id, backend.region_name)
         cluster = service.cluster_arn.split("/")[-1]
+        probe = probe_host()
         task = ServiceTask(
             deployment_id=deployment["id"],
             address=address,
+            probe=probe,
             health=health_path(container),
-            name=f"{service.name}-{address[1]}",
+            previous=serving,
+            name=f"{service.name}-{address[1]}-{deployment['id'].rsplit('/', 1)[-1][-8:]}",
             cluster=cluster,
             image=container["image"],
-            environment=loopback_environment(environment, task_dir() / "data" / cluster, address),
+            environment=loopback_environment(environment, task_dir() / "data" / cluster, address, probe),
             command=container.get("command"),
         )
         _service_tasks[service.arn] = task

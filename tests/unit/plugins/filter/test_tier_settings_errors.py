@@ -49,6 +49,9 @@ SECRETS = {
     "secrets_app_secret_key_length": 64,
     "secrets_redis_auth_token_length": 64,
     "secrets_scanner_key_length": 40,
+    "secrets_metrics_token_length": 40,
+    "secrets_rotate": False,
+    "secrets_rotate_kinds": [],
     "secrets_scanner_devices": ["scanner-01", "scanner-02"],
     "secrets_recovery_window_days": 7,
     "secrets_kms_key_deletion_window_days": 30,
@@ -262,6 +265,9 @@ BAD = [
     (secrets_settings_errors, SECRETS, {"secrets_recovery_window_days": 3}, "secrets_recovery_window_days 3 must be 0 (delete at once) or 7-30"),
     (secrets_settings_errors, SECRETS, {"secrets_strict": True, "secrets_recovery_window_days": 0}, "secrets_recovery_window_days 0 is not allowed"),
     (secrets_settings_errors, SECRETS, {"secrets_kms_key_deletion_window_days": 60}, "secrets_kms_key_deletion_window_days 60"),
+    (secrets_settings_errors, SECRETS, {"secrets_metrics_token_length": 8}, "secrets_metrics_token_length 8 must be 20-128"),
+    (secrets_settings_errors, SECRETS, {"secrets_rotate": True}, "secrets_rotate_kinds [] names no kind"),
+    (secrets_settings_errors, SECRETS, {"secrets_rotate_kinds": ["password"]}, "secrets_rotate_kinds ['password'] must be a list of"),
 ]
 
 

@@ -62,6 +62,7 @@ def params(**overrides):
         propagate_tags="SERVICE",
         enable_ecs_managed_tags=True,
         force_new_deployment=False,
+        redeploy_on_tag_change=[],
         wait=False,
         wait_timeout=600,
         tags={"Project": "tracetrack"},
@@ -125,6 +126,28 @@ def test_a_new_capacity_provider_strategy_forces_a_deployment():
     kwargs = client.update_service.call_args.kwargs
     assert kwargs["forceNewDeployment"] is True
     assert len(kwargs["capacityProviderStrategy"]) == 2
+
+
+def test_a_new_value_of_a_redeploy_tag_starts_a_deployment_with_the_tag_and_the_same_value_does_not():
+    service = dict(copy.deepcopy(SERVICE), tags=SERVICE["tags"] + [{"key": "AppSecretVersion", "value": "v1"}])
+    client = fake_client([service])
+    result = run(client, fake_module(tags={"Project": "tracetrack", "AppSecretVersion": "v2"}, redeploy_on_tag_change=["AppSecretVersion"]))
+    assert result["changed"] is True and result["redeployed"] is True
+    assert client.update_service.call_args.kwargs == {
+        "aws_retry": True, "cluster": "tracetrack-local", "service": "tracetrack-local-web", "forceNewDeployment": True}
+    client.tag_resource.assert_called_once()
+
+    client = fake_client([copy.deepcopy(service)])
+    result = run(client, fake_module(tags={"Project": "tracetrack", "AppSecretVersion": "v1"}, redeploy_on_tag_change=["AppSecretVersion"]))
+    assert result["changed"] is False and result["redeployed"] is False
+    client.update_service.assert_not_called()
+
+
+def test_a_changed_tag_that_is_not_a_redeploy_tag_only_retags():
+    client = fake_client([copy.deepcopy(SERVICE)])
+    result = run(client, fake_module(tags={"Project": "other"}, redeploy_on_tag_change=["AppSecretVersion"]))
+    assert result["changed"] is True and result["redeployed"] is False
+    client.update_service.assert_not_called()
 
 
 def test_check_mode_reports_without_writing():
