@@ -502,7 +502,8 @@ class Scanner(threading.Thread):
 
     def run(self) -> None:
         while not self.done.is_set():
-            parent = f"SB{secrets.randbelow(90_000_000) + 10_000_000}"
+            # SB10000000-SB89999999: never a code the restore drill counts (SB900...).
+            parent = f"SB{secrets.randbelow(80_000_000) + 10_000_000}"
             self._post("/api/v1/scans/parent", {"qr_id": parent})
             for _child in range(20):
                 if self.done.is_set():
