@@ -130,6 +130,7 @@ def _service_problems(spec, open_ports, most_patterns):
             f"service_services[{name}].image_tag '{spec['image_tag']}' must be letters, digits, '_', '.', '-' (128 at most),"
             " not starting with '.' or '-'"
         )
+    problems += _metrics_problems(name, spec.get("metrics") or {})
     cpu, memory = spec["cpu"], spec["memory"]
     if spec.get("cpu_default", True) and spec.get("memory_default", True):
         return problems  # the role-wide size, checked once with the role-wide settings
@@ -141,6 +142,20 @@ def _service_problems(spec, open_ports, most_patterns):
         memory_where = "service_memory" if spec.get("memory_default", True) else f"service_services[{name}].memory"
         problems.append(f"{memory_where} {memory} does not go with {cpu} CPU units (Fargate allows {low}-{high} MiB)")
     return problems
+
+
+def _metrics_problems(name, metrics):
+    """A declared metric must be nameable: a namespace, names, and a latency metric among them."""
+    if not metrics:
+        return []
+    where = f"service_services[{name}].metrics"
+    if not metrics["namespace"] or str(metrics["namespace"]).startswith("AWS/"):
+        return [f"{where}.namespace '{metrics['namespace']}' must be the service's own CloudWatch namespace (not AWS/...)"]
+    if not metrics["names"]:
+        return [f"{where}.names is empty: list the metric names the service emits"]
+    if metrics["latency"] and metrics["latency"] not in metrics["names"]:
+        return [f"{where}.latency '{metrics['latency']}' is not one of {where}.names {metrics['names']}"]
+    return []
 
 
 def _role_wide_problems(settings):
