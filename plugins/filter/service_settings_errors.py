@@ -73,6 +73,7 @@ RANGES = (
     ("service_health_check_grace_period", 0, 7200),
     ("service_health_check_start_period", 0, 300),
     ("service_spot_weight", 0, 1000),
+    ("service_alb_access_logs_days", 1, 3650),
 )
 
 

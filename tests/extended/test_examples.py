@@ -255,6 +255,20 @@ def test_task_manager_watches_scales_and_keeps_logs_at_seed_003s_figures(converg
         f"/aws/rds/instance/{prefix}-db/postgresql": 7,
         f"/aws/rds/instance/{prefix}-db/upgrade": 7,
     }
+    # Access logs 90 days: the load balancer writes them to a private, encrypted bucket that deletes them after that.
+    elbv2 = client(emulator, "elbv2")
+    alb = elbv2.describe_load_balancers(Names=[f"{prefix}-alb"])["LoadBalancers"][0]["LoadBalancerArn"]
+    attributes = {a["Key"]: a["Value"] for a in elbv2.describe_load_balancer_attributes(LoadBalancerArn=alb)["Attributes"]}
+    bucket = attributes["access_logs.s3.bucket"]
+    assert (attributes["access_logs.s3.enabled"], bucket, attributes["access_logs.s3.prefix"]) == ("true", f"{prefix}-alb-logs-123456789012", "alb")
+    s3 = client(emulator, "s3")
+    (rule,) = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert (rule["Status"], rule["Expiration"]["Days"]) == ("Enabled", 90)
+    encryption = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert encryption["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert all(s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"].values())
+    (statement,) = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]
+    assert statement["Principal"] == {"AWS": "arn:aws:iam::127311923021:root"} and statement["Action"] == "s3:PutObject"
 
 
 def test_a_deep_link_into_the_task_manager_spa_answers_its_index_page(converged, emulator):

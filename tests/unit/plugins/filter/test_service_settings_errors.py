@@ -63,6 +63,7 @@ def test_sound_settings_have_no_problem():
         (settings(service_origin_header_value="x" * 20), "service_origin_header_name"),
         (settings(service_deployment_maximum_percent=50), "service_deployment_maximum_percent"),
         (settings(service_metrics_namespace="AWS/ECS"), "service_metrics_namespace"),
+        (settings(service_alb_access_logs_days=0), "service_alb_access_logs_days"),
         (settings(service_image_tag=".bad"), "service_image_tag"),
         (settings(service_version_parameter="no-slash"), "service_version_parameter"),
         (settings(service_task_policy_statements=[{"Effect": "Allow", "Action": "x"}]), "service_task_policy_statements"),
