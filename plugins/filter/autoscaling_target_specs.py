@@ -22,7 +22,7 @@ options:
         the ECS cluster of the services; C(policies), the kinds of target tracking policy that are enabled
         (C(cpu), C(memory), C(requests), C(latency)).
       - For the latency policy, optionally C(latency_target_ms) and C(latency_statistic), C(metrics) (the service role's
-        C(service_metrics): the metrics each service declares it emits), C(alb_arn_suffix) and C(target_groups) (the
+        C(service_metrics), the metrics each service declares it emits), C(alb_arn_suffix) and C(target_groups) (the
         service role's C(service_target_groups)). A service's latency policy tracks the latency metric it declares;
         a service that declares none, its target group's C(TargetResponseTime) (seconds); a service with neither gets
         no latency policy (target tracking on a metric without data would block scale-in).

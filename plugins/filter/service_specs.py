@@ -13,7 +13,7 @@ description:
     groups, listener rules, log groups, services).
   - Each service may set C(port), C(cpu), C(memory), C(desired_count), C(health_path), C(liveness_path),
     C(path_patterns), C(image), C(image_tag), C(environment), C(secrets), C(command), C(health_check_command),
-    C(migration_command) and C(metrics) (the CloudWatch metrics its code emits: C(namespace), C(dimensions), C(names), C(latency));
+    C(migration_command) and C(metrics) (the CloudWatch metrics its code emits - C(namespace), C(dimensions), C(names), C(latency));
     what it leaves out comes from the settings.
   - The application container's environment is the role's (C(TRACETRACK_ENV), C(PORT), C(WEB_CONCURRENCY) - one
     worker per vCPU -, EMF metrics, the trusted proxy count, the region, OpenTelemetry), then O(settings.environment),

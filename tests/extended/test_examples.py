@@ -175,9 +175,9 @@ def test_ez_board_watches_and_scales_its_two_services_at_seed_002s_figures(conve
     services = {dict((d["Name"], d["Value"]) for d in a.get("Dimensions", [])).get("ServiceName") for a in found.values()} - {None}
     assert services == {f"{prefix}-frontend", f"{prefix}-backend"}
     rows = dashboard_metrics(emulator, prefix)
-    assert {d["ServiceName"] for _, _, d in rows["ECS services CPU (%)"]} == {f"{prefix}-frontend", f"{prefix}-backend"}
+    assert {dimensions["ServiceName"] for _namespace, _name, dimensions in rows["ECS services CPU (%)"]} == {f"{prefix}-frontend", f"{prefix}-backend"}
     assert not [title for title in rows if title.startswith("Service ")], "neither service emits metrics of its own"
-    assert {name for _, name, _ in rows["Redis cache hit rate (%, alarm below 95)"]} == {"CacheHitRate"}, "the seed's Redis hit/miss ratio"
+    assert {name for _namespace, name, _dimensions in rows["Redis cache hit rate (%, alarm below 95)"]} == {"CacheHitRate"}, "the seed's Redis hit/miss ratio"
     # Neither service emits a latency metric: each scales on its target group's average response time, at 200 ms.
     alb = client(emulator, "elbv2").describe_load_balancers(Names=[f"{prefix}-alb"])["LoadBalancers"][0]["LoadBalancerArn"]
     for service in ("frontend", "backend"):
@@ -340,8 +340,8 @@ def test_tracetrack_large_alarms_its_cache_hit_rate_traces_and_scales_on_its_own
     watched = {q["MetricStat"]["Metric"]["Dimensions"][0]["Value"] for q in hit_rate["Metrics"] if "MetricStat" in q}
     assert watched == set(members)
     rows = dashboard_metrics(emulator, prefix, region)
-    assert {d["CacheClusterId"] for _, _, d in rows["Redis cache hit rate (%, alarm below 95)"]} == set(members)
-    assert [name for _, name, _ in rows["Service web (TraceTrack/production)"]][:1] == ["RequestLatency"]
+    assert {dimensions["CacheClusterId"] for _namespace, _name, dimensions in rows["Redis cache hit rate (%, alarm below 95)"]} == set(members)
+    assert [name for _namespace, name, _dimensions in rows["Service web (TraceTrack/production)"]][:1] == ["RequestLatency"]
     latency = scaling_policies(emulator, prefix, "web", region)["latency"]
     (query,) = [q for q in latency["CustomizedMetricSpecification"]["Metrics"] if "MetricStat" in q]
     assert (query["MetricStat"]["Metric"]["Namespace"], query["MetricStat"]["Metric"]["MetricName"]) == ("TraceTrack/production", "RequestLatency")
