@@ -398,7 +398,7 @@ def test_migrateai_releases_a_new_version_and_rolls_back_to_the_previous_task_de
     assert released != before and container(emulator, {"taskDefinition": released})["image"].endswith(":1.1.0")
     # Seed 004's Alembic migration: a one-off task of the new revision, with the inventory's command.
     ecs = client(emulator, "ecs")
-    arns = ecs.list_tasks(cluster=prefix, startedBy="tracetrack-migration", desiredStatus="STOPPED")["taskArns"]
+    arns = ecs.list_tasks(cluster=prefix, startedBy="tracetrack-migration")["taskArns"]
     migrations = ecs.describe_tasks(cluster=prefix, tasks=arns)["tasks"]
     assert [(t["taskDefinitionArn"], t["overrides"]["containerOverrides"][0]["command"]) for t in migrations if t["taskDefinitionArn"] == released] == [
         (released, ["alembic", "upgrade", "head"])
