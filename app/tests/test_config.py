@@ -65,3 +65,14 @@ def test_schema_names_are_checked(tmp_path):
                 "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite",
             }
         )
+
+
+def test_several_read_replicas_are_separated_by_commas(tmp_path):
+    environ = {
+        "DATABASE_READ_URL": "postgres://app@replica-1/tt, postgres://app@replica-2/tt",
+        "DATABASE_PASSWORD": "pw",
+    }
+    config = from_environ(environ, str(tmp_path))
+    assert config["DATABASE_READ_URLS"] == ["postgresql+psycopg://app:pw@replica-1/tt", "postgresql+psycopg://app:pw@replica-2/tt"]
+    assert config["DATABASE_READ_URL"] == "postgresql+psycopg://app:pw@replica-1/tt"
+    assert from_environ({}, str(tmp_path))["DATABASE_READ_URLS"] == []

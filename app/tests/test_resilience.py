@@ -146,6 +146,20 @@ def test_reads_fall_back_to_the_primary_when_the_replica_is_down(make_app):
     assert app.extensions["tracetrack"].db.replica_fallbacks >= 1
 
 
+def test_reads_take_every_replica_in_turn(make_app):
+    # Two replicas, both down: two reads try one each (and fall back to the primary), so both breakers open.
+    app = make_app(DATABASE_READ_URLS=[_closed_database_url(), _closed_database_url()])
+    db = app.extensions["tracetrack"].db
+    fallbacks = db.replica_fallbacks
+    for _ in range(2):
+        assert db.query(lambda conn: conn.exec_driver_sql("SELECT 1").scalar()) == 1
+    assert len(db.replicas()) == 2
+    assert [breaker.current_state for _engine, breaker in db.replicas()] == ["open", "open"]
+    assert db.replica_fallbacks - fallbacks == 2
+    readiness = app.test_client().get("/health/elb").get_json()["components"]["database_replica"]
+    assert (readiness["status"], readiness["replicas"]) == ("fallback", 2)
+
+
 def test_reads_use_the_replica_when_it_answers(make_app, pg_schema):
     needs_postgres()
     app = make_app(**postgres_config(pg_schema), DATABASE_READ_URL=TEST_DATABASE_URL)

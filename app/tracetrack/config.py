@@ -50,13 +50,18 @@ def from_environ(environ: os._Environ | dict, instance_path: str) -> dict:
     embedded_default = "sqlite:///" + os.path.join(instance_path, "tracetrack.sqlite")
     database_url = get("DATABASE_URL") or embedded_default
     password = get("DATABASE_PASSWORD")
+    # One read replica's URL, or several separated by commas (reads take them in turn).
+    read_urls = [
+        normalize_database_url(url.strip(), password) for url in get("DATABASE_READ_URL").split(",") if url.strip()
+    ]
 
     return {
         "TRACETRACK_ENV": env,
         "APP_VERSION": get("APP_VERSION", __version__),
         "SECRET_KEY": get("SECRET_KEY"),
         "DATABASE_URL": normalize_database_url(database_url, password),
-        "DATABASE_READ_URL": normalize_database_url(get("DATABASE_READ_URL"), password),
+        "DATABASE_READ_URL": read_urls[0] if read_urls else "",
+        "DATABASE_READ_URLS": read_urls,
         "DATABASE_SCHEMA": get("DATABASE_SCHEMA"),
         # The embedded database has no separate migration step to run, so it migrates itself.
         "DB_AUTO_MIGRATE": _flag(get("DB_AUTO_MIGRATE", "false" if get("DATABASE_URL") else "true")),

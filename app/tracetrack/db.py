@@ -1,7 +1,8 @@
 """Database engines, transactions and read routing, guarded by circuit breakers.
 
-Writes always go to the primary. Reads go to ``DATABASE_READ_URL`` when it is set and answering, and
-fall back to the primary while the replica fails (its connection, or a query on it).
+Writes always go to the primary. Reads go to the replicas of ``DATABASE_READ_URL`` (one URL, or several separated
+by commas, taken in turn) when it is set and answering, and fall back to the primary while the replica whose turn
+it is fails (its connection, or a query on it).
 
 A breaker opens on connection failures only (``BREAKER_FAIL_MAX`` in a row), never on a query that the
 server refused (a statement timeout, a deadlock, a lock timeout, a constraint): those say the server is
@@ -10,6 +11,7 @@ up. While a breaker is open every request is refused at once, and one caller at 
 so service resumes within a probe interval of the database coming back.
 """
 
+import itertools
 import logging
 import sqlite3
 import threading
@@ -170,12 +172,25 @@ def _serialize_sqlite_writes(engine: Engine) -> None:
 class Database:
     def __init__(self, config: dict):
         self.writer = make_engine(config["DATABASE_URL"], config)
-        self.reader = make_engine(config["DATABASE_READ_URL"], config) if config["DATABASE_READ_URL"] else None
+        read_urls = config.get("DATABASE_READ_URLS") or (
+            [config["DATABASE_READ_URL"]] if config["DATABASE_READ_URL"] else []
+        )
+        self.reader = make_engine(read_urls[0], config) if read_urls else None
         self.pool_limit = config["DB_POOL_SIZE"] + config["DB_MAX_OVERFLOW"]
         probe_seconds = config["BREAKER_PROBE_SECONDS"]
         self.breaker = Breaker("database", config["BREAKER_FAIL_MAX"], probe_seconds)
         self.replica_breaker = Breaker("database_replica", 1, probe_seconds)
+        # The replicas after the first, each with a breaker of its own: reads take every replica in turn.
+        self.more_readers = [
+            (make_engine(url, config), Breaker(f"database_replica_{number}", 1, probe_seconds))
+            for number, url in enumerate(read_urls[1:], 2)
+        ]
+        self._turn = itertools.count()
         self.replica_fallbacks = 0
+
+    def replicas(self) -> list[tuple[Engine, "Breaker"]]:
+        """Every read replica's engine with its breaker, the first (``reader``) first."""
+        return ([(self.reader, self.replica_breaker)] if self.reader is not None else []) + self.more_readers
 
     @property
     def dialect(self) -> str:
@@ -260,15 +275,17 @@ class Database:
             conn.commit()
 
     def query(self, work: Callable[..., Any], *args) -> Any:
-        """``work(connection, *args)`` on the replica when one is configured, else on the primary.
+        """``work(connection, *args)`` on the next replica in turn when any is configured, else on the primary.
 
-        When the replica cannot be reached, or a query on it fails (a replica cancels queries that
+        When that replica cannot be reached, or a query on it fails (a replica cancels queries that
         conflict with recovery, for one), the same work runs again on the primary and is counted in
         ``replica_fallbacks``. Refusals the work raises itself (not found, bad input) pass through.
         """
-        if self.reader is not None:
+        replicas = self.replicas()
+        if replicas:
+            engine, breaker = replicas[next(self._turn) % len(replicas)]
             try:
-                with self._guarded(self.replica_breaker, self.reader, "read replica"), self.reader.connect() as conn:
+                with self._guarded(breaker, engine, "read replica"), engine.connect() as conn:
                     result = work(conn, *args)
                     conn.commit()
                 return result
@@ -308,5 +325,5 @@ class Database:
 
     def dispose(self) -> None:
         self.writer.dispose()
-        if self.reader is not None:
-            self.reader.dispose()
+        for engine, _breaker in self.replicas():
+            engine.dispose()

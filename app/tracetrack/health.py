@@ -64,12 +64,14 @@ class Readiness:
 
     def probe(self) -> dict:
         components = {"database": self.db.probe(self.db.writer, self.db.breaker, "database")}
-        if self.db.reader is not None:
-            replica = self.db.probe(self.db.reader, self.db.replica_breaker, "read replica")
-            # Reads fall back to the primary, so a missing replica degrades the service but does not stop it.
+        replicas = [self.db.probe(engine, breaker, "read replica") for engine, breaker in self.db.replicas()]
+        if replicas:
+            # The worst of the replicas. Reads fall back to the primary, so a missing replica degrades the service
+            # but does not stop it.
+            replica = next((r for r in replicas if r["status"] != "ok"), replicas[0])
             if replica["status"] != "ok":
                 replica["status"] = "fallback"
-            components["database_replica"] = replica
+            components["database_replica"] = dict(replica, replicas=len(replicas))
         components["cache"] = self.cache.probe()
         if components["database"]["status"] != "ok":
             status = "fail"

@@ -30,7 +30,7 @@ def init_tracing(app: Flask, db: Database, exporter=None):
     provider.add_span_processor(BatchSpanProcessor(exporter or OTLPSpanExporter()))
     # The load balancer's health checks would otherwise be most of the traces.
     FlaskInstrumentor().instrument_app(app, tracer_provider=provider, excluded_urls="/health,/metrics,/static")
-    engines = [db.writer] + ([db.reader] if db.reader is not None else [])
+    engines = [db.writer] + [engine for engine, _breaker in db.replicas()]
     for engine in engines:
         SQLAlchemyInstrumentor().instrument(engine=engine, tracer_provider=provider)
     return provider

@@ -45,6 +45,7 @@ STATISTIC = re.compile(r"^(Average|p(\d{1,2}(\.\d{1,2})?))$")
 # (variable, lowest, highest or None)
 RANGES = (
     ("autoscaling_cpu_target", 10, 90),
+    ("autoscaling_memory_target", 10, 90),
     ("autoscaling_latency_target_ms", 1, None),
     ("autoscaling_scale_out_cooldown", 0, 3600),
     ("autoscaling_scale_in_cooldown", 0, 3600),
@@ -93,11 +94,6 @@ def autoscaling_settings_errors(settings):
     statistic = str(settings.get("autoscaling_latency_statistic", ""))
     if not STATISTIC.match(statistic):
         problems.append(f"autoscaling_latency_statistic '{statistic}' must be Average or a percentile such as p95")
-    namespace = str(settings.get("autoscaling_latency_namespace", ""))
-    if not namespace or namespace.startswith("AWS/"):
-        problems.append(f"autoscaling_latency_namespace '{namespace}' must be a CloudWatch namespace of your own (not AWS/...)")
-    if not settings.get("autoscaling_latency_metric_name"):
-        problems.append("autoscaling_latency_metric_name is empty: it names the application's latency metric")
     return problems
 
 

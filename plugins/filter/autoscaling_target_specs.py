@@ -20,7 +20,12 @@ options:
     description:
       - C(name_prefix), C(min_capacity), C(max_capacity) and C(requests_per_target), the role's defaults; C(cluster),
         the ECS cluster of the services; C(policies), the kinds of target tracking policy that are enabled
-        (C(cpu), C(requests), C(latency)).
+        (C(cpu), C(memory), C(requests), C(latency)).
+      - For the latency policy, optionally C(latency_target_ms) and C(latency_statistic), C(metrics) (the service role's
+        C(service_metrics), the metrics each service declares it emits), C(alb_arn_suffix) and C(target_groups) (the
+        service role's C(service_target_groups)). A service's latency policy tracks the latency metric it declares;
+        a service that declares none, its target group's C(TargetResponseTime) (seconds); a service with neither gets
+        no latency policy (target tracking on a metric without data would block scale-in).
     type: dict
     required: true
 author:
@@ -37,7 +42,8 @@ EXAMPLES = r"""
 RETURN = r"""
 _value:
   description: One target per service - C(name), C(service) (the ECS service's name), C(resource_id) (its Application
-    Auto Scaling id), C(min_capacity), C(max_capacity), C(requests_per_target), C(policies) (the names of its target
+    Auto Scaling id), C(min_capacity), C(max_capacity), C(requests_per_target), C(latency_metric) (the customized
+    metric of its latency policy, or an empty dictionary), C(latency_target) (its target value, in the metric's unit), C(policies) (the names of its target
     tracking policies) - in the input's order.
   type: list
   elements: dict
@@ -46,6 +52,31 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 REQUIRED_SETTINGS = ("name_prefix", "min_capacity", "max_capacity", "requests_per_target", "cluster", "policies")
+
+
+def _latency_metric(name, settings):
+    """The metric the service's latency policy tracks: the one it declares it emits, else its target group's."""
+    target_ms = float(settings.get("latency_target_ms") or 0)
+    statistic = settings.get("latency_statistic") or "p95"
+    declared = (settings.get("metrics") or {}).get(name) or {}
+    if declared.get("latency"):
+        return {
+            "namespace": declared["namespace"],
+            "metric_name": declared["latency"],
+            "dimensions": dict(declared.get("dimensions") or {}),
+            "statistic": statistic,
+            "unit": "Milliseconds",
+        }, target_ms
+    group = ((settings.get("target_groups") or {}).get(name) or {}).get("arn_suffix")
+    if group and settings.get("alb_arn_suffix"):
+        return {
+            "namespace": "AWS/ApplicationELB",
+            "metric_name": "TargetResponseTime",
+            "dimensions": {"LoadBalancer": settings["alb_arn_suffix"], "TargetGroup": group},
+            "statistic": statistic,
+            "unit": "Seconds",
+        }, target_ms / 1000
+    return {}, 0.0
 
 
 def autoscaling_target_specs(services, settings):
@@ -59,6 +90,8 @@ def autoscaling_target_specs(services, settings):
         if not item.get("name"):
             raise AnsibleFilterError(f"autoscaling_target_specs: a service to scale has no name: {item}")
         service = f"{settings['name_prefix']}-{item['name']}"
+        latency, latency_target = _latency_metric(item["name"], settings) if "latency" in settings["policies"] else ({}, 0.0)
+        kinds = [kind for kind in settings["policies"] if kind != "latency" or latency]
         targets.append(
             {
                 "name": item["name"],
@@ -67,7 +100,9 @@ def autoscaling_target_specs(services, settings):
                 "min_capacity": int(item.get("min_capacity", settings["min_capacity"])),
                 "max_capacity": int(item.get("max_capacity", settings["max_capacity"])),
                 "requests_per_target": int(item.get("requests_per_target", settings["requests_per_target"])),
-                "policies": [f"{service}-{kind}" for kind in settings["policies"]],
+                "latency_metric": latency,
+                "latency_target": latency_target,
+                "policies": [f"{service}-{kind}" for kind in kinds],
             }
         )
     return targets

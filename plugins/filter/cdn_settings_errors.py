@@ -87,6 +87,10 @@ def _pattern_problems(settings):
         settings.problem(PATTERN_LISTS[1], f"brings the path patterns to {len(seen)}: a distribution has at most 25 cache behaviours")
 
 
+# The 4xx and 5xx codes CloudFront's custom error responses take (CustomErrorResponse.ErrorCode).
+ERROR_CODES = ("400", "403", "404", "405", "414", "416", "500", "501", "502", "503", "504")
+
+
 def _static_site_problems(settings):
     directory = str(settings["cdn_static_site_dir"] or "")
     if not directory or not os.path.isdir(directory):
@@ -94,6 +98,9 @@ def _static_site_problems(settings):
     if settings["cdn_static_site_bucket"]:
         settings.matches("cdn_static_site_bucket", BUCKET, "must be an S3 bucket name (or empty: one is named for you)")
     settings.matches("cdn_static_site_index", OBJECT_KEY, "must be an object key such as index.html")
+    codes = settings["cdn_static_site_spa_error_codes"] or []
+    if settings.flag("cdn_static_site_spa") and (not codes or any(str(code) not in ERROR_CODES for code in codes)):
+        settings.problem("cdn_static_site_spa_error_codes", f"must list status codes CloudFront can replace ({', '.join(ERROR_CODES)})")
 
 
 def _tls_problems(settings):

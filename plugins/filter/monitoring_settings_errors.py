@@ -67,7 +67,11 @@ THRESHOLDS = (
     ("cache_cpu", "_percent", True, True),
     ("cache_memory", "_percent", True, True),
     ("cache_evictions", "", False, True),
+    ("cache_hit_rate", "_percent", True, False),
 )
+# What monitoring_service_thresholds may set for one service: <kind>_<warning|critical>_percent over the role-wide
+# monitoring_ecs_<kind>_<level>_percent.
+SERVICE_THRESHOLD_KINDS = ("cpu", "memory")
 
 
 def _number(value):
@@ -109,6 +113,28 @@ def _evaluation_problems(settings):
             settings.problem("monitoring_evaluation_periods", f"times monitoring_period_seconds ({period}) must be at most one day (86400 s)")
 
 
+def _service_threshold_problems(settings):
+    given = settings["monitoring_service_thresholds"] or {}
+    if not isinstance(given, dict):
+        settings.problem("monitoring_service_thresholds", "must map service names to their thresholds")
+        return
+    allowed = [f"{kind}_{level}_percent" for kind in SERVICE_THRESHOLD_KINDS for level in ("warning", "critical")]
+    for service, thresholds in given.items():
+        unknown = sorted(set(thresholds or {}) - set(allowed)) if isinstance(thresholds, dict) else ["(not a dictionary)"]
+        if not SERVICE.match(str(service)) or unknown:
+            settings.problem("monitoring_service_thresholds", f"service '{service}' sets {unknown or 'a bad name'}: only {', '.join(allowed)}")
+            continue
+        for kind in (k for k in SERVICE_THRESHOLD_KINDS if any(key.startswith(f"{k}_") for key in thresholds)):
+            levels = [
+                _number(thresholds.get(f"{kind}_{level}_percent", settings[f"monitoring_ecs_{kind}_{level}_percent"])) for level in ("warning", "critical")
+            ]
+            if any(value is None or not 0 <= value <= 100 for value in levels) or levels[0] >= levels[1]:
+                settings.problem(
+                    "monitoring_service_thresholds",
+                    f"service '{service}' {kind}: warning {levels[0]} and critical {levels[1]} must be percentages, the warning below the critical one",
+                )
+
+
 def monitoring_settings_errors(values):
     settings = Settings(values, "monitoring_settings_errors")
     defaults = settings["_defaults"] or {}
@@ -118,9 +144,7 @@ def monitoring_settings_errors(values):
     for service in settings["monitoring_ecs_services"] or []:
         if not SERVICE.match(str(service)):
             settings.problem("monitoring_ecs_services", f"holds '{service}': service names are lower-case letters, digits and hyphens")
-    namespace = str(settings["monitoring_app_namespace"] or "")
-    if not re.match(r"^[^:]{1,255}$", namespace) or namespace.startswith("AWS/"):
-        settings.problem("monitoring_app_namespace", "must be a CloudWatch namespace of your own (not AWS/...)")
+    _service_threshold_problems(settings)
     emails = settings["monitoring_alert_emails"] or []
     for email in emails:
         if not EMAIL.match(str(email)):

@@ -28,7 +28,10 @@ description:
     custom origin CloudFront reaches without HTTPS only, in a strict environment; C(weak-viewer-tls) a custom
     viewer certificate that allows TLS older than C(TLSv1.2_2021);
     C(waf-missing) a distribution without a web ACL where one is required; C(missing-resource) a resource
-    the audit expects and cannot find."
+    the audit expects and cannot find; C(alarm-watches-nothing) and C(widget-watches-nothing) an alarm or a dashboard
+    widget whose metric's dimensions name a resource that does not exist (or, outside the AWS namespaces, a metric no
+    service declares it emits), or an alarm widget listing an alarm that does not exist; C(policy-metric-not-produced)
+    a scaling policy on such a metric."
 options:
   _input:
     description:
@@ -37,7 +40,9 @@ options:
         C(security_groups) (C(amazon.aws.ec2_security_group_info)), C(iam_policies) (a list of
         C(role), C(policy_name), C(document)), C(iam_attached_policies) (a list of C(role), C(policy_name)),
         C(expected_alarms) (names), C(alarms) (C(amazon.aws.cloudwatch_metric_alarm_info)'s C(metric_alarms)),
-        C(distributions) (CloudFront distribution summaries as the API returns them).
+        C(distributions) (CloudFront distribution summaries as the API returns them), C(watched) (what is watched and
+        what exists - C(resources), C(emitted), C(alarms), C(dashboards), C(policies); see
+        C(plugins/plugin_utils/watched.py)).
       - C(environment) is a dictionary with C(name), C(strict) (bool), C(waf_required) (bool),
         C(alb_security_group) (the load balancer's group name), C(alb_open_ports) (default C([80, 443])),
         C(db_instance_id), C(cache_replication_group_id), C(iam_resource_wildcard_actions) (actions that
@@ -75,6 +80,8 @@ _value:
 import fnmatch
 
 from ansible.errors import AnsibleFilterError
+
+from ansible_collections.tracetrack.aws.plugins.plugin_utils.watched import watch_findings
 
 WORLD = ("0.0.0.0/0", "::/0")
 # Viewer TLS policies of a custom certificate that allow nothing older than TLSv1.2_2021's ciphers.
@@ -264,6 +271,7 @@ def security_findings(inputs):
         + _iam(env, inputs.get("iam_policies") or [], inputs.get("iam_attached_policies") or [])
         + _alarms(inputs.get("expected_alarms") or [], inputs.get("alarms") or [])
         + _distributions(env, inputs.get("distributions") or [])
+        + watch_findings(inputs.get("watched") or {})
     )
     return sorted(findings, key=lambda f: (f["rule"], f["resource"], f["detail"]))
 

@@ -73,6 +73,7 @@ RANGES = (
     ("service_health_check_grace_period", 0, 7200),
     ("service_health_check_start_period", 0, 300),
     ("service_spot_weight", 0, 1000),
+    ("service_alb_access_logs_days", 1, 3650),
 )
 
 
@@ -130,6 +131,7 @@ def _service_problems(spec, open_ports, most_patterns):
             f"service_services[{name}].image_tag '{spec['image_tag']}' must be letters, digits, '_', '.', '-' (128 at most),"
             " not starting with '.' or '-'"
         )
+    problems += _metrics_problems(name, spec.get("metrics") or {})
     cpu, memory = spec["cpu"], spec["memory"]
     if spec.get("cpu_default", True) and spec.get("memory_default", True):
         return problems  # the role-wide size, checked once with the role-wide settings
@@ -141,6 +143,20 @@ def _service_problems(spec, open_ports, most_patterns):
         memory_where = "service_memory" if spec.get("memory_default", True) else f"service_services[{name}].memory"
         problems.append(f"{memory_where} {memory} does not go with {cpu} CPU units (Fargate allows {low}-{high} MiB)")
     return problems
+
+
+def _metrics_problems(name, metrics):
+    """A declared metric must be nameable: a namespace, names, and a latency metric among them."""
+    if not metrics:
+        return []
+    where = f"service_services[{name}].metrics"
+    if not metrics["namespace"] or str(metrics["namespace"]).startswith("AWS/"):
+        return [f"{where}.namespace '{metrics['namespace']}' must be the service's own CloudWatch namespace (not AWS/...)"]
+    if not metrics["names"]:
+        return [f"{where}.names is empty: list the metric names the service emits"]
+    if metrics["latency"] and metrics["latency"] not in metrics["names"]:
+        return [f"{where}.latency '{metrics['latency']}' is not one of {where}.names {metrics['names']}"]
+    return []
 
 
 def _role_wide_problems(settings):

@@ -12,7 +12,8 @@ description:
     complete specification per service, in the same order, that every task of the role reads (task definitions, target
     groups, listener rules, log groups, services).
   - Each service may set C(port), C(cpu), C(memory), C(desired_count), C(health_path), C(liveness_path),
-    C(path_patterns), C(image), C(image_tag), C(environment), C(secrets), C(command) and C(health_check_command);
+    C(path_patterns), C(image), C(image_tag), C(environment), C(secrets), C(command), C(health_check_command),
+    C(migration_command) and C(metrics) (the CloudWatch metrics its code emits - C(namespace), C(dimensions), C(names), C(latency));
     what it leaves out comes from the settings.
   - The application container's environment is the role's (C(TRACETRACK_ENV), C(PORT), C(WEB_CONCURRENCY) - one
     worker per vCPU -, EMF metrics, the trusted proxy count, the region, OpenTelemetry), then O(settings.environment),
@@ -58,6 +59,10 @@ _value:
       type: int
     environment:
       description: The application container's environment variables, values as strings.
+      type: dict
+    metrics:
+      description: The metrics the service declares it emits - C(namespace), C(dimensions), C(names), C(latency) - or
+        an empty dictionary.
       type: dict
 """
 
@@ -120,7 +125,21 @@ def _spec(service, settings):
         "secrets": list(service.get("secrets", settings["secrets"])),
         "command": list(service.get("command", [])),
         "health_check_command": list(service.get("health_check_command", [])),
+        "migration_command": list(service.get("migration_command", [])),
         "log_group": f"{settings['log_group_prefix']}/{name}",
+        "metrics": _metrics(service.get("metrics")),
+    }
+
+
+def _metrics(declared):
+    """The metrics a service declares it emits, complete ({} when it declares none)."""
+    if not declared:
+        return {}
+    return {
+        "namespace": declared.get("namespace", ""),
+        "dimensions": dict(declared.get("dimensions") or {}),
+        "names": list(declared.get("names") or []),
+        "latency": declared.get("latency", ""),
     }
 
 

@@ -1,9 +1,12 @@
 """The example environments of inventories/examples (seeds 000, 002, 003 and 004) against the emulator.
 
 All five converge in one ansible-playbook run (one host per example, -i each inventory), as an operator would run
-several environments at once. In order: site.yml; each example's shape as its seed asks; a re-run that writes
-nothing; audit.yml finding nothing; MigrateAI's release of a new version and its rollback to the previous task
-definition; teardown.yml leaving nothing but the final snapshots of the strict examples.
+several environments at once. In order: site.yml; each example's shape as its seed asks, and what watches and scales
+it at its seed's figures (read from the emulator: alarms, dashboards, scaling policies, log groups, the distribution);
+a re-run that writes nothing; audit.yml finding nothing - no alarm, widget or scaling policy watches what does not
+exist - and naming the one alarm planted on a service that does not exist; MigrateAI's release of a new version (its
+migration a one-off task of the new revision) and its rollback to the previous task definition; teardown.yml leaving
+nothing but the final snapshots of the strict examples.
 """
 
 import json
@@ -54,6 +57,29 @@ def services(emulator, prefix):
 def container(emulator, service):
     definition = client(emulator, "ecs").describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
     return definition["containerDefinitions"][0]
+
+
+def alarms(emulator, prefix, region=REGION):
+    found = client(emulator, "cloudwatch", region).describe_alarms(AlarmNamePrefix=f"{prefix}-")["MetricAlarms"]
+    return {a["AlarmName"][len(prefix) + 1:]: a for a in found}
+
+
+def scaling_policies(emulator, prefix, service, region=REGION):
+    found = client(emulator, "application-autoscaling", region).describe_scaling_policies(
+        ServiceNamespace="ecs", ResourceId=f"service/{prefix}/{prefix}-{service}"
+    )["ScalingPolicies"]
+    return {p["PolicyName"][len(f"{prefix}-{service}-"):]: p["TargetTrackingScalingPolicyConfiguration"] for p in found}
+
+
+def dashboard_metrics(emulator, prefix, region=REGION):
+    """Every metric row of the environment's dashboard as (namespace, name, {dimension: value}), by widget title."""
+    body = json.loads(client(emulator, "cloudwatch", region).get_dashboard(DashboardName=prefix)["DashboardBody"])
+    rows = {}
+    for widget in body["widgets"]:
+        for row in (widget.get("properties") or {}).get("metrics") or []:
+            fields = [f for f in row if not isinstance(f, dict)]
+            rows.setdefault(widget["properties"]["title"], []).append((fields[0], fields[1], dict(zip(fields[2::2], fields[3::2], strict=False))))
+    return rows
 
 
 def target_group(emulator, name):
@@ -157,6 +183,37 @@ def test_ez_board_routes_two_services_and_runs_clustered_redis_and_postgres_14(c
     assert len([n for n in nats if n["State"] not in ("deleted", "deleting")]) == (2 if env_name == "production" else 1)
 
 
+@pytest.mark.parametrize("env_name", ["staging", "production"])
+def test_ez_board_watches_and_scales_its_two_services_at_seed_002s_figures(converged, emulator, env_name):
+    prefix = f"ez-board-{env_name}"
+    found = alarms(emulator, prefix)
+    # Response time > 1 s warning, > 3 s critical; error rate > 1 % / > 5 %; CPU > 70 % / > 90 %; connections > 80 %.
+    figures = {name: found[name]["Threshold"] for name in (
+        "alb-p95-latency-warning", "alb-p95-latency-critical", "alb-5xx-rate-warning", "alb-5xx-rate-critical",
+        "frontend-cpu-warning", "backend-cpu-critical", "db-connections-warning")}
+    assert figures == {"alb-p95-latency-warning": 1.0, "alb-p95-latency-critical": 3.0, "alb-5xx-rate-warning": 1.0,
+                       "alb-5xx-rate-critical": 5.0, "frontend-cpu-warning": 70.0, "backend-cpu-critical": 90.0,
+                       "db-connections-warning": 80.0}
+    # Its own services are watched, and nothing watches a "web" service it does not have.
+    services = {dict((d["Name"], d["Value"]) for d in a.get("Dimensions", [])).get("ServiceName") for a in found.values()} - {None}
+    assert services == {f"{prefix}-frontend", f"{prefix}-backend"}
+    rows = dashboard_metrics(emulator, prefix)
+    assert {dimensions["ServiceName"] for _namespace, _name, dimensions in rows["ECS services CPU (%)"]} == {f"{prefix}-frontend", f"{prefix}-backend"}
+    assert not [title for title in rows if title.startswith("Service ")], "neither service emits metrics of its own"
+    assert {name for _namespace, name, _dimensions in rows["Redis cache hit rate (%, alarm below 95)"]} == {"CacheHitRate"}, "the seed's Redis hit/miss ratio"
+    # Neither service emits a latency metric: each scales on its target group's average response time, at 200 ms.
+    alb = client(emulator, "elbv2").describe_load_balancers(Names=[f"{prefix}-alb"])["LoadBalancers"][0]["LoadBalancerArn"]
+    for service in ("frontend", "backend"):
+        latency = scaling_policies(emulator, prefix, service)["latency"]
+        metric = latency["CustomizedMetricSpecification"]  # an Average: the classic form, not a metric query
+        assert (metric["Namespace"], metric["MetricName"], metric["Statistic"]) == ("AWS/ApplicationELB", "TargetResponseTime", "Average")
+        assert {d["Name"]: d["Value"] for d in metric["Dimensions"]} == {
+            "LoadBalancer": alb.split(":loadbalancer/")[1],
+            "TargetGroup": target_group(emulator, f"{prefix}-{service}")["TargetGroupArn"].split(":")[-1],
+        }
+        assert latency["TargetValue"] == 0.2
+
+
 def test_task_manager_serves_the_spa_from_s3_and_the_backend_on_8080(converged, emulator, given):
     prefix = "task-manager-production"
     tg = target_group(emulator, f"{prefix}-backend")
@@ -196,6 +253,58 @@ def test_task_manager_serves_the_spa_from_s3_and_the_backend_on_8080(converged, 
     assert default_origin["DomainName"].startswith(bucket) and default_origin["OriginAccessControlId"]
     paths = {b["PathPattern"]: b["TargetOriginId"] for b in config["CacheBehaviors"].get("Items", [])}
     assert origins[paths["/api/*"]]["DomainName"] == client(emulator, "elbv2").describe_load_balancers(Names=[f"{prefix}-alb"])["LoadBalancers"][0]["DNSName"]
+
+
+def test_task_manager_watches_scales_and_keeps_logs_at_seed_003s_figures(converged, emulator):
+    prefix = "task-manager-production"
+    found = alarms(emulator, prefix)
+    # Error rate > 5 %, response time > 2 s, CPU > 80 %, disk < 20 % (of 100 GiB), connection pool exhaustion (95 %).
+    figures = {name: found[name]["Threshold"] for name in (
+        "alb-5xx-rate-critical", "alb-p95-latency-critical", "backend-cpu-critical", "db-free-storage-critical", "db-connections-critical")}
+    assert figures == {"alb-5xx-rate-critical": 5.0, "alb-p95-latency-critical": 2.0, "backend-cpu-critical": 80.0,
+                       "db-free-storage-critical": 0.2 * 100 * 2**30, "db-connections-critical": 95.0}
+    # Scale out on CPU > 70 % and on memory > 80 %; no latency trigger in the seed, so no latency policy.
+    policies = scaling_policies(emulator, prefix, "backend")
+    assert sorted(policies) == ["cpu", "memory"]
+    memory = policies["memory"]
+    assert memory["PredefinedMetricSpecification"]["PredefinedMetricType"] == "ECSServiceAverageMemoryUtilization"
+    assert memory["TargetValue"] == 80.0
+    # Application logs 30 days, database logs 7 days (the primary's exported PostgreSQL and upgrade logs).
+    logs = client(emulator, "logs")
+    retention = {g["logGroupName"]: g.get("retentionInDays") for g in logs.describe_log_groups()["logGroups"]}
+    assert retention[f"/{prefix}/backend"] == 30
+    assert {name: days for name, days in retention.items() if name.startswith(f"/aws/rds/instance/{prefix}-db/")} == {
+        f"/aws/rds/instance/{prefix}-db/postgresql": 7,
+        f"/aws/rds/instance/{prefix}-db/upgrade": 7,
+    }
+    # Access logs 90 days: the load balancer writes them to a private, encrypted bucket that deletes them after that.
+    elbv2 = client(emulator, "elbv2")
+    alb = elbv2.describe_load_balancers(Names=[f"{prefix}-alb"])["LoadBalancers"][0]["LoadBalancerArn"]
+    attributes = {a["Key"]: a["Value"] for a in elbv2.describe_load_balancer_attributes(LoadBalancerArn=alb)["Attributes"]}
+    bucket = attributes["access_logs.s3.bucket"]
+    assert (attributes["access_logs.s3.enabled"], bucket, attributes["access_logs.s3.prefix"]) == ("true", f"{prefix}-alb-logs-123456789012", "alb")
+    s3 = client(emulator, "s3")
+    (rule,) = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert (rule["Status"], rule["Expiration"]["Days"]) == ("Enabled", 90)
+    encryption = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert encryption["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert all(s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"].values())
+    (statement,) = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]
+    assert statement["Principal"] == {"AWS": "arn:aws:iam::127311923021:root"} and statement["Action"] == "s3:PutObject"
+
+
+def test_a_deep_link_into_the_task_manager_spa_answers_its_index_page(converged, emulator):
+    """CloudFront answers the bucket's 403/404 for a path it has no object for (/tasks/42) with /index.html, 200."""
+    prefix = "task-manager-production"
+    cloudfront = client(emulator, "cloudfront")
+    (summary,) = [d for d in cloudfront.list_distributions()["DistributionList"]["Items"] if d["Comment"].startswith(prefix)]
+    config = cloudfront.get_distribution_config(Id=summary["Id"])["DistributionConfig"]
+    responses = {r["ErrorCode"]: (r["ResponsePagePath"], r["ResponseCode"]) for r in config["CustomErrorResponses"]["Items"]}
+    assert responses == {403: ("/index.html", "200"), 404: ("/index.html", "200")}
+    # The page it answers with is the site's: the object the bucket serves at that path.
+    (bucket,) = [b["Name"] for b in client(emulator, "s3").list_buckets()["Buckets"] if b["Name"].startswith(f"{prefix}-site")]
+    index = client(emulator, "s3").get_object(Bucket=bucket, Key="index.html")["Body"].read()
+    assert index == (EXAMPLES_DIR / "task-manager" / "site" / "index.html").read_bytes()
 
 
 def test_migrateai_backend_on_8000_takes_its_secrets_by_reference(converged, emulator):
@@ -243,6 +352,31 @@ def test_tracetrack_large_runs_seed_000s_shape_in_three_zones(converged, emulato
     assert len({n["SubnetId"] for n in nats if n["State"] not in ("deleted", "deleting")}) == 3, "a NAT gateway per zone"
 
 
+def test_tracetrack_large_alarms_its_cache_hit_rate_traces_and_scales_on_its_own_latency(converged, emulator):
+    """Seed 001: cache hit rate > 95 % on the dashboard and alarmed; traces reach X-Ray through the collector."""
+    prefix, region = "tracetrack-xl-production", settings("tracetrack-xl-production")["aws_region"]
+    hit_rate = alarms(emulator, prefix, region)["redis-hit-rate-warning"]
+    assert (hit_rate["Threshold"], hit_rate["ComparisonOperator"]) == (95.0, "LessThanThreshold")
+    elasticache = client(emulator, "elasticache", region)
+    members = elasticache.describe_replication_groups(ReplicationGroupId=f"{prefix}-cache")["ReplicationGroups"][0]["MemberClusters"]
+    watched = {q["MetricStat"]["Metric"]["Dimensions"][0]["Value"] for q in hit_rate["Metrics"] if "MetricStat" in q}
+    assert watched == set(members)
+    rows = dashboard_metrics(emulator, prefix, region)
+    assert {dimensions["CacheClusterId"] for _namespace, _name, dimensions in rows["Redis cache hit rate (%, alarm below 95)"]} == set(members)
+    assert [name for _namespace, name, _dimensions in rows["Service web (TraceTrack/production)"]][:1] == ["RequestLatency"]
+    latency = scaling_policies(emulator, prefix, "web", region)["latency"]
+    (query,) = [q for q in latency["CustomizedMetricSpecification"]["Metrics"] if "MetricStat" in q]
+    assert (query["MetricStat"]["Metric"]["Namespace"], query["MetricStat"]["Metric"]["MetricName"]) == ("TraceTrack/production", "RequestLatency")
+    (service,) = client(emulator, "ecs", region).describe_services(cluster=prefix, services=[f"{prefix}-web"])["services"]
+    definition = client(emulator, "ecs", region).describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+    assert [c["name"] for c in definition["containerDefinitions"]] == ["web", "aws-otel-collector"]
+    # Reads spread over both replicas: the application takes the readers of DATABASE_READ_URL in turn.
+    rds = client(emulator, "rds", region)
+    readers = [rds.describe_db_instances(DBInstanceIdentifier=f"{prefix}-db-replica-{n}")["DBInstances"][0]["Endpoint"]["Address"] for n in (1, 2)]
+    secret = json.loads(client(emulator, "secretsmanager", region).get_secret_value(SecretId=f"{prefix}/app")["SecretString"])
+    assert [url.split("@")[1].split(":")[0] for url in secret["DATABASE_READ_URL"].split(",")] == readers
+
+
 def test_rerun_changes_nothing_and_writes_nothing(converged, emulator, extra_vars):
     second = run(emulator, "playbooks/site.yml", extra_vars)
     assert second.returncode == 0, second.explain()
@@ -251,9 +385,25 @@ def test_rerun_changes_nothing_and_writes_nothing(converged, emulator, extra_var
 
 
 def test_every_example_passes_the_audit(converged, emulator, extra_vars):
-    audit = run(emulator, "playbooks/audit.yml", extra_vars)
-    assert audit.returncode == 0, audit.explain()
+    """No alarm, widget or scaling policy of any example watches what does not exist; the one planted is named."""
+    # What the monitoring role once made for every example: an alarm on a "web" service EZ Tracking Board lacks.
+    cloudwatch = client(emulator, "cloudwatch")
+    stray = "ez-board-staging-web-cpu-warning"
+    cloudwatch.put_metric_alarm(
+        AlarmName=stray, Namespace="AWS/ECS", MetricName="CPUUtilization", Statistic="Average", Period=60, EvaluationPeriods=1,
+        Threshold=70.0, ComparisonOperator="GreaterThanThreshold",
+        Dimensions=[{"Name": "ClusterName", "Value": "ez-board-staging"}, {"Name": "ServiceName", "Value": "ez-board-staging-web"}],
+    )
+    try:
+        audit = run(emulator, "playbooks/audit.yml", extra_vars)
+    finally:
+        cloudwatch.delete_alarms(AlarmNames=[stray])
     assert audit.calls.writes == []
+    assert audit.returncode != 0
+    assert "staging breaks the security baseline 1 time(s): alarm-watches-nothing" in audit.stdout, audit.explain()
+    assert f"alarm {stray}" in audit.stdout and "ECS service ez-board-staging/ez-board-staging-web does not exist" in audit.stdout
+    # Every other example: no violation at all, its alarms, widgets and scaling policies included.
+    assert audit.stdout.count(": 0 violation(s)") == len(EXAMPLES) - 1 and audit.stdout.count(": 1 violation(s)") == 1, audit.explain()
 
 
 def test_migrateai_releases_a_new_version_and_rolls_back_to_the_previous_task_definition(converged, emulator, extra_vars):
@@ -263,15 +413,23 @@ def test_migrateai_releases_a_new_version_and_rolls_back_to_the_previous_task_de
 
     release = run(emulator, "playbooks/service_release.yml", {**extra_vars, "migrateai_version": "1.1.0"}, limit)
     assert release.returncode == 0, release.explain()
-    # Only the task definition and the service changed: the load balancer still requires CloudFront's header.
-    assert {c.operation for c in release.calls.calls if not c.is_read} <= {"RegisterTaskDefinition", "UpdateService", "TagResource"}, release.calls.writes
+    # Only the task definition, the migration and the service: the load balancer still requires CloudFront's header.
+    writes = [c.operation for c in release.calls.calls if not c.is_read]
+    assert set(writes) <= {"RegisterTaskDefinition", "RunTask", "UpdateService", "TagResource"}, release.calls.writes
+    assert writes.index("RunTask") < writes.index("UpdateService"), "the migration runs before the service moves"
     released = services(emulator, prefix)[f"{prefix}-backend"]["taskDefinition"]
     assert released != before and container(emulator, {"taskDefinition": released})["image"].endswith(":1.1.0")
+    # Seed 004's Alembic migration: a one-off task of the new revision, with the inventory's command.
+    ecs = client(emulator, "ecs")
+    arns = ecs.list_tasks(cluster=prefix, startedBy="tracetrack-migration")["taskArns"]
+    migrations = ecs.describe_tasks(cluster=prefix, tasks=arns)["tasks"]
+    assert [(t["taskDefinitionArn"], t["overrides"]["containerOverrides"][0]["command"]) for t in migrations if t["taskDefinitionArn"] == released] == [
+        (released, ["alembic", "upgrade", "head"])
+    ]
 
     rollback = run(emulator, "playbooks/service_rollback.yml", extra_vars, limit)
     assert rollback.returncode == 0, rollback.explain()
     assert services(emulator, prefix)[f"{prefix}-backend"]["taskDefinition"] == before
-    ecs = client(emulator, "ecs")
     assert ecs.describe_task_definition(taskDefinition=released)["taskDefinition"]["status"] == "INACTIVE"
 
     # The inventory still says 1.0.0: the services are where it says, and a release finds nothing to do.

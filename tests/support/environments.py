@@ -20,7 +20,7 @@ def optional_kinds(values):
         "kms_aliases": values.get("secrets_kms_key_enabled", False),
         "waf_web_acls": values.get("cdn_waf_enabled", False),
         "db_read_replicas": values.get("database_read_replicas", 0) > 0,
-        "s3_buckets": values.get("cdn_static_site_enabled", False),
+        "s3_buckets": values.get("cdn_static_site_enabled", False) or values.get("service_alb_access_logs_enabled", False),
         # The emulator confirms no e-mail subscription: they stay pending and are not listed as confirmed.
         "sns_subscriptions": False,
         "ssm_parameters": False,  # no release is deployed here

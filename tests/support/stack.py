@@ -66,7 +66,12 @@ def _identity_and_secrets(emulator, prefix: str, region: str) -> dict:
             for a in kms.list_aliases()["Aliases"]
             if a["AliasName"].startswith(f"alias/{prefix}") and kms.describe_key(KeyId=a["TargetKeyId"])["KeyMetadata"]["KeyState"] != "PendingDeletion"
         ],
-        "log_groups": [g["logGroupName"] for g in logs.describe_log_groups()["logGroups"] if g["logGroupName"].startswith(f"/{prefix}")],
+        # The containers' logs, and the database's exported logs (RDS names those groups itself).
+        "log_groups": [
+            g["logGroupName"]
+            for g in logs.describe_log_groups()["logGroups"]
+            if g["logGroupName"].startswith((f"/{prefix}", f"/aws/rds/instance/{prefix}-db"))
+        ],
     }
 
 

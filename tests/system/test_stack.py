@@ -178,7 +178,7 @@ def test_provision_template_builds_every_tier_and_prints_what_it_made(stack):
     assert missing_kinds(found, LOCAL_OPTIONAL) == [], found
     (vpc,) = stack.client("ec2").describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"{PREFIX}-vpc"]}])["Vpcs"]
     assert vpc["VpcId"] in run.stdout
-    for summary in ("security_groups", "writer: ", "primary_endpoint", "load_balancer", "alarms: 22", "distribution"):
+    for summary in ("security_groups", "writer: ", "primary_endpoint", "load_balancer", "alarms: 24", "distribution"):
         assert summary in run.stdout, summary
     assert list((stack.data_dirs[-1] / "artifacts").rglob("job_events/*.json")), "the run left its events to look into"
 
@@ -323,7 +323,7 @@ def test_cloudfront_fronts_the_load_balancer_with_the_secret_origin_header(stack
 
 def test_alarms_dashboard_topic_and_tracing(stack):
     found = {a["AlarmName"]: a for a in stack.client("cloudwatch").describe_alarms(AlarmNamePrefix=f"{PREFIX}-")["MetricAlarms"]}
-    assert len(found) == 22
+    assert len(found) == 24
     topic = f"arn:aws:sns:ap-south-1:123456789012:{PREFIX}-alerts"
     assert topic in [t["TopicArn"] for t in stack.client("sns").list_topics()["Topics"]]
     assert {tuple(a["AlarmActions"]) for a in found.values()} == {(topic,)}
@@ -334,6 +334,7 @@ def test_alarms_dashboard_topic_and_tracing(stack):
         "alb-p95-latency-warning": 0.1,
         "db-connections-critical": 95.0,
         "redis-evictions-warning": 0.0,
+        "redis-hit-rate-warning": 95.0,  # seed 001's cache hit rate KPI
     }
     assert {name: found[f"{PREFIX}-{name}"]["Threshold"] for name in thresholds} == thresholds
     assert PREFIX in [d["DashboardName"] for d in stack.client("cloudwatch").list_dashboards()["DashboardEntries"]]

@@ -11,8 +11,7 @@ SOUND = {
     "autoscaling_state": "present", "autoscaling_strict": False, "autoscaling_min_capacity": 1, "autoscaling_max_capacity": 4,
     "autoscaling_requests_per_target": 1000, "autoscaling_services": [], "autoscaling_cpu_target": 70,
     "autoscaling_latency_target_ms": 100, "autoscaling_scale_out_cooldown": 60, "autoscaling_scale_in_cooldown": 300,
-    "autoscaling_latency_statistic": "p95", "autoscaling_latency_namespace": "TraceTrack/local",
-    "autoscaling_latency_metric_name": "RequestLatency",
+    "autoscaling_latency_statistic": "p95", "autoscaling_memory_target": 80,
 }
 VARIABLE = re.compile(r"\bautoscaling_[a-z_]+(?:\[\]\.[a-z_]+)?")
 
@@ -37,8 +36,7 @@ def test_sound_settings_have_no_problem():
         ({"autoscaling_latency_target_ms": 0}, "autoscaling_latency_target_ms"),
         ({"autoscaling_scale_in_cooldown": 4000}, "autoscaling_scale_in_cooldown"),
         ({"autoscaling_latency_statistic": "p999"}, "autoscaling_latency_statistic"),
-        ({"autoscaling_latency_namespace": "AWS/ECS"}, "autoscaling_latency_namespace"),
-        ({"autoscaling_latency_metric_name": ""}, "autoscaling_latency_metric_name"),
+        ({"autoscaling_memory_target": 95}, "autoscaling_memory_target"),
     ],
 )
 def test_each_problem_names_exactly_the_variable_at_fault(changes, variable):

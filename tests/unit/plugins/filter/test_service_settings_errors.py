@@ -37,6 +37,8 @@ def test_sound_settings_have_no_problem():
     assert service_settings_errors(settings()) == []
     two = [{"name": "web"}, {"name": "backend", "port": 8080, "path_patterns": ["/api/*"]}]
     assert service_settings_errors(settings(two, network_app_ports=[8000, 8080])) == []
+    declared = {"namespace": "App/local", "dimensions": {"Service": "app"}, "names": ["Latency", "Hits"], "latency": "Latency"}
+    assert service_settings_errors(settings([{"name": "web", "metrics": declared}])) == []
 
 
 @pytest.mark.parametrize(
@@ -50,6 +52,9 @@ def test_sound_settings_have_no_problem():
         (settings([{"name": "web", "health_path": "health"}]), "service_services"),
         (settings([{"name": "web", "image_tag": "-bad tag"}]), "service_services"),
         (settings([{"name": "web"}, {"name": "api"}]), "service_services"),
+        (settings([{"name": "web", "metrics": {"namespace": "AWS/ECS", "names": ["X"]}}]), "service_services"),
+        (settings([{"name": "web", "metrics": {"namespace": "App/local", "names": []}}]), "service_services"),
+        (settings([{"name": "web", "metrics": {"namespace": "App/local", "names": ["Hits"], "latency": "Latency"}}]), "service_services"),
         (settings(cpu=300), "service_cpu"),
         (settings(cpu=256, memory=4096), "service_memory"),
         (settings(service_certificate_arn="not-an-arn"), "service_certificate_arn"),
@@ -59,6 +64,7 @@ def test_sound_settings_have_no_problem():
         (settings(service_origin_header_value="x" * 20), "service_origin_header_name"),
         (settings(service_deployment_maximum_percent=50), "service_deployment_maximum_percent"),
         (settings(service_metrics_namespace="AWS/ECS"), "service_metrics_namespace"),
+        (settings(service_alb_access_logs_days=0), "service_alb_access_logs_days"),
         (settings(service_image_tag=".bad"), "service_image_tag"),
         (settings(service_version_parameter="no-slash"), "service_version_parameter"),
         (settings(service_task_policy_statements=[{"Effect": "Allow", "Action": "x"}]), "service_task_policy_statements"),

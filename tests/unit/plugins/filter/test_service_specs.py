@@ -53,8 +53,16 @@ def test_a_service_that_sets_nothing_takes_every_default():
         "secrets": [{"name": "SECRET_KEY", "key": "SECRET_KEY"}],
         "command": [],
         "health_check_command": [],
+        "migration_command": [],
         "log_group": "/tracetrack-local/web",
+        "metrics": {},
     }
+
+
+def test_declared_metrics_are_completed():
+    declared = {"namespace": "TraceTrack/local", "names": ["RequestLatency"], "latency": "RequestLatency"}
+    (spec,) = service_specs([{"name": "web", "metrics": declared}], SETTINGS)
+    assert spec["metrics"] == {"namespace": "TraceTrack/local", "dimensions": {}, "names": ["RequestLatency"], "latency": "RequestLatency"}
 
 
 def test_what_a_service_sets_wins_and_its_environment_goes_last():
