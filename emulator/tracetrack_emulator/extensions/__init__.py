@@ -25,6 +25,8 @@ EXTENSIONS = [
     "elbv2_load_balancer_attributes",
     # After rds and elasticache: reports local servers as their endpoints when configured.
     "local_endpoints",
+    # Last: the realistic profile (EMULATOR_PROFILE=realistic) wraps what the others built; off, it changes nothing.
+    "profile_realistic",
 ]
 
 
