@@ -86,7 +86,7 @@ class Settings:
         self.throttle_rate = float(environ.get("EMULATOR_THROTTLE_RATE") or 0.1)
         self.iam_propagation = float(environ.get("EMULATOR_IAM_PROPAGATION_SECONDS") or 6)
         seed = environ.get("EMULATOR_THROTTLE_SEED")
-        self.random = random.Random(int(seed) if seed else None)
+        self.random = random.Random(int(seed) if seed else None)  # noqa: S311 - which calls to throttle, no secret
 
     @property
     def enabled(self) -> bool:
