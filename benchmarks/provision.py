@@ -75,10 +75,7 @@ def benchmark(emulator, args, env_name: str) -> int:
             print(run.explain())
             return 1
         summary = run.calls.summary()
-        print(
-            f"{label:<10}{wall:>8.1f}{run.changed:>9}{summary['total']:>7}{summary['reads']:>7}{summary['writes']:>8}"
-            f"{summary['throttled']:>11}"
-        )
+        print(f"{label:<10}{wall:>8.1f}{run.changed:>9}{summary['total']:>7}{summary['reads']:>7}{summary['writes']:>8}{summary['throttled']:>11}")
         top = Counter(str(c) for c in run.calls.answered).most_common(args.top)
         print("          " + ", ".join(f"{op} x{n}" for op, n in top))
         if summary["throttled"]:

@@ -148,9 +148,7 @@ def test_cloudfront_distribution_in_progress_then_deployed_and_deleted_only_depl
 
     assert states_until(status, "Deployed") == ["InProgress", "Deployed"]
     current = cloudfront.get_distribution_config(Id=created["Id"])
-    updated = cloudfront.update_distribution(
-        Id=created["Id"], IfMatch=current["ETag"], DistributionConfig=dict(current["DistributionConfig"], Enabled=False)
-    )
+    updated = cloudfront.update_distribution(Id=created["Id"], IfMatch=current["ETag"], DistributionConfig=dict(current["DistributionConfig"], Enabled=False))
     assert updated["Distribution"]["Status"] == "InProgress"
     with pytest.raises(ClientError) as refused:
         cloudfront.delete_distribution(Id=created["Id"], IfMatch=updated["ETag"])

@@ -167,6 +167,24 @@ def run_due() -> None:
         action()
 
 
+def then(owner, name: str, action, pick=lambda result: result) -> None:
+    """Patch `owner.name` so that `action(self, model)` follows it; `model` is picked from what it returns."""
+    original = getattr(owner, name)
+
+    def wrapper(self, *args, **kwargs):
+        result = original(self, *args, **kwargs)
+        action(self, pick(result))
+        return result
+
+    wrapper.__name__ = name
+    setattr(owner, name, wrapper)
+
+
+def sequence(kind: str, attribute: str, identifier: str, phases, settled=None):
+    """An action for then(): the model starts `phases`."""
+    return lambda _self, model: begin(model, attribute, kind, getattr(model, identifier), phases, settled)
+
+
 # RDS ----------------------------------------------------------------------------------------------------
 
 
@@ -181,25 +199,12 @@ def _rds():
 
         return __init__
 
-    def wrap_replica(original):
-        # moto copies the source instance (copy.copy): no __init__ for a replica.
-        def create_db_instance_read_replica(self, db_kwargs):
-            replica = original(self, db_kwargs)
-            begin(replica, "status", "rds.replica", replica.db_instance_identifier, [("creating", "rds.replica")])
-            return replica
-
-        return create_db_instance_read_replica
-
     def wrap_modify(original):
         def modify_db_instance(self, db_instance_identifier, db_kwargs):
             before = self.describe_db_instances(db_instance_identifier)[0]
-            moved = {
-                key: getattr(before, key, None) for key in ("multi_az", "db_instance_class", "allocated_storage", "storage_type")
-            }
+            moved = {key: getattr(before, key, None) for key in ("multi_az", "db_instance_class", "allocated_storage", "storage_type")}
             database = original(self, db_instance_identifier, db_kwargs)
-            heavy = any(
-                db_kwargs.get(key) is not None and db_kwargs.get(key) != value for key, value in moved.items()
-            )
+            heavy = any(db_kwargs.get(key) is not None and db_kwargs.get(key) != value for key, value in moved.items())
             begin(
                 database,
                 "status",
@@ -226,7 +231,8 @@ def _rds():
     instance.status = TimedState("status")
     instance.__init__ = wrap_init(instance.__init__)
     backend = models.RDSBackend
-    backend.create_db_instance_read_replica = wrap_replica(backend.create_db_instance_read_replica)
+    # moto copies the source instance (copy.copy): no __init__ for a replica.
+    then(backend, "create_db_instance_read_replica", sequence("rds.replica", "status", "db_instance_identifier", [("creating", "rds.replica")]))
     backend.modify_db_instance = wrap_modify(backend.modify_db_instance)
     backend.delete_db_instance = wrap_delete(backend.delete_db_instance)
 
@@ -236,22 +242,6 @@ def _rds():
 
 def _elasticache():
     from moto.elasticache import models
-
-    def wrap_create(original):
-        def create_replication_group(self, **request):
-            group = original(self, **request)
-            begin(group, "status", "elasticache.replication_group", group.replication_group_id, [("creating", "elasticache.create")])
-            return group
-
-        return create_replication_group
-
-    def wrap_modify(original):
-        def modify_replication_group_settings(self, *args, **kwargs):
-            group = original(self, *args, **kwargs)
-            begin(group, "status", "elasticache.modify", group.replication_group_id, [("modifying", "elasticache.modify")])
-            return group
-
-        return modify_replication_group_settings
 
     def wrap_delete(original):
         def delete_replication_group_now(self, group_id, *args, **kwargs):
@@ -265,8 +255,10 @@ def _elasticache():
 
     models.ReplicationGroup.status = TimedState("status")
     backend = models.ElastiCacheBackend
-    backend.create_replication_group = wrap_create(backend.create_replication_group)
-    backend.modify_replication_group_settings = wrap_modify(backend.modify_replication_group_settings)
+    creating = sequence("elasticache.replication_group", "status", "replication_group_id", [("creating", "elasticache.create")])
+    then(backend, "create_replication_group", creating)
+    modifying = sequence("elasticache.modify", "status", "replication_group_id", [("modifying", "elasticache.modify")])
+    then(backend, "modify_replication_group_settings", modifying)
     backend.delete_replication_group_now = wrap_delete(backend.delete_replication_group_now)
 
 
@@ -278,24 +270,7 @@ def _cloudfront():
 
     from tracetrack_emulator.extensions.cloudfront import DistributionNotDisabled
 
-    def deploy(dist):
-        begin(dist, "status", "cloudfront.distribution", dist.distribution_id, [("InProgress", "cloudfront.deploy")], settled="Deployed")
-
-    def wrap_create(original):
-        def create_distribution_with_tags(self, *args, **kwargs):
-            dist, location, etag = original(self, *args, **kwargs)
-            deploy(dist)
-            return dist, location, etag
-
-        return create_distribution_with_tags
-
-    def wrap_update(original):
-        def update_distribution(self, *args, **kwargs):
-            dist, location, etag = original(self, *args, **kwargs)
-            deploy(dist)
-            return dist, location, etag
-
-        return update_distribution
+    deploy = sequence("cloudfront.distribution", "status", "distribution_id", [("InProgress", "cloudfront.deploy")], "Deployed")
 
     def wrap_delete(original):
         def delete_distribution(self, distribution_id, if_match):
@@ -308,8 +283,9 @@ def _cloudfront():
 
     models.Distribution.status = TimedState("status")
     backend = models.CloudFrontBackend
-    backend.create_distribution_with_tags = wrap_create(backend.create_distribution_with_tags)
-    backend.update_distribution = wrap_update(backend.update_distribution)
+    # Both answer (distribution, location, etag).
+    then(backend, "create_distribution_with_tags", deploy, pick=lambda result: result[0])
+    then(backend, "update_distribution", deploy, pick=lambda result: result[0])
     backend.delete_distribution = wrap_delete(backend.delete_distribution)
 
 
@@ -326,14 +302,6 @@ def _ec2():
             begin(self, "state", "ec2.nat_gateway", self.id, [("pending", "nat.create")])
 
         return __init__
-
-    def wrap_nat_delete(original):
-        def delete_nat_gateway(self, nat_gateway_id):
-            gateway = original(self, nat_gateway_id)
-            begin(gateway, "state", "ec2.nat_gateway.delete", nat_gateway_id, [("deleting", "nat.delete")])
-            return gateway
-
-        return delete_nat_gateway
 
     def lingering(backend, predicate):
         return [eni for eni in backend.enis.values() if getattr(eni, "_realistic_drains", False) and predicate(eni)]
@@ -356,7 +324,7 @@ def _ec2():
 
     nat_gateways.NatGateway.state = TimedState("state")
     nat_gateways.NatGateway.__init__ = wrap_nat_init(nat_gateways.NatGateway.__init__)
-    nat_gateways.NatGatewayBackend.delete_nat_gateway = wrap_nat_delete(nat_gateways.NatGatewayBackend.delete_nat_gateway)
+    then(nat_gateways.NatGatewayBackend, "delete_nat_gateway", sequence("ec2.nat_gateway.delete", "state", "id", [("deleting", "nat.delete")]))
     security_groups.SecurityGroupBackend.delete_security_group = wrap_delete_group(security_groups.SecurityGroupBackend.delete_security_group)
     subnets.SubnetBackend.delete_subnet = wrap_delete_subnet(subnets.SubnetBackend.delete_subnet)
 
@@ -417,16 +385,11 @@ def _ecs():
 def _iam():
     from moto.iam import models
 
-    def wrap_create(original):
-        def create_role(self, *args, **kwargs):
-            role = original(self, *args, **kwargs)
-            with _lock:
-                _role_created[role.arn] = time.monotonic()
-            return role
+    def created(_backend, role):
+        with _lock:
+            _role_created[role.arn] = time.monotonic()
 
-        return create_role
-
-    models.IAMBackend.create_role = wrap_create(models.IAMBackend.create_role)
+    then(models.IAMBackend, "create_role", created)
 
 
 def _new_roles(arns) -> list[str]:
@@ -466,8 +429,7 @@ def _unassumable(service: str, operation: str, body: bytes, region: str, account
     if operation == "CreateService":
         return (
             "InvalidParameterException",
-            "Unable to assume role and validate the specified targetGroupArn. Please verify that the ECS service role "
-            "being passed has the proper permissions.",
+            "Unable to assume role and validate the specified targetGroupArn. Please verify that the ECS service role being passed has the proper permissions.",
         )
     return (
         "ClientException",
@@ -484,10 +446,7 @@ def error_response(service: str, code: str, status: int, message: str) -> Respon
     """An error in the protocol of `service` (the shape botocore parses)."""
     request_id = str(uuid.uuid4())
     if service == "ec2":
-        body = (
-            f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors>"
-            f"<RequestID>{request_id}</RequestID></Response>"
-        )
+        body = f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>{request_id}</RequestID></Response>"
         return Response(body, status=status, content_type="text/xml")
     if service == "s3":
         body = f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>{request_id}</RequestId></Error>"
