@@ -269,7 +269,7 @@ def test_a_share_of_calls_is_throttled_with_the_services_own_error(throttling, s
         config=botocore.config.Config(retries={"mode": "standard", "max_attempts": 1}),
     )  # fmt: skip
     errors = []
-    for _ in range(16):
+    for _attempt in range(16):
         try:
             call(once)
         except ClientError as error:
@@ -279,7 +279,7 @@ def test_a_share_of_calls_is_throttled_with_the_services_own_error(throttling, s
         service, endpoint_url=throttling.url, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing",
         config=botocore.config.Config(retries={"mode": "standard", "max_attempts": 10}),
     )  # fmt: skip
-    for _ in range(4):
+    for _attempt in range(4):
         call(retried)
     signing_name = {"elbv2": "elasticloadbalancing"}.get(service, service)
     assert profile(throttling)["throttled"][signing_name] >= len(errors)
@@ -294,7 +294,7 @@ def test_throttled_answers_are_recorded(throttling):
         "sts", endpoint_url=throttling.url, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing",
         config=botocore.config.Config(retries={"mode": "standard", "max_attempts": 10}),
     )  # fmt: skip
-    for _ in range(8):
+    for _attempt in range(8):
         sts.get_caller_identity()
     with urllib.request.urlopen(f"{base}/download-recording", timeout=10) as response:
         entries = [json.loads(line) for line in response.read().decode().splitlines()]

@@ -80,7 +80,8 @@ QUERY_SERVICES = {"iam", "sts", "rds", "elasticache", "elasticloadbalancing", "m
 
 
 class Settings:
-    def __init__(self, environ=os.environ):
+    def __init__(self, environ=None):
+        environ = os.environ if environ is None else environ
         self.profile = environ.get("EMULATOR_PROFILE", "")
         self.time_scale = float(Fraction(environ.get("EMULATOR_TIME_SCALE") or "1/30"))
         self.throttle_rate = float(environ.get("EMULATOR_THROTTLE_RATE") or 0.1)
@@ -145,7 +146,7 @@ def begin(obj, attribute: str, kind: str, identifier: str, phases: list[tuple[st
             {
                 "kind": kind,
                 "id": identifier,
-                "states": [state for state, _ in phases] + [obj.__dict__.get(f"_realistic_{attribute}")],
+                "states": [phase[0] for phase in phases] + [obj.__dict__.get(f"_realistic_{attribute}")],
                 "started": round(time.time() - _started, 3),
                 "seconds": round(at - now, 3),
             }
