@@ -258,6 +258,7 @@ def throttling():
         ("ecs", lambda c: c.list_clusters(), "ThrottlingException", 400),
         ("secretsmanager", lambda c: c.list_secrets(), "ThrottlingException", 400),
         ("cloudfront", lambda c: c.list_distributions(), "Throttling", 400),
+        ("cloudwatch", lambda c: c.list_dashboards(), "Throttling", 400),
         ("xray", lambda c: c.get_groups(), "ThrottledException", 429),
         ("s3", lambda c: c.list_buckets(), "SlowDown", 503),
     ],
@@ -281,7 +282,7 @@ def test_a_share_of_calls_is_throttled_with_the_services_own_error(throttling, s
     )  # fmt: skip
     for _attempt in range(4):
         call(retried)
-    signing_name = {"elbv2": "elasticloadbalancing"}.get(service, service)
+    signing_name = {"elbv2": "elasticloadbalancing", "cloudwatch": "monitoring"}.get(service, service)
     assert profile(throttling)["throttled"][signing_name] >= len(errors)
 
 

@@ -18,7 +18,8 @@ the first read, as before. With it, applied after every other extension:
 - Throttling: a share of the calls (EMULATOR_THROTTLE_RATE, default 0.1; EMULATOR_THROTTLE_SEED makes the choice
   repeatable) is answered with the service's own throttling error and HTTP status (THROTTLING below: query
   protocol services `Throttling` 400, EC2 `RequestLimitExceeded` 503, JSON services `ThrottlingException` 400,
-  X-Ray `ThrottledException` 429, S3 `SlowDown` 503). The recorder (recorder_in_memory) lists these answers with
+  X-Ray `ThrottledException` 429, S3 `SlowDown` 503), in the protocol the request came in (query XML, JSON,
+  Smithy RPC v2 CBOR as recent SDKs speak to CloudWatch). The recorder (recorder_in_memory) lists these answers with
   `"throttled": true`.
 - Eventual consistency:
   - IAM: a role created less than EMULATOR_IAM_PROPAGATION_SECONDS ago (default 6, not scaled: it is how long
@@ -443,9 +444,37 @@ def _unassumable(service: str, operation: str, body: bytes, region: str, account
 # --- answers the profile gives instead of moto ------------------------------------------------------------
 
 
-def error_response(service: str, code: str, status: int, message: str) -> Response:
-    """An error in the protocol of `service` (the shape botocore parses)."""
+def _cbor_text_map(values: dict) -> bytes:
+    """CBOR (RFC 8949) of a map of short text strings: what an rpc-v2-cbor error body holds."""
+
+    def head(major: int, length: int) -> bytes:
+        return (
+            bytes([major << 5 | length])
+            if length < 24
+            else bytes([major << 5 | 24, length])
+            if length < 256
+            else bytes([major << 5 | 25]) + length.to_bytes(2, "big")
+        )
+
+    out = head(5, len(values))
+    for key, value in values.items():
+        for text in (key, value):
+            data = text.encode()
+            out += head(3, len(data)) + data
+    return out
+
+
+def error_response(request, service: str, code: str, status: int, message: str) -> Response:
+    """An error in the protocol the request came in (the shape botocore parses for it)."""
     request_id = str(uuid.uuid4())
+    headers = {"x-amzn-RequestId": request_id, "x-amzn-ErrorType": code, "x-amzn-query-error": f"{code};Sender"}
+    if request.headers.get("smithy-protocol") == "rpc-v2-cbor":
+        # CloudWatch and others in recent SDKs: Smithy RPC v2 CBOR.
+        body = _cbor_text_map({"__type": code, "message": message})
+        return Response(body, status=status, content_type="application/cbor", headers=dict(headers, **{"smithy-protocol": "rpc-v2-cbor"}))
+    if request.headers.get("X-Amz-Target") or "json" in (request.content_type or ""):
+        body = json.dumps({"__type": code, "message": message, "Message": message})
+        return Response(body, status=status, content_type="application/x-amz-json-1.1", headers=headers)
     if service == "ec2":
         body = f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>{request_id}</RequestID></Response>"
         return Response(body, status=status, content_type="text/xml")
@@ -453,18 +482,11 @@ def error_response(service: str, code: str, status: int, message: str) -> Respon
         body = f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>{request_id}</RequestId></Error>"
         return Response(body, status=status, content_type="application/xml")
     if service in QUERY_SERVICES or service == "cloudfront":
-        body = (
-            f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
-            f"<RequestId>{request_id}</RequestId></ErrorResponse>"
-        )
+        error = f"<Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+        body = f"<ErrorResponse>{error}<RequestId>{request_id}</RequestId></ErrorResponse>"
         return Response(body, status=status, content_type="text/xml", headers={"x-amzn-RequestId": request_id})
-    body = json.dumps({"__type": code, "message": message, "Message": message})
-    return Response(
-        body,
-        status=status,
-        content_type="application/x-amz-json-1.1",
-        headers={"x-amzn-RequestId": request_id, "x-amzn-ErrorType": code},
-    )
+    # REST-JSON services (X-Ray, Lambda, ...): the code in a header and the body.
+    return Response(json.dumps({"__type": code, "message": message}), status=status, content_type="application/json", headers=headers)
 
 
 def throttling_of(service: str) -> tuple[str, int, str]:
@@ -512,7 +534,7 @@ def middleware(app):
             with _lock:
                 throttled[service] = throttled.get(service, 0) + 1
             recorder_in_memory.record_throttled(entry)
-            return error_response(service, code, status, message)(environ, start_response)
+            return error_response(request, service, code, status, message)(environ, start_response)
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)
@@ -521,7 +543,7 @@ def middleware(app):
         region = request.headers.get("Authorization", "").split("/")[2] if scope else ""
         rejected = _unassumable(service, entry["operation"], body, region, _account_of(credential)) if scope else None
         if rejected:
-            return error_response(service, rejected[0], 400, rejected[1])(environ, start_response)
+            return error_response(request, service, rejected[0], 400, rejected[1])(environ, start_response)
         return app(environ, start_response)
 
     return call
