@@ -1,13 +1,21 @@
 """Provisioning benchmark: wall time and AWS API calls of site.yml against a fresh emulator.
 
     .venv/bin/python benchmarks/provision.py [--env local] [--playbook playbooks/site.yml]
+    .venv/bin/python benchmarks/provision.py --profile realistic --env local --env production
 
-Runs the playbook twice (first: from nothing; second: nothing to change) and prints, for each run,
+Runs the playbook twice per environment (first: from nothing; second: nothing to change) and prints, for each run,
 the wall time, the play recap's changed count and the API calls split into reads and writes.
+
+With --profile realistic the emulator behaves like AWS on a bad day (EMULATOR_PROFILE=realistic; EMULATOR_TIME_SCALE,
+default 1/30, and EMULATOR_THROTTLE_RATE, default 0.1, pass through): each slow resource's own duration is printed
+from the emulator's state timeline beside the first run's wall time, so that the critical path shows (the wall time
+should be the slowest chain plus the tasks' own overhead, not the sum of the durations), with the calls throttled.
 """
 
 import argparse
+import json
 import os
+import urllib.request
 import platform
 import sys
 import time
@@ -23,32 +31,72 @@ from tracetrack_emulator.control import Emulator, free_loopback_port  # noqa: E4
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--env", default="local")
+    parser.add_argument("--env", action="append", help="inventories/<env> (repeatable; default local)")
+    parser.add_argument("--profile", choices=["realistic"], help="the emulator's realistic profile")
     parser.add_argument("--playbook", default="playbooks/site.yml")
     parser.add_argument("--top", type=int, default=8, help="show the N most frequent operations of each run")
     args = parser.parse_args()
 
-    emulator = Emulator(port=free_loopback_port(), state_dir=str(REPO_ROOT / ".local" / "benchmark-emulator"))
-    emulator.start()
-    try:
-        cores = os.cpu_count()
-        print(f"machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}")
-        print(f"playbook: {args.playbook} env={args.env}, emulator {emulator.url}\n")
-        print(f"{'run':<10}{'wall s':>8}{'changed':>9}{'calls':>7}{'reads':>7}{'writes':>8}")
-        for label in ("first", "re-run"):
-            started = time.monotonic()
-            run = run_playbook(args.playbook, args.env, emulator.url)
-            wall = time.monotonic() - started
-            if run.returncode != 0:
-                print(run.explain())
+    environment = {}
+    if args.profile:
+        environment = {"EMULATOR_PROFILE": args.profile}
+        for name in ("EMULATOR_TIME_SCALE", "EMULATOR_THROTTLE_RATE", "EMULATOR_THROTTLE_SEED"):
+            if os.environ.get(name):
+                environment[name] = os.environ[name]
+    cores = os.cpu_count()
+    print(f"machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}")
+    for env_name in args.env or ["local"]:
+        # A fresh emulator per environment: each one's first run starts from nothing.
+        emulator = Emulator(port=free_loopback_port(), state_dir=str(REPO_ROOT / ".local" / "benchmark-emulator"), environment=environment)
+        emulator.start()
+        try:
+            if benchmark(emulator, args, env_name) != 0:
                 return 1
-            summary = run.calls.summary()
-            print(f"{label:<10}{wall:>8.1f}{run.changed:>9}{summary['total']:>7}{summary['reads']:>7}{summary['writes']:>8}")
-            top = Counter(str(c) for c in run.calls.calls).most_common(args.top)
-            print("          " + ", ".join(f"{op} x{n}" for op, n in top))
-    finally:
-        emulator.stop()
+        finally:
+            emulator.stop()
     return 0
+
+
+def profile_state(emulator) -> dict:
+    with urllib.request.urlopen(f"{emulator.url}/moto-api/tracetrack/profile", timeout=30) as response:
+        return json.loads(response.read())
+
+
+def benchmark(emulator, args, env_name: str) -> int:
+    print(f"\nplaybook: {args.playbook} env={env_name}, emulator {emulator.url}" + (f", profile {args.profile}" if args.profile else ""))
+    print(f"{'run':<10}{'wall s':>8}{'changed':>9}{'calls':>7}{'reads':>7}{'writes':>8}{'throttled':>11}")
+    first_wall = 0.0
+    for label in ("first", "re-run"):
+        started = time.monotonic()
+        run = run_playbook(args.playbook, env_name, emulator.url)
+        wall = time.monotonic() - started
+        first_wall = first_wall or wall
+        if run.returncode != 0:
+            print(run.explain())
+            return 1
+        summary = run.calls.summary()
+        print(f"{label:<10}{wall:>8.1f}{run.changed:>9}{summary['total']:>7}{summary['reads']:>7}{summary['writes']:>8}{summary['throttled']:>11}")
+        top = Counter(str(c) for c in run.calls.answered).most_common(args.top)
+        print("          " + ", ".join(f"{op} x{n}" for op, n in top))
+        if summary["throttled"]:
+            print("          throttled: " + ", ".join(f"{service} {n}" for service, n in run.calls.throttled_by_service().items()))
+        if label == "first" and args.profile:
+            slow_resources(profile_state(emulator), wall)
+    return 0
+
+
+def slow_resources(state: dict, wall: float) -> None:
+    """Each slow resource's own duration (started at, seconds) from the emulator's timeline, beside site.yml's wall."""
+    print(f"          slow resources (time scale {state['time_scale']:.4f}; started s after the emulator, own duration s):")
+    slowest = max(state["timeline"], key=lambda entry: entry["started"] + entry["seconds"], default=None)
+    for entry in state["timeline"]:
+        states = " -> ".join(entry["states"])
+        print(f"            {entry['kind']:<30}{entry['id'][:34]:<36}{entry['started']:>8.1f}{entry['seconds']:>8.1f}  {states}")
+    if slowest:
+        print(
+            f"          site.yml wall {wall:.1f} s; the last slow resource ({slowest['kind']} {slowest['id']}) was ready "
+            f"{slowest['started'] + slowest['seconds']:.1f} s after the emulator started, its own duration {slowest['seconds']:.1f} s"
+        )
 
 
 if __name__ == "__main__":

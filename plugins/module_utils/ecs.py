@@ -7,6 +7,8 @@
 share: the client, the one lookup of a service, ECS's tag lists (lower case C(key)/C(value)), and the comparisons of
 capacity provider strategies and task definition references."""
 
+import re
+
 try:
     import botocore
 except ImportError:
@@ -24,9 +26,30 @@ from ansible_collections.tracetrack.aws.plugins.module_utils.tags import ECS_TAG
 from ansible_collections.tracetrack.aws.plugins.module_utils.tags import update_resource_tags
 
 
+# IAM is eventually consistent: for some seconds after CreateRole, ECS cannot assume the new role yet.
+# RegisterTaskDefinition and RunTask answer ClientException "ECS was unable to assume the role ...", CreateService
+# InvalidParameterException "Unable to assume role and validate ..." (AWS: "Troubleshooting IAM", changes that are
+# not visible immediately). Only these messages are retried under this code; any other error of those codes fails.
+ROLE_NOT_PROPAGATED = re.compile(r"unable to assume (the )?role", re.IGNORECASE)
+ROLE_NOT_PROPAGATED_CODE = "RoleNotYetAssumable"
+
+
+class ECSRetry(AWSRetry):
+    """AWSRetry that also names the role-propagation answers, so that catch_extra_error_codes can retry them."""
+
+    @staticmethod
+    def status_code_from_exception(error):
+        code = AWSRetry.status_code_from_exception(error)
+        message = getattr(error, "response", {}).get("Error", {}).get("Message", "")
+        if code in ("ClientException", "InvalidParameterException") and ROLE_NOT_PROPAGATED.search(message):
+            return ROLE_NOT_PROPAGATED_CODE
+        return code
+
+
 def ecs_client(module):
-    """An ECS client; its calls retry throttling and transient errors when made with aws_retry=True."""
-    return module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
+    """An ECS client; its calls retry throttling and transient errors when made with aws_retry=True, and the
+    answers of a role IAM has not propagated yet."""
+    return module.client("ecs", retry_decorator=ECSRetry.jittered_backoff(catch_extra_error_codes=[ROLE_NOT_PROPAGATED_CODE, "ThrottlingException"]))
 
 
 def _find_service(client, module, cluster, name, tags):

@@ -23,6 +23,8 @@ class Call:
     operation: str
     method: str
     path: str
+    # Answered with a throttling error by the emulator's realistic profile: it did nothing, and was retried.
+    throttled: bool = False
 
     @property
     def is_read(self) -> bool:
@@ -40,15 +42,32 @@ class CallLog:
     calls: list[Call] = dataclasses.field(default_factory=list)
 
     @property
+    def answered(self) -> list[Call]:
+        return [c for c in self.calls if not c.throttled]
+
+    @property
     def reads(self) -> list[str]:
-        return [str(c) for c in self.calls if c.is_read]
+        return [str(c) for c in self.answered if c.is_read]
 
     @property
     def writes(self) -> list[str]:
-        return [str(c) for c in self.calls if not c.is_read]
+        return [str(c) for c in self.answered if not c.is_read]
+
+    def throttled_by_service(self) -> dict[str, int]:
+        """Calls answered with a throttling error (and so retried), per service."""
+        counts: dict[str, int] = {}
+        for call in self.calls:
+            if call.throttled:
+                counts[call.service] = counts.get(call.service, 0) + 1
+        return dict(sorted(counts.items()))
 
     def summary(self) -> dict:
-        return {"total": len(self.calls), "reads": len(self.reads), "writes": len(self.writes)}
+        return {
+            "total": len(self.answered),
+            "reads": len(self.reads),
+            "writes": len(self.writes),
+            "throttled": len(self.calls) - len(self.answered),
+        }
 
 
 def _post(url: str) -> None:

@@ -28,6 +28,8 @@ EXTENSIONS = [
     "local_endpoints",
     # After local_endpoints: snapshots hold a dump of the local database, restores load one.
     "rds_snapshots",
+    # Last: the realistic profile (EMULATOR_PROFILE=realistic) wraps what the others built; off, it changes nothing.
+    "profile_realistic",
 ]
 
 

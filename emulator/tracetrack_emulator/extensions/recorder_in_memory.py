@@ -4,7 +4,8 @@ moto's recorder (/moto-api/recorder/*) appends every request, bodies and headers
 file: secrets and credentials would end up on disk. Tests only need to know which operations ran,
 so this recorder keeps, per request, the service, the operation and the HTTP method, in memory.
 The endpoints stay the same: reset-recording, start-recording, stop-recording, download-recording
-(JSON lines of {"service", "operation", "method", "path"}).
+(JSON lines of {"service", "operation", "method", "path"}, plus "throttled": true for a call the realistic profile
+throttled).
 """
 
 import functools
@@ -101,6 +102,16 @@ def _record_request(self, request, body: bytes | None = None) -> None:
     entry = summarise(request, body)
     with _lock:
         _entries(self).append(entry)
+
+
+def record_throttled(entry: dict) -> None:
+    """A call the realistic profile answered with a throttling error (extension profile_realistic): listed with
+    `"throttled": true`, so that a recording tells the throttled answers from the calls that did something."""
+    from moto.moto_api import recorder
+
+    if recorder._user_enabled:
+        with _lock:
+            _entries(recorder).append(dict(entry, throttled=True))
 
 
 def _reset_recording(self) -> None:

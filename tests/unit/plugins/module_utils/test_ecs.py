@@ -90,3 +90,41 @@ def test_a_missing_cluster_is_a_missing_service_and_tags_are_asked_for_only_when
 def test_require_service_names_the_service_and_ecs_reason():
     with pytest.raises(AssertionError, match="Couldn't find ECS service web in cluster tt: MISSING"):
         ecs.require_service(_client({"services": [], "failures": [{"reason": "MISSING"}]}), _Module(), "tt", "web")
+
+
+def _client_error(code, message):
+    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": message}}, "RegisterTaskDefinition")
+
+
+@pytest.mark.parametrize(
+    "code, message, retried",
+    [
+        ("ClientException", "ECS was unable to assume the role 'arn:aws:iam::1:role/task' that was provided for this task.", True),
+        ("InvalidParameterException", "Unable to assume role and validate the specified targetGroupArn.", True),
+        ("ThrottlingException", "Rate exceeded", True),
+        ("ClientException", "Container.image should not be null or empty.", False),
+        ("InvalidParameterException", "The target group does not have an associated load balancer.", False),
+        ("AccessDeniedException", "User is not authorized to perform: iam:PassRole on the role", False),
+    ],
+)
+def test_ecs_client_retries_a_role_iam_has_not_propagated_and_no_other_client_error(monkeypatch, code, message, retried):
+    """ECS answers a role created seconds ago with "unable to assume role": retried; other errors of the same codes
+    fail at once."""
+    monkeypatch.setattr("time.sleep", lambda _seconds: None)
+    calls = []
+
+    def register():
+        calls.append(1)
+        if len(calls) == 1:
+            raise _client_error(code, message)
+        return "registered"
+
+    module = MagicMock()
+    ecs.ecs_client(module)
+    decorator = module.client.call_args.kwargs["retry_decorator"]
+    if retried:
+        assert decorator(register)() == "registered" and len(calls) == 2
+    else:
+        with pytest.raises(botocore.exceptions.ClientError):
+            decorator(register)()
+        assert len(calls) == 1
