@@ -1,6 +1,7 @@
 """The local and production inventories converged side by side against an emulator behaving like AWS on a bad day
 (EMULATOR_PROFILE=realistic: slow resources at 1/30 of their AWS durations, 10% of the calls throttled, new IAM roles
-ECS cannot assume for some seconds, a deleted service's network interfaces lingering), without any inventory change.
+ECS cannot assume for some seconds, a deleted service's network interfaces lingering), without any inventory change
+(production given the certificate its operator passes, as in test_environments.py).
 
 In order: site.yml for both; a re-run of both that writes nothing; teardown.yml (production confirmed) leaving
 nothing. The closing note gives, per service, how many calls were throttled (and so retried) in each run.
@@ -12,6 +13,7 @@ import urllib.request
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.support.certificates import self_signed_certificate
 from tests.support.environments import side_by_side_inventory
 from tests.support.playbook import run_playbook
 from tests.support.stack import leftovers, stack_resources
@@ -31,8 +33,12 @@ def realistic():
 
 
 @pytest.fixture(scope="module")
-def inventory(tmp_path_factory):
-    return str(side_by_side_inventory(tmp_path_factory.mktemp("realistic"), {host: (env_name, {}) for host, env_name in HOSTS.items()}))
+def inventory(realistic, tmp_path_factory):
+    """Both inventories as they are; production given what its operator passes, the certificate of its origin name (it
+    converges only with HTTPS to the origin)."""
+    production = {"service_certificate_arn": self_signed_certificate(realistic, "origin.tracetrack.example.com", "ap-south-1")}
+    hosts = {host: (env_name, production if env_name == "production" else {}) for host, env_name in HOSTS.items()}
+    return str(side_by_side_inventory(tmp_path_factory.mktemp("realistic"), hosts))
 
 
 def run(emulator, inventory, label, playbook, extra_vars=None):
