@@ -131,8 +131,9 @@ def test_production_takes_https_end_to_end_and_limits_authenticated_traffic_per_
 
     ecs = emulator_client(emulator, "ecs")
     (service,) = ecs.describe_services(cluster=PRODUCTION, services=[f"{PRODUCTION}-web"])["services"]
-    (container,) = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]["containerDefinitions"]
-    assert {"name": "TRUSTED_PROXY_COUNT", "value": "2"} in container["environment"]
+    containers = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]["containerDefinitions"]
+    (application,) = [c for c in containers if any(e["name"] == "TRUSTED_PROXY_COUNT" for e in c.get("environment", []))]
+    assert {"name": "TRUSTED_PROXY_COUNT", "value": "2"} in application["environment"]
 
     wafv2 = emulator_client(emulator, "wafv2", region="us-east-1")
     (summary_acl,) = [a for a in wafv2.list_web_acls(Scope="CLOUDFRONT")["WebACLs"] if a["Name"] == f"{PRODUCTION}-cdn"]
