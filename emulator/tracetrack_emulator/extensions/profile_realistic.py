@@ -187,6 +187,24 @@ def sequence(kind: str, attribute: str, identifier: str, phases, settled=None):
     return lambda _self, model: begin(model, attribute, kind, getattr(model, identifier), phases, settled)
 
 
+def deleting(owner, name: str, argument: str, store: str, kind: str) -> None:
+    """Patch the backend's delete `owner.name(self, <argument>, ...)`: the model stays listed in `self.<store>`,
+    `deleting`, for the `kind` duration, then is gone (its not-found error from then on)."""
+    original = getattr(owner, name)
+
+    def wrapper(self, *args, **kwargs):
+        identifier = args[0] if args else kwargs[argument]
+        model = original(self, *args, **kwargs)
+        models = getattr(self, store)
+        models[identifier] = model
+        until = begin(model, "status", kind, identifier, [("deleting", kind)], settled="deleted")
+        later(until, lambda: models.pop(identifier, None) if models.get(identifier) is model else None)
+        return model
+
+    wrapper.__name__ = name
+    setattr(owner, name, wrapper)
+
+
 # RDS ----------------------------------------------------------------------------------------------------
 
 
@@ -218,17 +236,6 @@ def _rds():
 
         return modify_db_instance
 
-    def wrap_delete(original):
-        def delete_db_instance(self, db_instance_identifier, *args, **kwargs):
-            database = original(self, db_instance_identifier, *args, **kwargs)
-            # Still listed, `deleting`, until the deletion is over (DBInstanceNotFound after that).
-            self.databases[db_instance_identifier] = database
-            until = begin(database, "status", "rds.delete", db_instance_identifier, [("deleting", "rds.delete")], settled="deleted")
-            later(until, lambda: self.databases.pop(db_instance_identifier, None) if self.databases.get(db_instance_identifier) is database else None)
-            return database
-
-        return delete_db_instance
-
     instance = models.DBInstance
     instance.status = TimedState("status")
     instance.__init__ = wrap_init(instance.__init__)
@@ -236,7 +243,8 @@ def _rds():
     # moto copies the source instance (copy.copy): no __init__ for a replica.
     then(backend, "create_db_instance_read_replica", sequence("rds.replica", "status", "db_instance_identifier", [("creating", "rds.replica")]))
     backend.modify_db_instance = wrap_modify(backend.modify_db_instance)
-    backend.delete_db_instance = wrap_delete(backend.delete_db_instance)
+    # Still listed, `deleting`, until the deletion is over (DBInstanceNotFound after that).
+    deleting(backend, "delete_db_instance", "db_instance_identifier", "databases", "rds.delete")
 
 
 # ElastiCache ---------------------------------------------------------------------------------------------
@@ -245,23 +253,13 @@ def _rds():
 def _elasticache():
     from moto.elasticache import models
 
-    def wrap_delete(original):
-        def delete_replication_group_now(self, group_id, *args, **kwargs):
-            group = original(self, group_id, *args, **kwargs)
-            self.replication_groups[group_id] = group
-            until = begin(group, "status", "elasticache.delete", group_id, [("deleting", "elasticache.delete")], settled="deleted")
-            later(until, lambda: self.replication_groups.pop(group_id, None) if self.replication_groups.get(group_id) is group else None)
-            return group
-
-        return delete_replication_group_now
-
     models.ReplicationGroup.status = TimedState("status")
     backend = models.ElastiCacheBackend
     creating = sequence("elasticache.replication_group", "status", "replication_group_id", [("creating", "elasticache.create")])
     then(backend, "create_replication_group", creating)
     modifying = sequence("elasticache.modify", "status", "replication_group_id", [("modifying", "elasticache.modify")])
     then(backend, "modify_replication_group_settings", modifying)
-    backend.delete_replication_group_now = wrap_delete(backend.delete_replication_group_now)
+    deleting(backend, "delete_replication_group_now", "group_id", "replication_groups", "elasticache.delete")
 
 
 # CloudFront ----------------------------------------------------------------------------------------------
