@@ -286,6 +286,19 @@ def test_a_share_of_calls_is_throttled_with_the_services_own_error(throttling, s
     assert profile(throttling)["throttled"][signing_name] >= len(errors)
 
 
+def test_the_first_call_of_every_operation_is_throttled(throttling):
+    """Every operation's first call gets the throttling error, whatever the rate's chance: each module retries once."""
+    once = boto3.client(
+        "ec2", endpoint_url=throttling.url, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing",
+        config=botocore.config.Config(retries={"mode": "standard", "total_max_attempts": 1}),
+    )  # fmt: skip
+    for call in (once.describe_key_pairs, once.describe_regions, once.describe_prefix_lists):
+        with pytest.raises(ClientError) as raised:
+            call()
+        assert raised.value.response["Error"]["Code"] == "RequestLimitExceeded"
+    assert profile(throttling)["throttle_first_calls"] is True
+
+
 def test_throttled_answers_are_recorded(throttling):
     """The recorder lists throttled answers with "throttled": true, beside the calls that went through."""
     base = f"{throttling.url}/moto-api/recorder"

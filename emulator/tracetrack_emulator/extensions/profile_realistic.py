@@ -15,12 +15,13 @@ the first read, as before. With it, applied after every other extension:
     until a disabled distribution is deployed.
   - EC2 NAT gateways (CreateNatGateway, DeleteNatGateway; DescribeNatGateways `State`): pending -> available;
     deleting -> deleted.
-- Throttling: a share of the calls (EMULATOR_THROTTLE_RATE, default 0.1; EMULATOR_THROTTLE_SEED makes the choice
-  repeatable) is answered with the service's own throttling error and HTTP status (THROTTLING below: query
-  protocol services `Throttling` 400, EC2 `RequestLimitExceeded` 503, JSON services `ThrottlingException` 400,
-  X-Ray `ThrottledException` 429, S3 `SlowDown` 503), in the protocol the request came in (query XML, JSON,
-  Smithy RPC v2 CBOR as recent SDKs speak to CloudWatch). The recorder (recorder_in_memory) lists these answers with
-  `"throttled": true`.
+- Throttling: the first call of each operation of each service (so every module is throttled at least once and
+  must retry; EMULATOR_THROTTLE_FIRST_CALLS=0 turns this off) and a share of the other calls (EMULATOR_THROTTLE_RATE,
+  default 0.1; EMULATOR_THROTTLE_SEED makes the choice repeatable; a rate of 0 throttles nothing) are answered
+  with the service's own throttling error and HTTP status (THROTTLING below: query protocol services `Throttling`
+  400, EC2 `RequestLimitExceeded` 503, JSON services `ThrottlingException` 400, X-Ray `ThrottledException` 429,
+  S3 `SlowDown` 503), in the protocol the request came in (query XML, JSON, Smithy RPC v2 CBOR as recent SDKs speak
+  to CloudWatch). The recorder (recorder_in_memory) lists these answers with `"throttled": true`.
 - Eventual consistency:
   - IAM: a role created less than EMULATOR_IAM_PROPAGATION_SECONDS ago (default 6, not scaled: it is how long
     IAM takes to reach ECS, whatever the resource durations) cannot be assumed by ECS. RegisterTaskDefinition and
@@ -87,6 +88,7 @@ class Settings:
         self.time_scale = float(Fraction(environ.get("EMULATOR_TIME_SCALE") or "1/30"))
         self.throttle_rate = float(environ.get("EMULATOR_THROTTLE_RATE") or 0.1)
         self.iam_propagation = float(environ.get("EMULATOR_IAM_PROPAGATION_SECONDS") or 6)
+        self.throttle_first_calls = self.throttle_rate > 0 and environ.get("EMULATOR_THROTTLE_FIRST_CALLS", "1") != "0"
         seed = environ.get("EMULATOR_THROTTLE_SEED")
         self.random = random.Random(int(seed) if seed else None)  # noqa: S311 - which calls to throttle, no secret
 
@@ -102,6 +104,7 @@ settings = Settings()
 _lock = threading.RLock()
 timeline: list[dict] = []
 throttled: dict[str, int] = {}
+operations_seen: set[tuple[str, str]] = set()
 _due: list[tuple[float, object]] = []  # (monotonic deadline, action): removals that happen when time has passed
 _role_created: dict[str, float] = {}  # role ARN -> monotonic time of CreateRole
 _started = time.time()
@@ -493,12 +496,24 @@ def throttling_of(service: str) -> tuple[str, int, str]:
     return QUERY_THROTTLING if service in QUERY_SERVICES else JSON_THROTTLING
 
 
+def _throttles(service: str, operation: str) -> bool:
+    """Whether this call gets the service's throttling error: the first of its operation, or by chance."""
+    with _lock:
+        first = settings.throttle_first_calls and (service, operation) not in operations_seen
+        operations_seen.add((service, operation))
+        if first or settings.random.random() < settings.throttle_rate:
+            throttled[service] = throttled.get(service, 0) + 1
+            return True
+    return False
+
+
 def profile_state() -> dict:
     with _lock:
         return {
             "profile": settings.profile,
             "time_scale": settings.time_scale,
             "throttle_rate": settings.throttle_rate,
+            "throttle_first_calls": settings.throttle_first_calls,
             "iam_propagation_seconds": settings.iam_propagation,
             "timeline": list(timeline),
             "throttled": dict(throttled),
@@ -527,10 +542,8 @@ def middleware(app):
         service = entry["service"]
         if not service:
             return app(environ, start_response)
-        if settings.random.random() < settings.throttle_rate:
+        if _throttles(service, entry["operation"]):
             code, status, message = throttling_of(service)
-            with _lock:
-                throttled[service] = throttled.get(service, 0) + 1
             recorder_in_memory.record_throttled(entry)
             return error_response(request, service, code, status, message)(environ, start_response)
         length = int(environ.get("CONTENT_LENGTH") or 0)
