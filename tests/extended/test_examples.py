@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from tests.support.certificates import self_signed_certificate
-from tests.support.clients import emulator_client
+from tests.support.clients import edge_get, emulator_client
 from tests.support.environments import optional_kinds
 from tests.support.playbook import REPO_ROOT, run_playbook
 from tests.support.stack import leftovers, missing_kinds, stack_resources
@@ -302,10 +302,12 @@ def test_a_deep_link_into_the_task_manager_spa_answers_its_index_page(converged,
     config = cloudfront.get_distribution_config(Id=summary["Id"])["DistributionConfig"]
     responses = {r["ErrorCode"]: (r["ResponsePagePath"], r["ResponseCode"]) for r in config["CustomErrorResponses"]["Items"]}
     assert responses == {403: ("/index.html", "200"), 404: ("/index.html", "200")}
-    # The page it answers with is the site's: the object the bucket serves at that path.
-    (bucket,) = [b["Name"] for b in client(emulator, "s3").list_buckets()["Buckets"] if b["Name"].startswith(f"{prefix}-site")]
-    index = client(emulator, "s3").get_object(Bucket=bucket, Key="index.html")["Body"].read()
-    assert index == (EXAMPLES_DIR / "task-manager" / "site" / "index.html").read_bytes()
+    # Asked over HTTP at the distribution's domain (the emulator's edge, extension cloudfront_edge): a deep link has no
+    # object, the bucket answers 403, and the viewer gets the site's index page with 200; an asset is itself.
+    site = EXAMPLES_DIR / "task-manager" / "site"
+    assert edge_get(emulator, summary["DomainName"], "/tasks/42") == (200, (site / "index.html").read_bytes())
+    assert edge_get(emulator, summary["DomainName"], "/") == (200, (site / "index.html").read_bytes())
+    assert edge_get(emulator, summary["DomainName"], "/assets/app.js") == (200, (site / "assets" / "app.js").read_bytes())
 
 
 def test_migrateai_backend_on_8000_takes_its_secrets_by_reference(converged, emulator):

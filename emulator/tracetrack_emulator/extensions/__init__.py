@@ -17,6 +17,8 @@ EXTENSIONS = [
     "kms",
     "ecr",
     "cloudfront",
+    # After cloudfront: a viewer's GET at a distribution's domain answered from its S3 origins.
+    "cloudfront_edge",
     "iam_policy_conditions",
     "ecs_create_service",
     "ecs_task_definition_family",
