@@ -201,6 +201,48 @@ def test_new_role_not_assumable_by_ecs_for_some_seconds(aws):
     ecs.create_service(cluster="web", serviceName="third", taskDefinition="third", desiredCount=0)
 
 
+def test_a_tag_change_shows_in_ec2_describe_calls_after_a_while(aws):
+    """Eventual consistency in the Amazon EC2 API: a resource's first tags show at once; a change to them shows in
+    DescribeTags, the resource's Tags and tag: filters only after a while (2 s here)."""
+    ec2 = aws("ec2")
+    vpc = ec2.create_vpc(
+        CidrBlock="10.77.0.0/16", TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "first"}]}]
+    )["Vpc"]["VpcId"]  # fmt: skip
+
+    def name():
+        (described,) = ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"]
+        tagged = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [vpc]}])["Tags"]
+        found = [v["VpcId"] for v in ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["second"]}])["Vpcs"]]
+        return ({t["Key"]: t["Value"] for t in described["Tags"]}["Name"], {t["Key"]: t["Value"] for t in tagged}["Name"], found)
+
+    assert name() == ("first", "first", [])
+    ec2.create_tags(Resources=[vpc], Tags=[{"Key": "Name", "Value": "second"}])
+    changed = time.monotonic()
+    assert name() == ("first", "first", [])
+    assert states_until(name, ("second", "second", [vpc])) == [("first", "first", []), ("second", "second", [vpc])]
+    assert time.monotonic() - changed >= 1.5
+
+
+def test_an_ecs_deployment_is_in_progress_for_minutes(aws, realistic):
+    """UpdateService: the new primary deployment's rolloutState is IN_PROGRESS while tasks start, pass their health
+    checks and the old ones drain (~5 min), then COMPLETED."""
+    ecs = aws("ecs")
+    ecs.create_cluster(clusterName="web")
+    ecs.register_task_definition(family="web", containerDefinitions=CONTAINERS)
+    ecs.create_service(cluster="web", serviceName="web", taskDefinition="web", desiredCount=1)
+    revision = ecs.register_task_definition(family="web", containerDefinitions=CONTAINERS)["taskDefinition"]["taskDefinitionArn"]
+    ecs.update_service(cluster="web", service="web", taskDefinition=revision)
+    started = time.monotonic()
+
+    def rollout():
+        (service,) = ecs.describe_services(cluster="web", services=["web"])["services"]
+        return service["deployments"][0]["rolloutState"]
+
+    assert states_until(rollout, "COMPLETED") == ["IN_PROGRESS", "COMPLETED"]
+    assert time.monotonic() - started >= 300 / SCALE - 0.5
+    assert any(entry["kind"] == "ecs.deployment" and entry["id"] == "web" for entry in profile(realistic)["timeline"])
+
+
 def test_create_service_with_a_new_role_in_its_task_definition_is_refused(aws, realistic):
     """CreateService whose task definition names a role IAM has not propagated: InvalidParameterException
     "Unable to assume role"."""

@@ -15,6 +15,10 @@ the first read, as before. With it, applied after every other extension:
     until a disabled distribution is deployed.
   - EC2 NAT gateways (CreateNatGateway, DeleteNatGateway; DescribeNatGateways `State`): pending -> available;
     deleting -> deleted.
+  - ECS deployments (UpdateService with a new task definition or forceNewDeployment; DescribeServices, the primary
+    deployment's `rolloutState`): IN_PROGRESS while the new tasks start, pass the target group's health checks and
+    the old ones drain, then COMPLETED (extension ecs's model `ecs::deployment` paced by time instead of by call). A
+    service whose task runs on this machine (extension ecs_tasks) keeps following that task.
 - Throttling: the first call of each operation of each service (so every module is throttled at least once and
   must retry; EMULATOR_THROTTLE_FIRST_CALLS=0 turns this off) and a share of the other calls (EMULATOR_THROTTLE_RATE,
   default 0.1; EMULATOR_THROTTLE_SEED makes the choice repeatable; a rate of 0 throttles nothing) are answered
@@ -28,6 +32,11 @@ the first read, as before. With it, applied after every other extension:
     RunTask naming it (taskRoleArn, executionRoleArn, directly or through the task definition) answer
     ClientException "ECS was unable to assume the role ..."; CreateService answers InvalidParameterException
     "Unable to assume role and validate the specified targetGroupArn ...".
+  - EC2 tags ("Eventual consistency in the Amazon EC2 API"): a change to the tags of a resource that already had tags
+    (CreateTags, DeleteTags) shows in DescribeTags, in the resources' `Tags` and in `tag:` filters only
+    EMULATOR_TAG_LAG_SECONDS later (default 2, not scaled); until then they report the tags before the change. The
+    first tags of a new resource (TagSpecifications) show at once: the lag of a new resource's own Describe is not
+    emulated.
   - ECS DeleteService of a service with an awsvpc network configuration: its tasks' network interfaces
     (requester-managed, description `arn:aws:ecs:<region>:<account>:attachment/<id>`) stay in its subnets with
     its security groups while the tasks drain, for DURATIONS["ecs.task_drain"]; meanwhile DeleteSecurityGroup and
@@ -37,6 +46,7 @@ Every state sequence started is kept on a timeline, served with the throttled co
 /moto-api/tracetrack/profile (JSON): what benchmarks/provision.py reports as each slow resource's own duration.
 """
 
+import copy
 import io
 import json
 import os
@@ -65,6 +75,7 @@ DURATIONS = {
     "nat.create": 90,  # pending 1-2 min
     "nat.delete": 60,
     "ecs.task_drain": 120,  # a deleted service's tasks stop, and their network interfaces go, over ~2 min
+    "ecs.deployment": 300,  # a rolling deployment: tasks start, pass 2-3 health checks, the old ones drain (~5 min)
 }
 
 # Per signing name: (error code, HTTP status, message) of a throttled call, from each API reference's common errors.
@@ -88,6 +99,7 @@ class Settings:
         self.time_scale = float(Fraction(environ.get("EMULATOR_TIME_SCALE") or "1/30"))
         self.throttle_rate = float(environ.get("EMULATOR_THROTTLE_RATE") or 0.1)
         self.iam_propagation = float(environ.get("EMULATOR_IAM_PROPAGATION_SECONDS") or 6)
+        self.tag_lag = float(environ.get("EMULATOR_TAG_LAG_SECONDS") or 2)
         self.throttle_first_calls = self.throttle_rate > 0 and environ.get("EMULATOR_THROTTLE_FIRST_CALLS", "1") != "0"
         seed = environ.get("EMULATOR_THROTTLE_SEED")
         self.random = random.Random(int(seed) if seed else None)  # noqa: S311 - which calls to throttle, no secret
@@ -325,11 +337,53 @@ def _ec2():
 
         return delete_subnet
 
+    _ec2_tag_lag()
     nat_gateways.NatGateway.state = TimedState("state")
     nat_gateways.NatGateway.__init__ = wrap_nat_init(nat_gateways.NatGateway.__init__)
     then(nat_gateways.NatGatewayBackend, "delete_nat_gateway", sequence("ec2.nat_gateway.delete", "state", "id", [("deleting", "nat.delete")]))
     security_groups.SecurityGroupBackend.delete_security_group = wrap_delete_group(security_groups.SecurityGroupBackend.delete_security_group)
     subnets.SubnetBackend.delete_subnet = wrap_delete_subnet(subnets.SubnetBackend.delete_subnet)
+
+
+def _ec2_tag_lag():
+    """CreateTags / DeleteTags on a resource that had tags: readers see the tags before the change for a while."""
+    from moto.ec2.models.tags import TagBackend
+
+    def lagging(original):
+        def change(self, resource_ids, *args, **kwargs):
+            before = {rid: dict(self.tags[rid]) for rid in resource_ids if self.tags.get(rid)}
+            result = original(self, resource_ids, *args, **kwargs)
+            until = time.monotonic() + settings.tag_lag
+            with _lock:
+                views = self.__dict__.setdefault("_realistic_tag_views", {})
+                for rid, tags in before.items():
+                    # A second change within the lag keeps the oldest view: readers have not seen the first one yet.
+                    if rid not in views or views[rid][1] <= time.monotonic():
+                        views[rid] = (tags, until)
+                    else:
+                        views[rid] = (views[rid][0], until)
+            return result
+
+        change.__name__ = original.__name__
+        return change
+
+    def describe_tags(original):
+        def read(self, filters=None):
+            now = time.monotonic()
+            with _lock:
+                views = {rid: tags for rid, (tags, until) in self.__dict__.get("_realistic_tag_views", {}).items() if until > now}
+            if not views:
+                return original(self, filters)
+            # moto's DescribeTags reads only `tags` and VALID_TAG_FILTERS: run it on what readers see now.
+            seen = copy.copy(self)
+            seen.tags = {**{rid: dict(tags) for rid, tags in list(self.tags.items())}, **views}
+            return original(seen, filters)
+
+        return read
+
+    for name in ("create_tags", "delete_tags", "delete_tag_keys"):
+        setattr(TagBackend, name, lagging(getattr(TagBackend, name)))
+    TagBackend.describe_tags = describe_tags(TagBackend.describe_tags)
 
 
 def _ecs():
@@ -380,6 +434,37 @@ def _ecs():
         return delete_service
 
     models.EC2ContainerServiceBackend.delete_service = wrap_delete(models.EC2ContainerServiceBackend.delete_service)
+    _ecs_deployments()
+
+
+def _ecs_deployments():
+    """UpdateService's deployments take their time: extension ecs's rollout model paced by time (a transition set
+    through /moto-api/state-manager still wins), each one on the timeline unless its task runs here."""
+    from moto.moto_api import state_manager
+
+    from tracetrack_emulator.extensions import ecs as ecs_extension
+    from tracetrack_emulator.extensions import ecs_tasks
+
+    seconds = settings.seconds("ecs.deployment")
+    state_manager.register_default_transition(ecs_extension.MODEL_NAME, transition={"progression": "time", "seconds": seconds})
+    original = ecs_extension._start_deployment
+
+    def start_deployment(service) -> None:
+        original(service)
+        if service.arn in ecs_tasks._service_tasks:
+            return  # its rollout follows the task that runs here
+        with _lock:
+            timeline.append(
+                {
+                    "kind": "ecs.deployment",
+                    "id": service.name,
+                    "states": ["IN_PROGRESS", "COMPLETED"],
+                    "started": round(time.time() - _started, 3),
+                    "seconds": round(seconds, 3),
+                }
+            )
+
+    ecs_extension._start_deployment = start_deployment
 
 
 # IAM: when a role was created --------------------------------------------------------------------------
@@ -515,6 +600,7 @@ def profile_state() -> dict:
             "throttle_rate": settings.throttle_rate,
             "throttle_first_calls": settings.throttle_first_calls,
             "iam_propagation_seconds": settings.iam_propagation,
+            "tag_lag_seconds": settings.tag_lag,
             "timeline": list(timeline),
             "throttled": dict(throttled),
         }
