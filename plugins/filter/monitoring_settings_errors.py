@@ -69,9 +69,14 @@ THRESHOLDS = (
     ("cache_evictions", "", False, True),
     ("cache_hit_rate", "_percent", True, False),
 )
-# What monitoring_service_thresholds may set for one service: <kind>_<warning|critical>_percent over the role-wide
-# monitoring_ecs_<kind>_<level>_percent.
-SERVICE_THRESHOLD_KINDS = ("cpu", "memory")
+# What monitoring_service_thresholds may set for one service: <kind>_<warning|critical><suffix> over the role-wide
+# monitoring_<role-wide name>_<level><suffix>; (suffix, role-wide name, percent).
+SERVICE_THRESHOLD_KINDS = {
+    "cpu": ("_percent", "ecs_cpu", True),
+    "memory": ("_percent", "ecs_memory", True),
+    "error_rate": ("_percent", "alb_5xx_rate", True),
+    "p95": ("_seconds", "alb_p95", False),
+}
 
 
 def _number(value):
@@ -118,20 +123,23 @@ def _service_threshold_problems(settings):
     if not isinstance(given, dict):
         settings.problem("monitoring_service_thresholds", "must map service names to their thresholds")
         return
-    allowed = [f"{kind}_{level}_percent" for kind in SERVICE_THRESHOLD_KINDS for level in ("warning", "critical")]
+    allowed = [f"{kind}_{level}{suffix}" for kind, (suffix, _, _) in SERVICE_THRESHOLD_KINDS.items() for level in ("warning", "critical")]
     for service, thresholds in given.items():
         unknown = sorted(set(thresholds or {}) - set(allowed)) if isinstance(thresholds, dict) else ["(not a dictionary)"]
         if not SERVICE.match(str(service)) or unknown:
             settings.problem("monitoring_service_thresholds", f"service '{service}' sets {unknown or 'a bad name'}: only {', '.join(allowed)}")
             continue
-        for kind in (k for k in SERVICE_THRESHOLD_KINDS if any(key.startswith(f"{k}_") for key in thresholds)):
+        for kind, (suffix, role_wide, percent) in SERVICE_THRESHOLD_KINDS.items():
+            if not any(f"{kind}_{level}{suffix}" in thresholds for level in ("warning", "critical")):
+                continue
             levels = [
-                _number(thresholds.get(f"{kind}_{level}_percent", settings[f"monitoring_ecs_{kind}_{level}_percent"])) for level in ("warning", "critical")
+                _number(thresholds.get(f"{kind}_{level}{suffix}", settings[f"monitoring_{role_wide}_{level}{suffix}"])) for level in ("warning", "critical")
             ]
-            if any(value is None or not 0 <= value <= 100 for value in levels) or levels[0] >= levels[1]:
+            if any(value is None or value < 0 or (percent and value > 100) for value in levels) or levels[0] >= levels[1]:
+                what = "percentages" if percent else "numbers of seconds"
                 settings.problem(
                     "monitoring_service_thresholds",
-                    f"service '{service}' {kind}: warning {levels[0]} and critical {levels[1]} must be percentages, the warning below the critical one",
+                    f"service '{service}' {kind}: warning {levels[0]} and critical {levels[1]} must be {what}, the warning below the critical one",
                 )
 
 

@@ -160,7 +160,7 @@ EXAMPLES = r"""
 
 - name: Share of 5xx answers above 5 % (metric math)
   tracetrack.aws.cloudwatch_alarm:
-    name: tracetrack-production-alb-5xx-rate-critical
+    name: tracetrack-production-web-5xx-rate-critical
     comparison: GreaterThanThreshold
     threshold: 5
     evaluation_periods: 5
@@ -176,7 +176,7 @@ EXAMPLES = r"""
           metric:
             namespace: AWS/ApplicationELB
             metric_name: HTTPCode_Target_5XX_Count
-            dimensions: {LoadBalancer: app/tracetrack-production-alb/0123456789abcdef}
+            dimensions: {LoadBalancer: app/tracetrack-production-alb/0123456789abcdef, TargetGroup: targetgroup/tracetrack-production-web/73e2d6bc24d8a067}
           period: 60
           stat: Sum
       - id: requests
@@ -185,7 +185,7 @@ EXAMPLES = r"""
           metric:
             namespace: AWS/ApplicationELB
             metric_name: RequestCount
-            dimensions: {LoadBalancer: app/tracetrack-production-alb/0123456789abcdef}
+            dimensions: {LoadBalancer: app/tracetrack-production-alb/0123456789abcdef, TargetGroup: targetgroup/tracetrack-production-web/73e2d6bc24d8a067}
           period: 60
           stat: Sum
 

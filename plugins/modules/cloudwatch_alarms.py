@@ -148,11 +148,11 @@ EXAMPLES = r"""
         statistic: Average
         comparison: GreaterThanThreshold
         threshold: 70
-      - name: tracetrack-production-alb-p95-latency-warning
+      - name: tracetrack-production-web-p95-latency-warning
         description: p95 response time above 100 ms
         namespace: AWS/ApplicationELB
         metric_name: TargetResponseTime
-        dimensions: {LoadBalancer: app/tracetrack-production-alb/0123456789abcdef}
+        dimensions: {LoadBalancer: app/tracetrack-production-alb/0123456789abcdef, TargetGroup: targetgroup/tracetrack-production-web/73e2d6bc24d8a067}
         extended_statistic: p95
         comparison: GreaterThanThreshold
         threshold: 0.1

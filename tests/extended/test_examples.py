@@ -187,13 +187,13 @@ def test_ez_board_routes_two_services_and_runs_clustered_redis_and_postgres_14(c
 def test_ez_board_watches_and_scales_its_two_services_at_seed_002s_figures(converged, emulator, env_name):
     prefix = f"ez-board-{env_name}"
     found = alarms(emulator, prefix)
-    # Response time > 1 s warning, > 3 s critical; error rate > 1 % / > 5 %; CPU > 70 % / > 90 %; connections > 80 %.
-    figures = {name: found[name]["Threshold"] for name in (
-        "alb-p95-latency-warning", "alb-p95-latency-critical", "alb-5xx-rate-warning", "alb-5xx-rate-critical",
-        "frontend-cpu-warning", "backend-cpu-critical", "db-connections-warning")}
-    assert figures == {"alb-p95-latency-warning": 1.0, "alb-p95-latency-critical": 3.0, "alb-5xx-rate-warning": 1.0,
-                       "alb-5xx-rate-critical": 5.0, "frontend-cpu-warning": 70.0, "backend-cpu-critical": 90.0,
-                       "db-connections-warning": 80.0}
+    # Response time > 1 s warning, > 3 s critical; error rate > 1 % / > 5 %, each service's target group on its own;
+    # CPU > 70 % / > 90 %; connections > 80 %.
+    per_group = {f"{service}-{what}-{level}": figure for service in ("frontend", "backend") for what, level, figure in (
+        ("p95-latency", "warning", 1.0), ("p95-latency", "critical", 3.0), ("5xx-rate", "warning", 1.0), ("5xx-rate", "critical", 5.0))}
+    expected = {**per_group, "frontend-cpu-warning": 70.0, "backend-cpu-critical": 90.0, "db-connections-warning": 80.0}
+    assert {name: found[name]["Threshold"] for name in expected} == expected
+    assert not [name for name in found if name.startswith("alb-")]
     # Its own services are watched, and nothing watches a "web" service it does not have.
     services = {dict((d["Name"], d["Value"]) for d in a.get("Dimensions", [])).get("ServiceName") for a in found.values()} - {None}
     assert services == {f"{prefix}-frontend", f"{prefix}-backend"}
@@ -261,8 +261,8 @@ def test_task_manager_watches_scales_and_keeps_logs_at_seed_003s_figures(converg
     found = alarms(emulator, prefix)
     # Error rate > 5 %, response time > 2 s, CPU > 80 %, disk < 20 % (of 100 GiB), connection pool exhaustion (95 %).
     figures = {name: found[name]["Threshold"] for name in (
-        "alb-5xx-rate-critical", "alb-p95-latency-critical", "backend-cpu-critical", "db-free-storage-critical", "db-connections-critical")}
-    assert figures == {"alb-5xx-rate-critical": 5.0, "alb-p95-latency-critical": 2.0, "backend-cpu-critical": 80.0,
+        "backend-5xx-rate-critical", "backend-p95-latency-critical", "backend-cpu-critical", "db-free-storage-critical", "db-connections-critical")}
+    assert figures == {"backend-5xx-rate-critical": 5.0, "backend-p95-latency-critical": 2.0, "backend-cpu-critical": 80.0,
                        "db-free-storage-critical": 0.2 * 100 * 2**30, "db-connections-critical": 95.0}
     # Scale out on CPU > 70 % and on memory > 80 %; no latency trigger in the seed, so no latency policy.
     policies = scaling_policies(emulator, prefix, "backend")

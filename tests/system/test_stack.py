@@ -330,8 +330,8 @@ def test_alarms_dashboard_topic_and_tracing(stack):
     thresholds = {
         "web-cpu-warning": 70.0,
         "web-cpu-critical": 90.0,
-        "alb-5xx-rate-critical": 5.0,
-        "alb-p95-latency-warning": 0.1,
+        "web-5xx-rate-critical": 5.0,  # the target group of the web service
+        "web-p95-latency-warning": 0.1,
         "db-connections-critical": 95.0,
         "redis-evictions-warning": 0.0,
         "redis-hit-rate-warning": 95.0,  # seed 001's cache hit rate KPI
