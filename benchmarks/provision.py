@@ -99,6 +99,8 @@ def benchmark(emulator, args, env_name: str) -> int:
         print(f"{label:<10}{wall:>8.1f}{run.changed:>9}{summary['total']:>7}{summary['reads']:>7}{summary['writes']:>8}{summary['throttled']:>11}")
         top = Counter(str(c) for c in run.calls.answered).most_common(args.top)
         print("          " + ", ".join(f"{op} x{n}" for op, n in top))
+        if label == "re-run" and run.calls.writes:
+            print("          writes: " + ", ".join(run.calls.writes))
         if summary["throttled"]:
             print("          throttled: " + ", ".join(f"{service} {n}" for service, n in run.calls.throttled_by_service().items()))
         if label == "first" and args.profile:
