@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf import FlaskForm
 from sqlalchemy import bindparam, insert, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -242,6 +243,25 @@ def _user_for_session(user_id: int, version: int, cached: dict | None, shared: b
         if shared:
             svc.cache.set_shared(key, cached, ACTOR_CACHE_SECONDS, only_if_absent=True)
     return Actor("user", user_id, cached["name"], cached["role"]) if cached else None
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, at no cost to a request that brings no session cookie and gets none.
+
+    Scanner devices authenticate with ``X-API-Key`` and never carry the cookie: their requests build no
+    signing serializer and save nothing. A request that brings a cookie, or that reads or writes the
+    session, is handled by Flask's own code, unchanged.
+    """
+
+    def open_session(self, app, request_):
+        if app.secret_key and not request_.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request_)
+
+    def save_session(self, app, session_, response) -> None:
+        # Flask's own code would do nothing either for an empty session nobody read or changed.
+        if session_ or session_.modified or session_.accessed:
+            super().save_session(app, session_, response)
 
 
 def start_session(user_id: int, version: int) -> None:

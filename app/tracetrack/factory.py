@@ -61,6 +61,7 @@ HSTS = "max-age=31536000"
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
+    app.session_interface = auth.CookieSessions()
     app.json.sort_keys = False  # keep documented field order (status first) in JSON responses
     app.config.from_mapping(from_environ(os.environ, app.instance_path))
     app.config.update(config or {})
