@@ -282,13 +282,16 @@ def load_actor() -> None:
     The caller's cached identity and the rate-limit count are one Redis round trip: the limit is kept per
     key (devices), per user (sessions) or per client address (anyone else).
     """
-    request_, globals_, session_ = request._get_current_object(), g._get_current_object(), session._get_current_object()
+    request_, globals_ = request._get_current_object(), g._get_current_object()
     globals_.actor = None
     globals_.api_key_rejected = False
     if request_.path.startswith(("/health", "/metrics", "/static")) or request_.endpoint == "apidocs.openapi":
         return
     svc = services()
     key = request_.headers.get(API_KEY_HEADER)
+    # The session is opened only when no key came: a key decides alone, and taking the session marks the
+    # answer as depending on the cookie (Vary: Cookie) and makes it saved.
+    session_ = None if key else session._get_current_object()
     user_id = None if key else session_.get("user_id")
     if key:
         digest = hash_api_key(key)
