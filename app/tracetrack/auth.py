@@ -254,7 +254,10 @@ class CookieSessions(SecureCookieSessionInterface):
     """
 
     def open_session(self, app, request_):
-        if app.secret_key and not request_.cookies.get(self.get_cookie_name(app)):
+        # No Cookie header at all (the usual API request) is answered before any cookie parsing.
+        if app.secret_key and (
+            not request_.environ.get("HTTP_COOKIE") or not request_.cookies.get(self.get_cookie_name(app))
+        ):
             return self.session_class()
         return super().open_session(app, request_)
 
