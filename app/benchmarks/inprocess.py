@@ -172,7 +172,7 @@ def main() -> None:
             sys.stdout = stdout
             print(f"{args.profile}: {per_request:.3f} ms CPU per request ({args.requests} requests, profiled)")
             pstats.Stats(profiler, stream=stdout).sort_stats("tottime").print_stats(35)
-            pstats.Stats(profiler, stream=stdout).sort_stats("cumulative").print_stats(45)
+            pstats.Stats(profiler, stream=stdout).sort_stats("cumulative").print_stats(60)
             return
         best = dict.fromkeys(SCENARIOS, float("inf"))
         for scenario in SCENARIOS:

@@ -134,7 +134,8 @@ class Cache:
         For the commands on every request's path: it skips what redis-py wraps around each command (the
         pool's checkout, which polls the socket, the retry wrapper, which retries nothing here, and the
         observability hooks). Timeouts, TLS, AUTH and health checks are the connection's own and apply as
-        before. A connection whose command failed is closed and connects again on its next command.
+        before. A connection whose command failed is closed and connects again on its next command; a
+        thread's connection is closed when the thread ends (gunicorn's threads live as long as the worker).
         """
         local = self._thread_connection
         if local.pid != os.getpid():  # a forked worker must not share its parent's socket
