@@ -23,7 +23,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
+import benchdata
+from sqlalchemy import func, select
 
 APP_DIR = Path(__file__).resolve().parent.parent
 BENCH_DIR = Path(__file__).resolve().parent
@@ -284,16 +285,7 @@ def main() -> None:
     finally:
         for server in servers:
             stop(server)
-        engine = create_engine(args.database_url)
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        engine.dispose()
-        import redis
-
-        client = redis.Redis.from_url(args.redis_url)
-        stale = list(client.scan_iter(match=prefix + "*"))
-        if stale:
-            client.delete(*stale)
+        benchdata.remove(args.database_url, schema, args.redis_url, prefix)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

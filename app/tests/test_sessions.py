@@ -41,6 +41,28 @@ def signed_in(app, username: str):
     return client
 
 
+def test_device_requests_carry_no_session_and_signed_in_users_keep_theirs(sqlite_app):
+    device = add_device(sqlite_app)
+    scanner = sqlite_app.test_client()
+    for response in (
+        scanner.get("/api/v1/me", headers=device),
+        scanner.post("/api/v1/scans/parent", json={"qr_id": "SB10001"}, headers=device),
+    ):
+        assert response.status_code in (200, 201)
+        assert "Set-Cookie" not in response.headers
+        assert "Cookie" not in response.headers.get("Vary", "")
+    assert scanner.get_cookie("tracetrack_session") is None
+
+    add_user(sqlite_app, "dana", "dispatcher")
+    browser = signed_in(sqlite_app, "dana")
+    scan = browser.post(
+        "/api/v1/scans/parent", json={"qr_id": "SB10001"}, headers={"X-CSRFToken": csrf_token(browser, "/scan")}
+    )
+    assert scan.status_code == 200
+    assert "Cookie" in scan.headers["Vary"]
+    assert browser.get("/api/v1/scans/current").get_json()["parent"]["qr_id"] == "SB10001"
+
+
 def test_logout_ends_every_session_of_the_user(sqlite_app):
     add_user(sqlite_app, "dana", "dispatcher")
     add_user(sqlite_app, "sam", "dispatcher")

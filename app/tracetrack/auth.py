@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf import FlaskForm
 from sqlalchemy import bindparam, insert, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -244,6 +245,28 @@ def _user_for_session(user_id: int, version: int, cached: dict | None, shared: b
     return Actor("user", user_id, cached["name"], cached["role"]) if cached else None
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, at no cost to a request that brings no session cookie and gets none.
+
+    Scanner devices authenticate with ``X-API-Key`` and never carry the cookie: their requests build no
+    signing serializer and save nothing. A request that brings a cookie, or that reads or writes the
+    session, is handled by Flask's own code, unchanged.
+    """
+
+    def open_session(self, app, request_):
+        # No Cookie header at all (the usual API request) is answered before any cookie parsing.
+        if app.secret_key and (
+            not request_.environ.get("HTTP_COOKIE") or not request_.cookies.get(self.get_cookie_name(app))
+        ):
+            return self.session_class()
+        return super().open_session(app, request_)
+
+    def save_session(self, app, session_, response) -> None:
+        # Flask's own code would do nothing either for an empty session nobody read or changed.
+        if session_ or session_.modified or session_.accessed:
+            super().save_session(app, session_, response)
+
+
 def start_session(user_id: int, version: int) -> None:
     """A new session (and CSRF token) for the user at the given session version."""
     session.clear()
@@ -262,13 +285,16 @@ def load_actor() -> None:
     The caller's cached identity and the rate-limit count are one Redis round trip: the limit is kept per
     key (devices), per user (sessions) or per client address (anyone else).
     """
-    request_, globals_, session_ = request._get_current_object(), g._get_current_object(), session._get_current_object()
+    request_, globals_ = request._get_current_object(), g._get_current_object()
     globals_.actor = None
     globals_.api_key_rejected = False
     if request_.path.startswith(("/health", "/metrics", "/static")) or request_.endpoint == "apidocs.openapi":
         return
     svc = services()
     key = request_.headers.get(API_KEY_HEADER)
+    # The session is opened only when no key came: a key decides alone, and taking the session marks the
+    # answer as depending on the cookie (Vary: Cookie) and makes it saved.
+    session_ = None if key else session._get_current_object()
     user_id = None if key else session_.get("user_id")
     if key:
         digest = hash_api_key(key)

@@ -12,6 +12,7 @@ a change written by any worker is what every worker reads on its next request.
 
 import json
 import logging
+import os
 import threading
 import time
 from typing import Any
@@ -80,6 +81,13 @@ return out
 """
 
 
+class _ThreadConnection(threading.local):
+    """The Redis connection of one thread, for the commands every request sends (see ``Cache._command``)."""
+
+    connection = None
+    pid = None
+
+
 class Cache:
     def __init__(self, config: dict):
         self.prefix = config["CACHE_KEY_PREFIX"]
@@ -98,6 +106,7 @@ class Cache:
         self.hits = 0
         self.misses = 0
         self._round_trip = self._redis.register_script(_ROUND_TRIP) if self._redis is not None else None
+        self._thread_connection = _ThreadConnection()
         self.fallback_operations = 0
 
     @property
@@ -118,6 +127,37 @@ class Cache:
         except (redis.RedisError, pybreaker.CircuitBreakerError):
             self.fallback_operations += 1
             return None, False
+
+    def _command(self, *args):
+        """One command on this thread's own connection, made by the client's pool from the same settings.
+
+        For the commands on every request's path: it skips what redis-py wraps around each command (the
+        pool's checkout, which polls the socket, the retry wrapper, which retries nothing here, and the
+        observability hooks). Timeouts, TLS, AUTH and health checks are the connection's own and apply as
+        before. A connection whose command failed is closed and connects again on its next command; a
+        thread's connection is closed when the thread ends (gunicorn's threads live as long as the worker).
+        """
+        local = self._thread_connection
+        if local.pid != os.getpid():  # a forked worker must not share its parent's socket
+            local.connection, local.pid = self._redis.connection_pool.make_connection(), os.getpid()
+        connection = local.connection
+        try:
+            connection.send_command(*args)
+            return connection.read_response()
+        except redis.ResponseError:
+            raise  # an answer from the server: the connection is in step
+        except BaseException:
+            connection.disconnect()
+            raise
+
+    def _run_round_trip(self, keys: list[str], args: list) -> list:
+        script = self._round_trip
+        try:
+            return self._command("EVALSHA", script.sha, len(keys), *keys, *args)
+        except redis.exceptions.NoScriptError:
+            # A restarted (or flushed) server has forgotten the script: load it again.
+            script.sha = self._command("SCRIPT", "LOAD", script.script).decode()
+            return self._command("EVALSHA", script.sha, len(keys), *keys, *args)
 
     def get(self, key: str) -> Any:
         """The cached value or None: from Redis, or from this process's store while Redis is away."""
@@ -186,9 +226,9 @@ class Cache:
         if self._redis is None:
             return False
         result, done = self._on_redis(
-            lambda: self._redis.set(self.prefix + key, text, ex=max(int(ttl), 1), nx=only_if_absent)
+            self._command, "SET", self.prefix + key, text, "EX", max(int(ttl), 1), *(["NX"] if only_if_absent else [])
         )
-        return done and bool(result)
+        return done and result is not None
 
     def round_trip(
         self, counter: str | None, window: float, reads: list[str], marks: list[str] = (), mark_ttl: float = 1
@@ -202,7 +242,8 @@ class Cache:
         if self._redis is not None:
             keys = [self.prefix + counter if counter else ""]
             keys += [self.prefix + key for key in reads] + [self.prefix + key for key in marks]
-            out, done = self._on_redis(self._round_trip, keys, [max(int(window), 1), max(int(mark_ttl), 1), len(reads)])
+            args = [max(int(window), 1), max(int(mark_ttl), 1), len(reads)]
+            out, done = self._on_redis(self._run_round_trip, keys, args)
             if done:
                 values = [out[i + 1].decode() if out[i] else None for i in range(1, len(out), 2)]
                 found = sum(1 for value in values if value)

@@ -1,8 +1,10 @@
 """The application factory: settings, shared services, extensions, blueprints and request hooks."""
 
+import contextlib
 import logging
 import os
 import time
+import weakref
 
 from flask import Flask, current_app, g, request
 from flask_wtf.csrf import CSRFProtect
@@ -59,8 +61,27 @@ SECURITY_HEADER_ITEMS = list(SECURITY_HEADERS.items())
 HSTS = "max-age=31536000"
 
 
+class TraceTrack(Flask):
+    """Flask, remembering which hooks and views are coroutines instead of inspecting each on every request."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Weak keys: a function registered for one request only (after_this_request) is not kept.
+        self._synchronous = weakref.WeakKeyDictionary()
+
+    def ensure_sync(self, func):
+        try:
+            return self._synchronous[func]
+        except (KeyError, TypeError):  # TypeError: an object that takes no weak reference
+            synchronous = super().ensure_sync(func)
+            with contextlib.suppress(TypeError):
+                self._synchronous[func] = synchronous
+            return synchronous
+
+
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__, static_folder=None)
+    app = TraceTrack(__name__, static_folder=None)
+    app.session_interface = auth.CookieSessions()
     app.json.sort_keys = False  # keep documented field order (status first) in JSON responses
     app.config.from_mapping(from_environ(os.environ, app.instance_path))
     app.config.update(config or {})

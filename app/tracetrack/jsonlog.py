@@ -9,6 +9,8 @@ from flask import g, has_request_context
 
 # Attributes every LogRecord has; anything else on a record came in through ``extra=`` and is logged.
 _STANDARD_ATTRIBUTES = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+# Built once: json.dumps would build an encoder for every line, as these options are not its defaults.
+_ENCODER = json.JSONEncoder(default=str, separators=(",", ":"))
 
 
 class JsonFormatter(logging.Formatter):
@@ -26,7 +28,7 @@ class JsonFormatter(logging.Formatter):
                 doc[key] = value
         if record.exc_info:
             doc["exception"] = self.formatException(record.exc_info)
-        return json.dumps(doc, default=str, separators=(",", ":"))
+        return _ENCODER.encode(doc)
 
 
 class StdoutHandler(logging.StreamHandler):
