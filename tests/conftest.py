@@ -57,3 +57,20 @@ def pytest_collection_modifyitems(items):
         return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
 
     items.sort(key=rank)  # stable: each file keeps its own order
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Figures a test measured (its `record_property("figures", text)`), printed after the run: under pytest-xdist a
+    worker's own output is not shown, a report's properties are."""
+    lines = [
+        f"{report.nodeid.split('::')[-1]}: {value}"
+        for kind in ("passed", "failed")
+        for report in terminalreporter.stats.get(kind, [])
+        if report.when == "call"
+        for name, value in getattr(report, "user_properties", [])
+        if name == "figures"
+    ]
+    if lines:
+        terminalreporter.section("figures measured by the tests")
+        for line in lines:
+            terminalreporter.write_line(line)

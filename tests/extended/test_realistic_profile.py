@@ -77,12 +77,11 @@ def test_second_run_changes_nothing_and_writes_nothing(converged, realistic, inv
     assert second.calls.writes == []
 
 
-def test_teardown_leaves_nothing(converged, realistic, inventory, capsys):
+def test_teardown_leaves_nothing(converged, realistic, inventory, record_property):
     removed = run(realistic, inventory, "teardown", "playbooks/teardown.yml", {"confirm_teardown": "production"})
     assert removed.returncode == 0, removed.explain()
     for host, env_name in HOSTS.items():
         assert leftovers(stack_resources(realistic, f"tracetrack-{env_name}", f"tracetrack/{env_name}")) == {}, host
-    with capsys.disabled():
-        print("\nthrottled (and retried) calls per service under EMULATOR_PROFILE=realistic:")
-        for label, counts in throttled_runs.items():
-            print(f"  {label:<10} {sum(counts.values()):>4}  " + ", ".join(f"{service} {n}" for service, n in counts.items()))
+    for label, counts in throttled_runs.items():
+        listed = ", ".join(f"{service} {n}" for service, n in counts.items())
+        record_property("figures", f"throttled (and retried) calls, {label}: {sum(counts.values())} ({listed})")

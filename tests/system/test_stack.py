@@ -552,7 +552,7 @@ def metrics_status(stack, token: str) -> int:
         return error.code
 
 
-def test_rotation_through_ansible_runner_redeploys_while_a_scanner_scans_and_the_old_credentials_are_refused(stack):
+def test_rotation_through_ansible_runner_redeploys_while_a_scanner_scans_and_the_old_credentials_are_refused(stack, record_property):
     """site.yml with secrets_rotate for the database password, SECRET_KEY, the Redis token and METRICS_TOKEN, through
     ansible-runner, while a scanner keeps scanning: no request fails; the services are redeployed and waited for, the
     Redis token goes rotate -> redeploy -> set, and the old password and metrics token are refused afterwards."""
@@ -596,7 +596,8 @@ def test_rotation_through_ansible_runner_redeploys_while_a_scanner_scans_and_the
     finally:
         figures = scanner.stop() if scanner else None
     stdout = result.stdout.read()
-    say(f"rotation of {rotated}: {result.status}, {time.monotonic() - started:.0f} s; scanner during it: {figures or 'not run (no podman)'}")
+    took = time.monotonic() - started
+    record_property("figures", f"rotation of {rotated}: {result.status}, {took:.0f} s; scanner during it: {figures or 'not run (no podman)'}")
     stack.outputs.append(stdout)
     stack.state["rotation_figures"] = figures
     assert result.status == "successful", stdout[-6000:]
@@ -857,7 +858,7 @@ def scan_events(stack) -> int:
         capture_output=True, text=True, check=True).stdout.strip())
 
 
-def test_restore_drill_brings_back_exactly_the_scans_before_the_snapshot(stack, engine):
+def test_restore_drill_brings_back_exactly_the_scans_before_the_snapshot(stack, engine, record_property):
     """docs/RUNBOOK.md as a drill: scans through the API, a snapshot, more scans; check mode says what a restore would do
     and writes nothing; the "restore" template restores the snapshot beside the primary, checks it, switches and rolls
     the service through the health gate; the application then has exactly the scans from before the snapshot. A second
@@ -915,7 +916,7 @@ def test_restore_drill_brings_back_exactly_the_scans_before_the_snapshot(stack, 
     assert [s for s in snapshots if s.startswith(f"{replaced}-final-")], "the former primary leaves a final snapshot"
     assert bags_found(stack, key, "SB900") == BEFORE_SNAPSHOT
     for step, seconds in timings.items():
-        say(f"restore drill: {step}: {seconds:.1f} s")
+        record_property("figures", f"restore drill: {step}: {seconds:.1f} s")
 
 
 # --- 7. secrets ------------------------------------------------------------------------------------------------------
