@@ -196,7 +196,8 @@ class Emulator:
     def reset(self) -> str:
         """Forget every resource (POST /moto-api/reset)."""
         request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(request, timeout=10):
+        # A reset stops what the emulator runs (ECS tasks, the registry): on a busy machine that takes seconds.
+        with urllib.request.urlopen(request, timeout=60):
             pass
         return f"emulator at {self.url} reset"
 

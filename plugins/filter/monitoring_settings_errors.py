@@ -123,7 +123,7 @@ def _service_threshold_problems(settings):
     if not isinstance(given, dict):
         settings.problem("monitoring_service_thresholds", "must map service names to their thresholds")
         return
-    allowed = [f"{kind}_{level}{suffix}" for kind, (suffix, _, _) in SERVICE_THRESHOLD_KINDS.items() for level in ("warning", "critical")]
+    allowed = [f"{kind}_{level}{spec[0]}" for kind, spec in SERVICE_THRESHOLD_KINDS.items() for level in ("warning", "critical")]
     for service, thresholds in given.items():
         unknown = sorted(set(thresholds or {}) - set(allowed)) if isinstance(thresholds, dict) else ["(not a dictionary)"]
         if not SERVICE.match(str(service)) or unknown:
