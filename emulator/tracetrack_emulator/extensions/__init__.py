@@ -35,6 +35,22 @@ EXTENSIONS = [
 ]
 
 
+def in_front_of_moto(middleware) -> None:
+    """Put the WSGI layer `middleware(app)` in front of moto's server (the one applied last answers first)."""
+    from moto.moto_server import werkzeug_app
+
+    dispatcher = werkzeug_app.DomainDispatcherApplication
+    original = dispatcher.__call__
+    layer = f"_tracetrack_layer_{middleware.__module__}"
+
+    def __call__(self, environ, start_response):
+        if not hasattr(self, layer):
+            setattr(self, layer, middleware(lambda env, respond: original(self, env, respond)))
+        return getattr(self, layer)(environ, start_response)
+
+    dispatcher.__call__ = __call__
+
+
 def apply_all() -> None:
     for name in EXTENSIONS:
         importlib.import_module(f"{__name__}.{name}").apply()

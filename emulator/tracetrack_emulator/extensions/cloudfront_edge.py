@@ -20,6 +20,8 @@ import mimetypes
 
 from werkzeug.wrappers import Request, Response
 
+from tracetrack_emulator.extensions import in_front_of_moto
+
 S3_ORIGIN_SUFFIX = ".amazonaws.com"
 
 
@@ -97,14 +99,4 @@ def middleware(app):
 
 
 def apply() -> None:
-    from moto.moto_server import werkzeug_app
-
-    dispatcher = werkzeug_app.DomainDispatcherApplication
-    original = dispatcher.__call__
-
-    def __call__(self, environ, start_response):
-        if not hasattr(self, "_cloudfront_edge"):
-            self._cloudfront_edge = middleware(lambda env, respond: original(self, env, respond))
-        return self._cloudfront_edge(environ, start_response)
-
-    dispatcher.__call__ = __call__
+    in_front_of_moto(middleware)

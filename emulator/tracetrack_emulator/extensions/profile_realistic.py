@@ -146,6 +146,14 @@ class TimedState:
         obj.__dict__[self.key] = value
 
 
+def on_timeline(kind: str, identifier: str, states: list, seconds: float) -> None:
+    """Record a sequence that starts now and lasts `seconds` (what benchmarks/provision.py reports)."""
+    with _lock:
+        timeline.append(
+            {"kind": kind, "id": identifier, "states": states, "started": round(time.time() - _started, 3), "seconds": round(seconds, 3)}
+        )
+
+
 def begin(obj, attribute: str, kind: str, identifier: str, phases: list[tuple[str, str]], settled=None) -> float:
     """Start a sequence on `obj.<attribute>`: `phases` are (state, DURATIONS key); `settled` what follows (default
     what the model holds). Returns when it settles (monotonic) and records it on the timeline."""
@@ -157,16 +165,7 @@ def begin(obj, attribute: str, kind: str, identifier: str, phases: list[tuple[st
         at += settings.seconds(duration)
         steps.append((state, at))
     obj.__dict__[f"_realistic_{attribute}_phases"] = steps
-    with _lock:
-        timeline.append(
-            {
-                "kind": kind,
-                "id": identifier,
-                "states": [phase[0] for phase in phases] + [obj.__dict__.get(f"_realistic_{attribute}")],
-                "started": round(time.time() - _started, 3),
-                "seconds": round(at - now, 3),
-            }
-        )
+    on_timeline(kind, identifier, [phase[0] for phase in phases] + [obj.__dict__.get(f"_realistic_{attribute}")], at - now)
     return at
 
 
@@ -412,16 +411,7 @@ def _ecs():
                 eni.requester_managed = True
                 interfaces.append(eni.id)
             until = time.monotonic() + settings.seconds("ecs.task_drain")
-            with _lock:
-                timeline.append(
-                    {
-                        "kind": "ecs.service.drain",
-                        "id": service.name,
-                        "states": ["draining", "network interfaces deleted"],
-                        "started": round(time.time() - _started, 3),
-                        "seconds": round(settings.seconds("ecs.task_drain"), 3),
-                    }
-                )
+            on_timeline("ecs.service.drain", service.name, ["draining", "network interfaces deleted"], settings.seconds("ecs.task_drain"))
 
             def release():
                 for eni_id in interfaces:
@@ -453,16 +443,7 @@ def _ecs_deployments():
         original(service)
         if service.arn in ecs_tasks._service_tasks:
             return  # its rollout follows the task that runs here
-        with _lock:
-            timeline.append(
-                {
-                    "kind": "ecs.deployment",
-                    "id": service.name,
-                    "states": ["IN_PROGRESS", "COMPLETED"],
-                    "started": round(time.time() - _started, 3),
-                    "seconds": round(seconds, 3),
-                }
-            )
+        on_timeline("ecs.deployment", service.name, ["IN_PROGRESS", "COMPLETED"], seconds)
 
     ecs_extension._start_deployment = start_deployment
 
@@ -649,16 +630,8 @@ def middleware(app):
 def apply() -> None:
     if not settings.enabled:
         return
-    from moto.moto_server import werkzeug_app
+    from tracetrack_emulator.extensions import in_front_of_moto
 
     for part in (_rds, _elasticache, _cloudfront, _ec2, _ecs, _iam):
         part()
-    dispatcher = werkzeug_app.DomainDispatcherApplication
-    original = dispatcher.__call__
-
-    def __call__(self, environ, start_response):
-        if not hasattr(self, "_realistic"):
-            self._realistic = middleware(lambda env, respond: original(self, env, respond))
-        return self._realistic(environ, start_response)
-
-    dispatcher.__call__ = __call__
+    in_front_of_moto(middleware)
