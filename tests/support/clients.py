@@ -4,8 +4,14 @@ import urllib.error
 import urllib.request
 
 import boto3
+import botocore.config
 
 REGION = "ap-south-1"
+
+
+# The tests read state with the retries the collection's modules use (botocore standard mode, 10 attempts): under the
+# emulator's realistic profile every operation's first call, and one in ten, is throttled.
+RETRIES = botocore.config.Config(retries={"mode": "standard", "max_attempts": 10})
 
 
 def emulator_client(emulator, service: str, region: str = REGION):
@@ -15,6 +21,7 @@ def emulator_client(emulator, service: str, region: str = REGION):
         region_name=region,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
+        config=RETRIES,
     )
 
 
