@@ -18,11 +18,13 @@ Everything else (signed requests, other hosts) goes on to moto.
 import fnmatch
 import mimetypes
 
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Response
 
 from tracetrack_emulator.extensions import in_front_of_moto
 
 S3_ORIGIN_SUFFIX = ".amazonaws.com"
+# S3's answer to CloudFront's origin access control for a key it does not have (no s3:ListBucket).
+ACCESS_DENIED = (403, b"<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>", "application/xml")
 
 
 def _distribution_for(host: str):
@@ -57,18 +59,17 @@ def _origin_object(config, origin_id: str, path: str) -> tuple[int, bytes, str]:
     if ".s3." not in domain or not domain.endswith(S3_ORIGIN_SUFFIX):
         return 502, b"", "text/plain"
     bucket = domain.split(".s3.", 1)[0]
-    key = (origin.get("OriginPath") or "").strip("/") + "/" + path.lstrip("/")
-    key = key.lstrip("/")
+    key = ((origin.get("OriginPath") or "").strip("/") + "/" + path.lstrip("/")).lstrip("/")
     for account in list(s3_backends):
         backend = s3_backends[account].get("aws")
         if backend is None or bucket not in backend.buckets:
             continue
         found = backend.get_object(bucket, key)
         if found is None:
-            return 403, b"<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>", "application/xml"
+            return ACCESS_DENIED
         content_type = (found.metadata or {}).get("Content-Type") or mimetypes.guess_type(key)[0] or "binary/octet-stream"
         return 200, found.value, content_type
-    return 403, b"<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>", "application/xml"
+    return ACCESS_DENIED
 
 
 def viewer_response(distribution, path: str) -> Response:
@@ -89,8 +90,10 @@ def viewer_response(distribution, path: str) -> Response:
 
 def middleware(app):
     def call(environ, start_response):
-        if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and "Authorization" not in Request(environ).headers:
-            distribution = _distribution_for(environ.get("HTTP_HOST", "").split(":")[0])
+        # Every request to the emulator passes here: only an unsigned GET or HEAD at a CloudFront domain is looked at.
+        host = environ.get("HTTP_HOST", "").split(":")[0]
+        if host.endswith(".cloudfront.net") and environ.get("REQUEST_METHOD") in ("GET", "HEAD") and "HTTP_AUTHORIZATION" not in environ:
+            distribution = _distribution_for(host)
             if distribution is not None:
                 return viewer_response(distribution, environ.get("PATH_INFO") or "/")(environ, start_response)
         return app(environ, start_response)
