@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from . import auth, bootstrap, migrate, seed
+from . import auth, bootstrap, dbusers, migrate, seed
 from .db import DatabaseUnavailable
 from .models import ROLES, users
 from .services import services
@@ -43,6 +43,39 @@ def db_upgrade():
     """Apply database migrations (alembic upgrade head)."""
     migrate.upgrade(current_app.config)
     click.echo("database schema is at head")
+
+
+@click.command("db-users")
+@with_appcontext
+@click.option("--retire", is_flag=True, help="Take the login away from the other application login and end its sessions.")
+def db_users(retire):
+    """The database's roles: the schema's owner, the application role (data access, no DDL) and its login.
+
+    \b
+    DATABASE_ADMIN_USERNAME / DATABASE_ADMIN_PASSWORD   the master user, which makes the others
+    DATABASE_OWNER_USERNAME / DATABASE_OWNER_PASSWORD   the schema's owner, as which migrations run
+    DATABASE_APP_ROLE                                   the application role (no login)
+    DATABASE_URL                                        the application login and its password
+    DATABASE_APP_OTHER_USERNAME                         the login the previous rotation used (--retire)
+
+    Prints one JSON line (what changed; names only, never a password). Exit codes: 0 done (changed or not),
+    1 database unavailable or an error, 2 invalid input.
+    """
+    if not current_app.config["DATABASE_URL"].startswith("postgresql"):
+        # The embedded database (SQLite) has no roles: there is nothing to make.
+        click.echo(json.dumps({"changed": False, "changes": [], "skipped": "DATABASE_URL is not PostgreSQL"}, separators=(",", ":")))
+        return
+    try:
+        roles = dbusers.read_inputs(os.environ, current_app.config["DATABASE_URL"])
+    except (dbusers.InvalidInput, ValueError) as exc:
+        raise CommandError(str(exc), 2) from None
+    with contextlib.redirect_stdout(sys.stderr):
+        try:
+            changes = (dbusers.retire if retire else dbusers.grant)(current_app.config, roles)
+        except SQLAlchemyError as exc:
+            detail = str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0]
+            raise CommandError(f"database error ({detail})", 1) from None
+    click.echo(json.dumps({"changed": bool(changes), "changes": changes}, separators=(",", ":")))
 
 
 @click.command("create-user")
@@ -180,5 +213,5 @@ def check_command(database_host, database_port, database_name):
 
 
 def register(app: Flask) -> None:
-    for command in (db_upgrade, create_user, create_admin, create_device, seed_command, bootstrap_command, check_command):
+    for command in (db_upgrade, db_users, create_user, create_admin, create_device, seed_command, bootstrap_command, check_command):
         app.cli.add_command(command)

@@ -8,6 +8,8 @@ import re
 import secrets
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from sqlalchemy.engine import make_url
+
 from . import __version__
 
 
@@ -37,6 +39,13 @@ def normalize_database_url(url: str, password: str = "") -> str:
                 netloc += f":{parts.port}"
             url = urlunsplit(parts._replace(netloc=netloc))
     return url
+
+
+def _with_login(url: str, username: str, password: str) -> str:
+    """`url` with another user and password; empty when no user is given or the URL is not PostgreSQL's."""
+    if not username or not url.startswith("postgresql"):
+        return ""
+    return make_url(url).set(username=username, password=password or None).render_as_string(hide_password=False)
 
 
 def from_environ(environ: os._Environ | dict, instance_path: str) -> dict:
@@ -75,8 +84,11 @@ def from_environ(environ: os._Environ | dict, instance_path: str) -> dict:
         "DB_CONNECT_TIMEOUT": int(get("DB_CONNECT_TIMEOUT", "2")),
         "DB_STATEMENT_TIMEOUT_MS": int(get("DB_STATEMENT_TIMEOUT_MS", "5000")),
         "DB_MIGRATION_LOCK_TIMEOUT_MS": int(get("DB_MIGRATION_LOCK_TIMEOUT_MS", "3000")),
-        # The role that owns the schema, for db-upgrade only; empty: DATABASE_URL's.
-        "DATABASE_MIGRATION_URL": normalize_database_url(get("DATABASE_MIGRATION_URL"), password),
+        # The role that owns the schema, for db-upgrade only: DATABASE_MIGRATION_URL, else DATABASE_URL with the
+        # owner's user and password (DATABASE_OWNER_USERNAME / DATABASE_OWNER_PASSWORD, see tracetrack.dbusers), else
+        # empty: DATABASE_URL's own.
+        "DATABASE_MIGRATION_URL": normalize_database_url(get("DATABASE_MIGRATION_URL"), password)
+        or _with_login(normalize_database_url(database_url, password), get("DATABASE_OWNER_USERNAME"), get("DATABASE_OWNER_PASSWORD")),
         "REDIS_URL": get("REDIS_URL"),
         "REDIS_AUTH_TOKEN": get("REDIS_AUTH_TOKEN"),
         "REDIS_CA_BUNDLE": get("REDIS_CA_BUNDLE"),

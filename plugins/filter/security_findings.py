@@ -27,7 +27,8 @@ description:
     C(https-only): a redirect comes after the API key or session cookie crossed in clear); C(http-origin) a
     custom origin CloudFront reaches without HTTPS only, in a strict environment; C(weak-viewer-tls) a custom
     viewer certificate that allows TLS older than C(TLSv1.2_2021);
-    C(waf-missing) a distribution without a web ACL where one is required; C(missing-resource) a resource
+    C(waf-missing) a distribution without a web ACL where one is required; C(oneoff-secret-in-service) a service's
+    container that reads a secret only one-off tasks may read (the database's master user, the schema owner's login); C(missing-resource) a resource
     the audit expects and cannot find; C(alarm-watches-nothing) and C(widget-watches-nothing) an alarm or a dashboard
     widget whose metric's dimensions name a resource that does not exist (or, outside the AWS namespaces, a metric no
     service declares it emits), or an alarm widget listing an alarm that does not exist; C(policy-metric-not-produced)
@@ -40,14 +41,17 @@ options:
         C(security_groups) (C(amazon.aws.ec2_security_group_info)), C(iam_policies) (a list of
         C(role), C(policy_name), C(document)), C(iam_attached_policies) (a list of C(role), C(policy_name)),
         C(expected_alarms) (names), C(alarms) (C(amazon.aws.cloudwatch_metric_alarm_info)'s C(metric_alarms)),
-        C(distributions) (CloudFront distribution summaries as the API returns them), C(watched) (what is watched and
+        C(distributions) (CloudFront distribution summaries as the API returns them), C(task_definitions) (the
+        services' running revisions: a list of C(service) and C(container_definitions) as
+        C(community.aws.ecs_taskdefinition_info) returns them), C(watched) (what is watched and
         what exists - C(resources), C(emitted), C(alarms), C(dashboards), C(policies); see
         C(plugins/plugin_utils/watched.py)).
       - C(environment) is a dictionary with C(name), C(strict) (bool), C(waf_required) (bool),
         C(alb_security_group) (the load balancer's group name), C(alb_open_ports) (default C([80, 443])),
         C(db_instance_id), C(cache_replication_group_id), C(iam_resource_wildcard_actions) (actions that
         have no resource-level permissions, for which AWS requires C(Resource "*")) and C(https_only_paths)
-        (CloudFront path patterns that must be C(https-only), default C([/api/*])).
+        (CloudFront path patterns that must be C(https-only), default C([/api/*])) and C(oneoff_only_secrets) (names
+        of secrets no service may reference).
     type: dict
     required: true
 author:
@@ -258,6 +262,22 @@ def _distributions(env, distributions):
     return findings
 
 
+def _task_definitions(env, definitions):
+    """Services whose containers are given the database's master or owner credentials: the application runs with its
+    own login (data access only), and only the release's one-off tasks read those secrets."""
+    findings = []
+    forbidden = [f":secret:{name}-" for name in env.get("oneoff_only_secrets") or []]
+    for definition in definitions:
+        resource = f"ecs service {definition.get('service', '?')}"
+        for container in definition.get("container_definitions") or []:
+            for secret in container.get("secrets") or []:
+                source = str(secret.get("value_from") or secret.get("valueFrom") or "")
+                if any(marker in source for marker in forbidden):
+                    findings.append(_finding("oneoff-secret-in-service", resource,
+                                             f"container {container.get('name', '?')} reads {secret.get('name', '?')} from {source.split(':secret:')[-1]}"))
+    return findings
+
+
 def security_findings(inputs):
     if not isinstance(inputs, dict):
         raise AnsibleFilterError(f"security_findings expects a dictionary, got {type(inputs).__name__}")
@@ -271,6 +291,7 @@ def security_findings(inputs):
         + _iam(env, inputs.get("iam_policies") or [], inputs.get("iam_attached_policies") or [])
         + _alarms(inputs.get("expected_alarms") or [], inputs.get("alarms") or [])
         + _distributions(env, inputs.get("distributions") or [])
+        + _task_definitions(env, inputs.get("task_definitions") or [])
         + watch_findings(inputs.get("watched") or {})
     )
     return sorted(findings, key=lambda f: (f["rule"], f["resource"], f["detail"]))

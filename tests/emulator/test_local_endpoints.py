@@ -169,7 +169,11 @@ def test_create_and_modify_db_instance_make_the_master_user_and_database_on_the_
     assert stored_password_matches(name, "first-password-1")
     with psycopg.connect(host=POSTGRES[0], port=POSTGRES[1], user="postgres", dbname="postgres") as admin:
         (owner,) = admin.execute("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", [name]).fetchone()
+        # As RDS's rds_superuser: it makes the application's roles and can end their sessions, and is no superuser.
+        (createrole, superuser, signals) = admin.execute(
+            "SELECT rolcreaterole, rolsuper, pg_has_role(rolname, 'pg_signal_backend', 'MEMBER') FROM pg_roles WHERE rolname = %s", [name]).fetchone()
     assert owner == name
+    assert (createrole, superuser, signals) == (True, False, True)
     rds.modify_db_instance(DBInstanceIdentifier="local-db", MasterUserPassword="second-password-2", ApplyImmediately=True)
     assert stored_password_matches(name, "second-password-2")
     assert not stored_password_matches(name, "first-password-1")

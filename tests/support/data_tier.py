@@ -6,7 +6,7 @@ import re
 from tests.support.clients import emulator_client
 from tests.support.environments import inventory
 
-SECRET_KINDS = ("database-master", "app", "redis-auth", "scanner-api-keys", "app-admin")
+SECRET_KINDS = ("database-master", "database-users", "app", "redis-auth", "scanner-api-keys", "app-admin")
 
 
 def rds(emulator):
@@ -70,7 +70,12 @@ def assert_converged(emulator, env_name, prefix, database="tracetrack"):
     # The cache tier adds REDIS_URL when it ran too (the whole stack); nothing else is in the application secret.
     assert {"DATABASE_READ_URL", "DATABASE_URL", "SECRET_KEY", "METRICS_TOKEN"} <= set(app) <= {
         "DATABASE_READ_URL", "DATABASE_URL", "SECRET_KEY", "METRICS_TOKEN", "REDIS_URL"}
-    credentials = f"postgresql+psycopg://{master['username']}:{master['password']}@"
+    # The application logs in as its own login, never as the master user (tracetrack.dbusers; roles/tracking_app).
+    users = secret(emulator, f"{prefix}/database-users")
+    assert sorted(users) == ["app_other_username", "app_password", "app_role", "app_username", "owner_password", "owner_username"]
+    assert users["app_username"] in (f"{master['username']}_app_a", f"{master['username']}_app_b")
+    assert master["password"] not in app["DATABASE_URL"] + app["DATABASE_READ_URL"]
+    credentials = f"postgresql+psycopg://{users['app_username']}:{users['app_password']}@"
     writer = primary["Endpoint"]["Address"]
     reader = found[f"{prefix}-db-replica-1"]["Endpoint"]["Address"] if replicas else writer
     # TLS verified against the RDS CA bundle the image carries (item of the database role: database_ca_bundle_path).

@@ -48,4 +48,9 @@ def emulator_on_local_postgres(name_prefix: str, untested: str):
             made = connection.execute(r"SELECT datname FROM pg_database WHERE datname = %s OR datname LIKE %s", [name, name + r"\_%"]).fetchall()
             for (database,) in made:
                 connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            connection.execute(f'DROP ROLE IF EXISTS "{name}"')
+            # The application's roles are named after the master user (<name>_owner, <name>_app, <name>_app_a...):
+            # members before the roles they belong to.
+            roles = connection.execute(r"SELECT rolname FROM pg_roles WHERE rolname = %s OR rolname LIKE %s ORDER BY length(rolname) DESC",
+                                       [name, name + r"\_%"]).fetchall()
+            for (role,) in roles:
+                connection.execute(f'DROP ROLE IF EXISTS "{role}"')

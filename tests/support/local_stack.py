@@ -123,7 +123,9 @@ def release_cleanup(emulator, podman: dict | None) -> None:
         shutil.rmtree(REPO_ROOT / ".local" / f"registry-{port}", ignore_errors=True)
     database = local_database(emulator)
     if answers(LOCAL_POSTGRES) and shutil.which("psql"):
-        for statement in (f"DROP DATABASE IF EXISTS {database} WITH (FORCE)", f"DROP ROLE IF EXISTS {database}"):
+        # The master role and the application's roles named after it (tracetrack.dbusers), members first.
+        roles = [f"{database}_app_a", f"{database}_app_b", f"{database}_app", f"{database}_owner", database]
+        for statement in (f"DROP DATABASE IF EXISTS {database} WITH (FORCE)", *(f"DROP ROLE IF EXISTS {role}" for role in roles)):
             subprocess.run(
                 ["psql", "-h", LOCAL_POSTGRES[0], "-U", "postgres", "-d", "postgres", "-c", statement],
                 capture_output=True,

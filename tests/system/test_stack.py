@@ -252,7 +252,8 @@ def test_execution_role_reads_only_this_environments_secret_and_repository(stack
     assert sorted(s["Sid"] for s in policy["Statement"] if s["Resource"] == "*") == ["RegistryLogin"]
     # The bootstrap task's secrets: readable at task start, by name, and referenced by no service's task definition.
     assert statements["ReadTheOneOffTasksSecrets"]["Resource"] == [
-        f"arn:aws:secretsmanager:ap-south-1:123456789012:secret:{PREFIX}/{name}-??????" for name in ("app-admin", "scanner-api-keys")
+        f"arn:aws:secretsmanager:ap-south-1:123456789012:secret:{PREFIX}/{name}-??????"
+        for name in ("app-admin", "scanner-api-keys", "database-master", "database-users")
     ]
     task_policy = iam.get_role_policy(RoleName=f"{PREFIX}-ecs-task", PolicyName="application")["PolicyDocument"]
     metrics = {s["Sid"]: s for s in task_policy["Statement"]}["MetricsOfThisEnvironment"]
@@ -409,6 +410,35 @@ def test_the_release_bootstraps_the_administrator_and_the_scanners_and_make_smok
     assert not list((REPO_ROOT / ".local" / "smoke").glob(".variables-*")), "the journey's variables file is removed"
 
 
+def test_the_application_runs_as_a_login_with_data_access_only_and_the_owner_migrated(stack, engine):
+    """The release's db-users task made the schema's owner and the application's login; the migrations ran as the
+    owner; the service's task definition reaches neither the master nor the owner's password."""
+    users = secret_json(stack.emulator, f"{PREFIX}/database-users")
+    master_arn = stack.client("secretsmanager").describe_secret(SecretId=f"{PREFIX}/database-master")["ARN"]
+    users_arn = stack.client("secretsmanager").describe_secret(SecretId=f"{PREFIX}/database-users")["ARN"]
+    ecs = stack.client("ecs")
+    service_definition = ecs.describe_task_definition(taskDefinition=recorded(stack.emulator)["task_definition"])["taskDefinition"]
+    referenced = [s["valueFrom"] for c in service_definition["containerDefinitions"] for s in c.get("secrets", [])]
+    assert referenced and not [arn for arn in referenced if arn.startswith((master_arn, users_arn))], referenced
+    migrate = ecs.describe_task_definition(taskDefinition=f"{SERVICE}-migrate")["taskDefinition"]["containerDefinitions"][0]
+    assert {s["name"]: s["valueFrom"] for s in migrate["secrets"]}["DATABASE_OWNER_PASSWORD"] == f"{users_arn}:owner_password::"
+    assert "DATABASE_ADMIN_PASSWORD" not in {s["name"] for s in migrate["secrets"]}, "migrations never get the master password"
+    if not answers(LOCAL_POSTGRES):
+        pytest.skip("no local PostgreSQL behind the emulated instance: the roles themselves are not checked")
+    import psycopg
+
+    database = local_database(stack.emulator)
+    with psycopg.connect(host=LOCAL_POSTGRES[0], port=LOCAL_POSTGRES[1], user=users["app_username"], password=users["app_password"],
+                         dbname=database, autocommit=True, connect_timeout=5) as connection:
+        assert connection.execute("SELECT count(*) FROM users").fetchone()[0] >= 1, "the bootstrap's administrator"
+        owners = connection.execute(
+            "SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'S')").fetchall()
+        assert owners == [(users["owner_username"],)]
+        for statement in ("CREATE TABLE intruder (id int)", "DROP TABLE scan_events", "TRUNCATE bags", "ALTER TABLE users DROP COLUMN role"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                connection.execute(statement)
+
+
 def test_make_credentials_prints_the_local_password_and_elsewhere_only_how_to_read_it(stack, tmp_path):
     env = ansible_env(stack.emulator.url) | {
         "EMULATOR_STATE_DIR": str(stack.emulator.state_dir),
@@ -532,15 +562,26 @@ def scram_accepts(password: str, verifier: str) -> bool:
     return hmac.compare_digest(hashlib.sha256(client_key).digest(), stored_key)
 
 
-def stored_verifier(stack) -> str | None:
-    """The master role's password verifier on the local PostgreSQL (None without one)."""
+def stored_verifier(stack, role: str | None = None) -> str | None:
+    """A role's password verifier on the local PostgreSQL (by default the master role's; None without one)."""
     if not answers(LOCAL_POSTGRES):
         return None
     import psycopg
 
     with psycopg.connect(host=LOCAL_POSTGRES[0], port=LOCAL_POSTGRES[1], user="postgres", dbname="postgres", connect_timeout=5) as connection:
-        found = connection.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", [local_database(stack.emulator)]).fetchone()
+        found = connection.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", [role or local_database(stack.emulator)]).fetchone()
     return found[0] if found else None
+
+
+def login_refusal(user: str, password: str, database: str) -> str | None:
+    """Why the local PostgreSQL refuses `user` (None when it lets it in)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(host=LOCAL_POSTGRES[0], port=LOCAL_POSTGRES[1], user=user, password=password, dbname=database, connect_timeout=5):
+            return None
+    except psycopg.OperationalError as error:
+        return str(error)
 
 
 def metrics_status(stack, token: str) -> int:
@@ -558,6 +599,7 @@ def test_rotation_through_ansible_runner_redeploys_while_a_scanner_scans_and_the
     Redis token goes rotate -> redeploy -> set, and the old password and metrics token are refused afterwards."""
     before = {
         "password": secret_json(stack.emulator, f"{PREFIX}/database-master")["password"],
+        "users": secret_json(stack.emulator, f"{PREFIX}/database-users"),
         "app": secret_json(stack.emulator, f"{PREFIX}/app"),
         "token": secret_json(stack.emulator, f"{PREFIX}/redis-auth")["token"],
         "task_definition": recorded(stack.emulator)["task_definition"],
@@ -608,7 +650,13 @@ def test_rotation_through_ansible_runner_redeploys_while_a_scanner_scans_and_the
     master = secret_json(stack.emulator, f"{PREFIX}/database-master")
     app = secret_json(stack.emulator, f"{PREFIX}/app")
     token = secret_json(stack.emulator, f"{PREFIX}/redis-auth")["token"]
-    assert master["password"] != before["password"] and master["password"] in app["DATABASE_URL"]
+    users = secret_json(stack.emulator, f"{PREFIX}/database-users")
+    # The master password is renewed and used by nothing that runs; the application moved to its other login, with a
+    # new password, and the owner has a new one.
+    assert master["password"] != before["password"] and master["password"] not in app["DATABASE_URL"]
+    assert (users["app_username"], users["app_other_username"]) == (before["users"]["app_other_username"], before["users"]["app_username"])
+    assert f"://{users['app_username']}:{users['app_password']}@" in app["DATABASE_URL"]
+    assert users["app_password"] != before["users"]["app_password"] and users["owner_password"] != before["users"]["owner_password"]
     assert app["SECRET_KEY"] != before["app"]["SECRET_KEY"] and app["METRICS_TOKEN"] != before["app"]["METRICS_TOKEN"]
     assert token != before["token"] and app["REDIS_URL"].startswith(f"rediss://:{token}@")
     secretsmanager = stack.client("secretsmanager")
@@ -627,7 +675,13 @@ def test_rotation_through_ansible_runner_redeploys_while_a_scanner_scans_and_the
     assert service_tags["AppSecretVersion"] == current(f"{PREFIX}/app")
     assert [(d["taskDefinition"], d["rolloutState"]) for d in service["deployments"]] == [(before["task_definition"], "COMPLETED")]
     writes = calls.writes
-    assert "ecs:UpdateService" in writes and "ecs:RegisterTaskDefinition" not in writes
+    assert "ecs:UpdateService" in writes
+    # The new login may log in before the services are redeployed onto it (db-users, a one-off task), and the old one is
+    # refused only after they run with it (db-users --retire); both recorded for this version of the secret.
+    runs = [i for i, call in enumerate(writes) if call == "ecs:RunTask"]
+    assert len(runs) == 2 and runs[0] < writes.index("ecs:UpdateService") < runs[1], writes
+    recorded_roles = json.loads(stack.client("ssm").get_parameter(Name=f"/{PREFIX}/app/database-users")["Parameter"]["Value"])
+    assert recorded_roles == {"granted": current(f"{PREFIX}/database-users"), "retired": current(f"{PREFIX}/database-users")}
     # Redis: rotate (the old token stays valid), redeploy, then set (the old token is refused from then on).
     modifies = [i for i, call in enumerate(writes) if call == "elasticache:ModifyReplicationGroup"]
     assert len(modifies) == 2 and modifies[0] < writes.index("ecs:UpdateService") < modifies[1], writes
@@ -640,11 +694,15 @@ def test_rotation_through_ansible_runner_redeploys_while_a_scanner_scans_and_the
     verifier = stored_verifier(stack)
     if verifier:
         assert scram_accepts(master["password"], verifier) and not scram_accepts(before["password"], verifier)
+        assert scram_accepts(users["app_password"], stored_verifier(stack, users["app_username"]))
+        refusal = login_refusal(before["users"]["app_username"], before["users"]["app_password"], local_database(stack.emulator))
+        assert refusal and "not permitted to log in" in refusal, refusal
     if stack.podman:
         assert metrics_status(stack, before["app"]["METRICS_TOKEN"]) == 401
         assert metrics_status(stack, app["METRICS_TOKEN"]) == 200
     assert list((data_dir / "artifacts").rglob("job_events/*.json")), "the run left its events to look into"
     assert sorted(secret_json(stack.emulator, f"{PREFIX}/scanner-api-keys")) == SCANNERS[:1]
+    stack.secrets.update([before["users"]["app_password"], users["app_password"], users["owner_password"], before["users"]["owner_password"]])
     stack.secrets.update([before["password"], master["password"], token, before["token"], before["app"]["METRICS_TOKEN"], before["app"]["SECRET_KEY"]])
     stack.remember_secrets()
 

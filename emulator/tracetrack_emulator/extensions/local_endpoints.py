@@ -23,7 +23,8 @@ The database behind the endpoint is made as RDS makes it (Amazon RDS API referen
 `MasterUsername` is the master user's name, `MasterUserPassword` its password, `DBName` "the name of the database
 to create when the DB instance is created"; ModifyDBInstance `MasterUserPassword` changes the password): on
 CreateDBInstance and ModifyDBInstance of a PostgreSQL instance the emulator makes that login role, with that
-password, and that database, owned by it, on the local server, as its administrator
+password, CREATEROLE and membership of pg_signal_backend (what RDS's rds_superuser gives the master user: it makes the
+application's roles and can end their sessions), and that database, owned by it, on the local server, as its administrator
 TRACETRACK_EMULATOR_RDS_ADMIN (default postgres). A server that does not answer is reported in the emulator's log
 and changes nothing of the API's answer. Read replicas share the primary's server and make nothing.
 """
@@ -88,10 +89,13 @@ def make_master_user(instance, password: str | None, database: str | None) -> No
             dbname="postgres", autocommit=True, connect_timeout=5,
         ) as connection:
             exists = connection.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [instance.master_username]).fetchone()
-            statement = sql.SQL("ALTER ROLE {} WITH LOGIN" if exists else "CREATE ROLE {} WITH LOGIN").format(user)
+            # RDS's master user is a member of rds_superuser: it may create roles (CREATEROLE) and end other roles'
+            # sessions (pg_signal_backend), which is what the application's db-users step needs of it.
+            statement = sql.SQL("ALTER ROLE {} WITH LOGIN CREATEROLE" if exists else "CREATE ROLE {} WITH LOGIN CREATEROLE").format(user)
             if password:
                 statement = sql.SQL("{} PASSWORD {}").format(statement, sql.Literal(password))
             connection.execute(statement)
+            connection.execute(sql.SQL("GRANT pg_signal_backend TO {}").format(user))
             if database and not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
                 connection.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(database), user))
     except psycopg.Error as error:

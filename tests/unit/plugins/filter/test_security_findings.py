@@ -209,6 +209,23 @@ def test_a_missing_distribution_is_reported():
     assert rules(security_findings(inputs(distributions=[]))) == [("missing-resource", "cloudfront production")]
 
 
+def test_a_service_given_the_master_or_owner_credentials_is_a_finding():
+    env = {**ENV, "oneoff_only_secrets": ["tp/database-master", "tp/database-users"]}
+    arn = "arn:aws:secretsmanager:ap-south-1:1:secret:"
+    definitions = [{"service": "tp-web", "container_definitions": [{"name": "web", "secrets": [
+        {"name": "DATABASE_URL", "value_from": f"{arn}tp/app-AbCdEf:DATABASE_URL::"},
+        {"name": "DATABASE_PASSWORD", "value_from": f"{arn}tp/database-master-AbCdEf:password::"},
+        {"name": "OWNER", "value_from": f"{arn}tp/database-users-AbCdEf:owner_password::"},
+    ]}]}, {"service": "tp-worker", "container_definitions": [{"name": "worker", "secrets": [
+        {"name": "DATABASE_URL", "value_from": f"{arn}tp/app-AbCdEf:DATABASE_URL::"}]}]}]
+    found = [f for f in security_findings({"environment": env, "task_definitions": definitions}) if f["rule"] != "missing-resource"]
+    assert [(f["rule"], f["resource"], f["detail"]) for f in found] == [
+        ("oneoff-secret-in-service", "ecs service tp-web", "container web reads DATABASE_PASSWORD from tp/database-master-AbCdEf:password::"),
+        ("oneoff-secret-in-service", "ecs service tp-web", "container web reads OWNER from tp/database-users-AbCdEf:owner_password::"),
+    ]
+
+
+
 @pytest.mark.parametrize("bad", [None, [], {"db_instances": []}, {"environment": {}}])
 def test_bad_input_is_refused(bad):
     with pytest.raises(AnsibleFilterError):
