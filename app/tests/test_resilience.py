@@ -171,6 +171,21 @@ def test_reads_use_the_replica_when_it_answers(make_app, pg_schema):
     assert app.extensions["tracetrack"].db.replica_fallbacks == 0
 
 
+def test_lookups_on_postgresql_fall_back_to_the_primary_when_the_replica_is_down(make_app, pg_schema):
+    # On PostgreSQL a lookup is one statement on an autocommit connection, the replica's or the primary's.
+    needs_postgres()
+    app = make_app(**postgres_config(pg_schema), DATABASE_READ_URL=_closed_database_url())
+    client = app.test_client()
+    device = add_device(app, "replica-down-scanner")
+    fill_parent(client, device, "SB70006", 2, first_child=74_000)
+    db = app.extensions["tracetrack"].db
+    answer = client.get("/api/v1/bags/SB70006", headers=device)
+    assert (answer.status_code, answer.get_json()["child_count"]) == (200, 2)
+    assert db.replica_fallbacks == 1
+    assert (db.replica_breaker.current_state, db.breaker.current_state) == ("open", "closed")
+    assert client.get("/api/v1/bags/SB79999", headers=device).status_code == 404
+
+
 def _refused_by_timeout(db, setting: str) -> DatabaseUnavailable:
     """Run a query that ``setting`` (statement_timeout or lock_timeout, 20 ms) cuts short; what it raised."""
     try:

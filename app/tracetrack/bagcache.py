@@ -85,7 +85,7 @@ def lookup_text(svc: Services, qr_value) -> tuple[str, bool]:
     if cached:
         return cached, True
     if svc.db.dialect == "postgresql":
-        document = svc.db.query(inventory_pg.lookup_json, qr)
+        document = svc.db.query(inventory_pg.lookup_json, qr, single_statement=True)
         if document is None:
             raise inventory.NotFound(f"bag {qr} has never been scanned")
     else:

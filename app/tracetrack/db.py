@@ -236,17 +236,21 @@ class Database:
             yield conn
 
     @contextmanager
-    def autocommit(self) -> Iterator[Any]:
+    def autocommit(
+        self, engine: Engine | None = None, breaker: Breaker | None = None, what: str = "database"
+    ) -> Iterator[Any]:
         """The primary's psycopg connection in autocommit mode: each statement is its own transaction, sent
-        in one round trip (no BEGIN, no COMMIT). For the single-statement scans; PostgreSQL only.
+        in one round trip (no BEGIN, no COMMIT). For single statements; PostgreSQL only. ``engine``,
+        ``breaker`` and ``what`` name a replica's instead (see ``query``).
 
         Driver errors the block does not handle itself come out as SQLAlchemy's, so that the breaker and
         the error pages treat them like any other.
         """
-        with self._guarded(self.breaker, self.writer, "database"):
-            dbapi_error = self.writer.dialect.loaded_dbapi.Error
+        engine = engine or self.writer
+        with self._guarded(breaker or self.breaker, engine, what):
+            dbapi_error = engine.dialect.loaded_dbapi.Error
             try:
-                pooled = self.writer.raw_connection()
+                pooled = engine.raw_connection()
             except dbapi_error as exc:
                 # The pool's own connect is not wrapped by SQLAlchemy (engine.connect() would be): wrap it, so
                 # that a refused connection opens the breaker and answers 503 like any other.
@@ -274,17 +278,23 @@ class Database:
             # connection on ROLLBACK, and planning the lookup queries again costs more than running them.
             conn.commit()
 
-    def query(self, work: Callable[..., Any], *args) -> Any:
+    def query(self, work: Callable[..., Any], *args, single_statement: bool = False) -> Any:
         """``work(connection, *args)`` on the next replica in turn when any is configured, else on the primary.
 
         When that replica cannot be reached, or a query on it fails (a replica cancels queries that
         conflict with recovery, for one), the same work runs again on the primary and is counted in
         ``replica_fallbacks``. Refusals the work raises itself (not found, bad input) pass through.
+
+        ``single_statement``: the work sends one statement, on a psycopg connection in autocommit mode
+        (see ``autocommit``; PostgreSQL only), so that no BEGIN and no COMMIT take a round trip each.
         """
         replicas = self.replicas()
         if replicas:
             engine, breaker = replicas[next(self._turn) % len(replicas)]
             try:
+                if single_statement:
+                    with self.autocommit(engine, breaker, "read replica") as conn:
+                        return work(conn, *args)
                 with self._guarded(breaker, engine, "read replica"), engine.connect() as conn:
                     result = work(conn, *args)
                     conn.commit()
@@ -292,6 +302,9 @@ class Database:
             except (DatabaseUnavailable, DBAPIError) as exc:
                 self.replica_fallbacks += 1
                 log.warning("read replica failed; read from the primary", extra={"reason": str(exc).splitlines()[0]})
+        if single_statement:
+            with self.autocommit() as conn:
+                return work(conn, *args)
         with self.read() as conn:
             return work(conn, *args)
 

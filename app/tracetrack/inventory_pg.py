@@ -154,9 +154,11 @@ FROM b, history
 """  # noqa: S608
 
 
-def lookup_json(conn, qr: str) -> str | None:
+def lookup_json(conn: Connection, qr: str) -> str | None:
     """The lookup document of a (validated) bag code as JSON text, or None for an unknown bag.
 
-    ``conn`` is a SQLAlchemy connection (the replica's or the primary's); the statement is sent as is.
+    ``conn`` is the replica's or the primary's connection in autocommit mode
+    (``Database.query(..., single_statement=True)``): the statement is the whole round trip.
     """
-    return conn.exec_driver_sql(_LOOKUP, {"qr": qr}).scalar()
+    row = conn.execute(_LOOKUP, {"qr": qr}).fetchone()
+    return row[0] if row else None
