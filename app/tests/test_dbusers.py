@@ -41,7 +41,8 @@ def rds():
     database = {"name": name, "host": url.host, "port": url.port or 5432}
     yield database
     with admin() as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        for (database,) in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [name + "%"]).fetchall():
+            conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
         for (role,) in conn.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE %s ORDER BY length(rolname) DESC", [name + "%"]).fetchall():
             conn.execute(f'DROP ROLE IF EXISTS "{role}"')
 
@@ -67,8 +68,9 @@ def settings(tmp_path, env: dict) -> dict:
     return config
 
 
-def owners(database: dict) -> set[str]:
-    with connect(database, database["name"], PASSWORDS["master"]) as conn:
+def owners(database: dict, name: str | None = None) -> set[str]:
+    """Who owns the tables, sequences and schema of `name` (default: the instance's own database)."""
+    with connect(database | {"name": name or database["name"]}, database["name"], PASSWORDS["master"]) as conn:
         rows = conn.execute("SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                             "WHERE n.nspname = 'public' AND relkind IN ('r', 'S')").fetchall()
         schema = conn.execute("SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'public'").fetchone()[0]
@@ -176,3 +178,24 @@ def test_the_embedded_database_has_no_roles_to_make(tmp_path):
     result = CliRunner().invoke(db_users, [], env={}, obj=_script_info(config))
     assert result.exit_code == 0, result.output
     assert json.loads(result.output.strip().splitlines()[-1]) == {"changed": False, "changes": [], "skipped": "DATABASE_URL is not PostgreSQL"}
+
+
+def test_a_restored_database_gets_the_roles_as_they_are_now(rds, tmp_path):
+    """--database-host/--database-name: the grant and the retire on another database (a restore no service uses yet);
+    DATABASE_URL's own database is not touched."""
+    name = rds["name"]
+    restored = f"{name}_restored"
+    with admin() as conn:
+        conn.execute(f"CREATE DATABASE {restored} OWNER {name}")
+    # The snapshot's schema as an older release left it: made by the master user.
+    older = settings(tmp_path, environ(rds, "a"))
+    older.update(DATABASE_URL=f"postgresql+psycopg://{name}:{PASSWORDS['master']}@{rds['host']}:{rds['port']}/{restored}", DATABASE_MIGRATION_URL="")
+    migrate.upgrade(older)
+    rotated = environ(rds, "b", other="a")
+    result = CliRunner().invoke(db_users, ["--database-host", rds["host"], "--database-port", str(rds["port"]), "--database-name", restored],
+                                env=rotated, obj=_script_info(settings(tmp_path, rotated)))
+    assert result.exit_code == 0, result.output
+    changes = json.loads(result.output.strip().splitlines()[-1])["changes"]
+    assert "table public.users now owned by " + f"{name}_owner" in changes and f"created login {name}_app_b" in changes, changes
+    assert owners(rds, restored) == {f"{name}_owner", f"schema:{name}_owner"}
+    assert owners(rds) == {"schema:pg_database_owner"}, "DATABASE_URL's database is left as it was"

@@ -48,7 +48,10 @@ def db_upgrade():
 @click.command("db-users")
 @with_appcontext
 @click.option("--retire", is_flag=True, help="Take the login away from the other application login and end its sessions.")
-def db_users(retire):
+@click.option("--database-host", default=None, help="Another server than DATABASE_URL's (a restored instance): grant and retire there.")
+@click.option("--database-port", type=int, default=None, help="Its port (default: DATABASE_URL's).")
+@click.option("--database-name", default=None, help="Its database (default: DATABASE_URL's).")
+def db_users(retire, database_host, database_port, database_name):
     """The database's roles: the schema's owner, the application role (data access, no DDL) and its login.
 
     \b
@@ -57,6 +60,9 @@ def db_users(retire):
     DATABASE_APP_ROLE                                   the application role (no login)
     DATABASE_URL                                        the application login and its password
     DATABASE_APP_OTHER_USERNAME                         the login the previous rotation used (--retire)
+
+    With --database-host (a database restored from a snapshot, which no service uses yet): the roles are made as they
+    are now there - both the grant and the retire, as its logins still have the passwords of the snapshot's time.
 
     Prints one JSON line (what changed; names only, never a password). Exit codes: 0 done (changed or not),
     1 database unavailable or an error, 2 invalid input.
@@ -71,7 +77,11 @@ def db_users(retire):
         raise CommandError(str(exc), 2) from None
     with contextlib.redirect_stdout(sys.stderr):
         try:
-            changes = (dbusers.retire if retire else dbusers.grant)(current_app.config, roles)
+            if database_host:
+                target = {"host": database_host, "port": database_port, "database": database_name}
+                changes = dbusers.grant(current_app.config, roles, target) + dbusers.retire(current_app.config, roles, target)
+            else:
+                changes = (dbusers.retire if retire else dbusers.grant)(current_app.config, roles)
         except SQLAlchemyError as exc:
             detail = str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0]
             raise CommandError(f"database error ({detail})", 1) from None

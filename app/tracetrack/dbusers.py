@@ -142,12 +142,19 @@ def _objects_not_owned(conn: Connection, schema: str, owner: str) -> list[tuple[
     return [(kinds[kind], name) for kind, name in rows]
 
 
-def grant(config: dict, roles: Roles) -> list[str]:
+def _admin_url(config: dict, roles: Roles, target: dict | None) -> str:
+    """DATABASE_URL as the master user; `target` (host, port, database) points it at another server - an instance
+    restored from a snapshot, whose roles still have the passwords of the time of the snapshot."""
+    url = make_url(config["DATABASE_URL"]).set(username=roles.admin_username, password=roles.admin_password)
+    changes = {key: value for key, value in (target or {}).items() if value}
+    return url.set(**changes).render_as_string(hide_password=False)
+
+
+def grant(config: dict, roles: Roles, target: dict | None = None) -> list[str]:
     """Make the owner, the application role and the current application login as the module says; what changed."""
     changes: list[str] = []
     schema = config["DATABASE_SCHEMA"] or "public"
-    url = make_url(config["DATABASE_URL"]).set(username=roles.admin_username, password=roles.admin_password)
-    engine = make_engine(url.render_as_string(hide_password=False), config, purpose="migration")
+    engine = make_engine(_admin_url(config, roles, target), config, purpose="migration")
     try:
         with engine.begin() as conn:
             owner, app_role = _quote(conn, roles.owner_username), _quote(conn, roles.app_role)
@@ -209,13 +216,12 @@ def _privileges(conn: Connection, schema: str, role: str) -> list:
                            "WHERE n.nspname = :s"), {"s": schema}).scalar_one()]
 
 
-def retire(config: dict, roles: Roles) -> list[str]:
+def retire(config: dict, roles: Roles, target: dict | None = None) -> list[str]:
     """The other application login can no longer log in, and its sessions end; what changed."""
     changes: list[str] = []
     if not roles.other_username:
         return changes
-    url = make_url(config["DATABASE_URL"]).set(username=roles.admin_username, password=roles.admin_password)
-    engine = make_engine(url.render_as_string(hide_password=False), config, purpose="migration")
+    engine = make_engine(_admin_url(config, roles, target), config, purpose="migration")
     try:
         with engine.begin() as conn:
             other = _role(conn, roles.other_username)

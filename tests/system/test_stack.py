@@ -950,6 +950,13 @@ def test_restore_drill_brings_back_exactly_the_scans_before_the_snapshot(stack, 
     run = timed("restore, check, switch, roll (restore template)",
                 lambda: stack.launch("TraceTrack restore", {"restore_snapshot": DRILL_SNAPSHOT, "restore_switch": True}))
     assert re.search(rf"scan_events['\"]?: {events_at_snapshot}\b", run.stdout), run.stdout[-4000:]
+    # The restored database's logins are set as they are now (db-users there) before the check reads it with the
+    # application's login: two one-off tasks, before the switch writes the application secret.
+    writes = run.calls.writes
+    runs = [i for i, call in enumerate(writes) if call == "ecs:RunTask"]
+    switch = next(i for i, call in enumerate(writes) if call.startswith("secretsmanager:") and "Secret" in call)
+    assert len(runs) >= 2 and runs[1] < switch, writes
+    assert "Give the restored database the application's login as it is now" in run.stdout
     assert "healthy" in run.stdout and "NOT healthy" not in run.stdout
     assert bags_found(stack, key, "SB900") == BEFORE_SNAPSHOT, "exactly the scans from before the snapshot"
     assert stack.serving() == stack.state["v1"]
