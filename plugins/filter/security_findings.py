@@ -42,7 +42,7 @@ options:
         C(role), C(policy_name), C(document)), C(iam_attached_policies) (a list of C(role), C(policy_name)),
         C(expected_alarms) (names), C(alarms) (C(amazon.aws.cloudwatch_metric_alarm_info)'s C(metric_alarms)),
         C(distributions) (CloudFront distribution summaries as the API returns them), C(task_definitions) (the
-        services' running revisions: a list of C(service) and C(container_definitions) as
+        services' running revisions - a list of C(service) and C(container_definitions) as
         C(community.aws.ecs_taskdefinition_info) returns them), C(watched) (what is watched and
         what exists - C(resources), C(emitted), C(alarms), C(dashboards), C(policies); see
         C(plugins/plugin_utils/watched.py)).
@@ -273,8 +273,9 @@ def _task_definitions(env, definitions):
             for secret in container.get("secrets") or []:
                 source = str(secret.get("value_from") or secret.get("valueFrom") or "")
                 if any(marker in source for marker in forbidden):
-                    findings.append(_finding("oneoff-secret-in-service", resource,
-                                             f"container {container.get('name', '?')} reads {secret.get('name', '?')} from {source.split(':secret:')[-1]}"))
+                    secret_name = source.rsplit(":secret:", maxsplit=1)[-1]
+                    detail = f"container {container.get('name', '?')} reads {secret.get('name', '?')} from {secret_name}"
+                    findings.append(_finding("oneoff-secret-in-service", resource, detail))
     return findings
 
 

@@ -225,7 +225,6 @@ def test_a_service_given_the_master_or_owner_credentials_is_a_finding():
     ]
 
 
-
 @pytest.mark.parametrize("bad", [None, [], {"db_instances": []}, {"environment": {}}])
 def test_bad_input_is_refused(bad):
     with pytest.raises(AnsibleFilterError):
