@@ -30,6 +30,7 @@ they are skipped, and say so.
 import base64
 import hashlib
 import hmac
+import itertools
 import json
 import os
 import re
@@ -532,14 +533,19 @@ class Scanner(threading.Thread):
         self.statuses.append(status)
 
     def run(self) -> None:
+        # Codes count up from a random start, so that no two of the scanner's bags share a code (random codes would: the
+        # birthday bound makes a clash among 5,000 children in 90 million codes about one run in eight). Parents stay in
+        # SB10000000-SB89999999, never a code the restore drill counts (SB900...); children use CB90000000-CB99999999,
+        # which no other test makes.
+        parents = itertools.count(10_000_000 + secrets.randbelow(70_000_000))
+        children = itertools.count(90_000_000 + secrets.randbelow(9_000_000))
         while not self.done.is_set():
-            # SB10000000-SB89999999: never a code the restore drill counts (SB900...).
-            parent = f"SB{secrets.randbelow(80_000_000) + 10_000_000}"
+            parent = f"SB{next(parents)}"
             self._post("/api/v1/scans/parent", {"qr_id": parent})
             for _child in range(20):
                 if self.done.is_set():
                     return
-                self._post("/api/v1/scans/child", {"qr_id": f"CB{secrets.randbelow(90_000_000) + 10_000_000}", "parent_qr_id": parent})
+                self._post("/api/v1/scans/child", {"qr_id": f"CB{next(children)}", "parent_qr_id": parent})
                 time.sleep(0.02)
 
     def stop(self) -> dict:
