@@ -61,9 +61,9 @@ def environ(database: dict, login: str, other: str = "") -> dict:
 
 
 def settings(tmp_path, env: dict) -> dict:
-    config = from_environ(env, str(tmp_path)) | base_config(tmp_path, DB_AUTO_MIGRATE=False)
-    config.update(DATABASE_URL=from_environ(env, str(tmp_path))["DATABASE_URL"],
-                  DATABASE_MIGRATION_URL=from_environ(env, str(tmp_path))["DATABASE_MIGRATION_URL"])
+    derived = from_environ(env, str(tmp_path))
+    config = derived | base_config(tmp_path, DB_AUTO_MIGRATE=False)
+    config.update(DATABASE_URL=derived["DATABASE_URL"], DATABASE_MIGRATION_URL=derived["DATABASE_MIGRATION_URL"])
     finalize(config)
     return config
 

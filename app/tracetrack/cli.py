@@ -28,6 +28,12 @@ class CommandError(click.ClickException):
         self.exit_code = exit_code
 
 
+def _database_error(exc: SQLAlchemyError, consequence: str = "") -> CommandError:
+    """Exit code 1 with the driver's first line only: SQLAlchemy's own text would list the statement's parameters."""
+    detail = str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0]
+    return CommandError(f"database error ({detail}){consequence}", 1)
+
+
 def _password() -> str:
     """From the environment (for automation) or a hidden prompt; never echoed or printed."""
     password = os.environ.get(PASSWORD_ENV) or click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -73,7 +79,7 @@ def db_users(retire, database_host, database_port, database_name):
         return
     try:
         roles = dbusers.read_inputs(os.environ, current_app.config["DATABASE_URL"])
-    except (dbusers.InvalidInput, ValueError) as exc:
+    except ValueError as exc:  # dbusers.InvalidInput, or a DATABASE_URL whose port is not a number
         raise CommandError(str(exc), 2) from None
     with contextlib.redirect_stdout(sys.stderr):
         try:
@@ -83,8 +89,7 @@ def db_users(retire, database_host, database_port, database_name):
             else:
                 changes = (dbusers.retire if retire else dbusers.grant)(current_app.config, roles)
         except SQLAlchemyError as exc:
-            detail = str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0]
-            raise CommandError(f"database error ({detail})", 1) from None
+            raise _database_error(exc) from None
     click.echo(json.dumps({"changed": bool(changes), "changes": changes}, separators=(",", ":")))
 
 
@@ -186,9 +191,7 @@ def bootstrap_command():
         except DatabaseUnavailable as exc:
             raise CommandError(f"{exc}; nothing was changed", 1) from None
         except SQLAlchemyError as exc:
-            # The driver's first line only: SQLAlchemy's own text would list the statement's parameters.
-            detail = str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0]
-            raise CommandError(f"database error ({detail}); nothing was changed", 1) from None
+            raise _database_error(exc, "; nothing was changed") from None
         if not services().cache.shared and summary["changed"]:
             bootstrap.log.warning(
                 "bootstrap without REDIS_URL: services that cache identities in Redis accept replaced "
@@ -215,8 +218,7 @@ def check_command(database_host, database_port, database_name):
         try:
             report = migrate.check_report(current_app.config, database_host, database_port, database_name)
         except SQLAlchemyError as exc:
-            detail = str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0]
-            raise CommandError(f"database error ({detail})", 1) from None
+            raise _database_error(exc) from None
     click.echo(json.dumps(report, separators=(",", ":"), sort_keys=True))
     if not report["at_head"]:
         raise CommandError(f"the database schema is at revision {report['revision'] or 'none'}, not {report['head']}", 1)

@@ -23,8 +23,11 @@ import base64
 import hashlib
 import hmac
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from psycopg import sql
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, make_url
 
@@ -81,12 +84,12 @@ def read_inputs(environ, database_url: str) -> Roles:
     return roles
 
 
-def _quote(conn: Connection, name: str) -> str:
-    return conn.exec_driver_sql("SELECT quote_ident(%(n)s)", {"n": name}).scalar_one()
+def _quote(name: str) -> str:
+    return sql.Identifier(name).as_string(None)
 
 
-def _literal(conn: Connection, value: str) -> str:
-    return conn.exec_driver_sql("SELECT quote_literal(%(v)s)", {"v": value}).scalar_one()
+def _literal(value: str) -> str:
+    return sql.Literal(value).as_string(None)
 
 
 def scram_verifier(password: str, iterations: int = 4096) -> str:
@@ -113,20 +116,20 @@ def _is_member(conn: Connection, member: str, group: str) -> bool:
 
 def _login(conn: Connection, name: str, password: str, changes: list[str]) -> None:
     """`name` logs in with `password` (ALTER ROLE ... PASSWORD leaves the sessions it has; only new ones use it)."""
-    quoted, secret = _quote(conn, name), _literal(conn, scram_verifier(password))
-    if _role(conn, name) is None:
+    quoted, secret, role = _quote(name), _literal(scram_verifier(password)), _role(conn, name)
+    if role is None:
         conn.exec_driver_sql(f"CREATE ROLE {quoted} WITH LOGIN PASSWORD {secret}")  # noqa: S608 (quoted identifiers)
         changes.append(f"created login {name}")
     else:
         # The stored verifier cannot be compared with a password: it is set every time (no session is touched).
-        if not _role(conn, name)["login"]:
+        if not role["login"]:
             changes.append(f"allowed {name} to log in")
         conn.exec_driver_sql(f"ALTER ROLE {quoted} WITH LOGIN PASSWORD {secret}")  # noqa: S608
 
 
 def _grant_membership(conn: Connection, group: str, member: str, changes: list[str]) -> None:
     if not _is_member(conn, member, group):
-        conn.exec_driver_sql(f"GRANT {_quote(conn, group)} TO {_quote(conn, member)}")
+        conn.exec_driver_sql(f"GRANT {_quote(group)} TO {_quote(member)}")
         changes.append(f"made {member} a member of {group}")
 
 
@@ -142,61 +145,62 @@ def _objects_not_owned(conn: Connection, schema: str, owner: str) -> list[tuple[
     return [(kinds[kind], name) for kind, name in rows]
 
 
-def _admin_url(config: dict, roles: Roles, target: dict | None) -> str:
-    """DATABASE_URL as the master user; `target` (host, port, database) points it at another server - an instance
-    restored from a snapshot, whose roles still have the passwords of the time of the snapshot."""
+@contextmanager
+def _as_master(config: dict, roles: Roles, target: dict | None) -> Iterator[Connection]:
+    """One transaction as the master user on DATABASE_URL's database; `target` (host, port, database) points it at
+    another server - an instance restored from a snapshot, whose roles still have the passwords of its time."""
     url = make_url(config["DATABASE_URL"]).set(username=roles.admin_username, password=roles.admin_password)
-    changes = {key: value for key, value in (target or {}).items() if value}
-    return url.set(**changes).render_as_string(hide_password=False)
+    url = url.set(**{key: value for key, value in (target or {}).items() if value})
+    engine = make_engine(url.render_as_string(hide_password=False), config, purpose="migration")
+    try:
+        with engine.begin() as conn:
+            yield conn
+    finally:
+        engine.dispose()
 
 
 def grant(config: dict, roles: Roles, target: dict | None = None) -> list[str]:
     """Make the owner, the application role and the current application login as the module says; what changed."""
     changes: list[str] = []
     schema = config["DATABASE_SCHEMA"] or "public"
-    engine = make_engine(_admin_url(config, roles, target), config, purpose="migration")
-    try:
-        with engine.begin() as conn:
-            owner, app_role = _quote(conn, roles.owner_username), _quote(conn, roles.app_role)
-            _login(conn, roles.owner_username, roles.owner_password, changes)
-            # The master user hands objects over to the owner and grants on them as the owner: it must be a member.
-            _grant_membership(conn, roles.owner_username, roles.admin_username, changes)
-            if _role(conn, roles.app_role) is None:
-                conn.exec_driver_sql(f"CREATE ROLE {app_role} WITH NOLOGIN")
-                changes.append(f"created role {roles.app_role}")
-            _login(conn, roles.app_username, roles.app_password, changes)
-            _grant_membership(conn, roles.app_role, roles.app_username, changes)
+    owner, app_role, quoted_schema = _quote(roles.owner_username), _quote(roles.app_role), _quote(schema)
+    with _as_master(config, roles, target) as conn:
+        _login(conn, roles.owner_username, roles.owner_password, changes)
+        # The master user hands objects over to the owner and grants on them as the owner: it must be a member.
+        _grant_membership(conn, roles.owner_username, roles.admin_username, changes)
+        if _role(conn, roles.app_role) is None:
+            conn.exec_driver_sql(f"CREATE ROLE {app_role} WITH NOLOGIN")
+            changes.append(f"created role {roles.app_role}")
+        _login(conn, roles.app_username, roles.app_password, changes)
+        _grant_membership(conn, roles.app_role, roles.app_username, changes)
 
-            quoted_schema = _quote(conn, schema)
-            current = conn.execute(text(
-                "SELECT o.rolname FROM pg_namespace n JOIN pg_roles o ON o.oid = n.nspowner WHERE n.nspname = :s"),
-                {"s": schema}).scalar()
-            if current is None:
-                conn.exec_driver_sql(f"CREATE SCHEMA {quoted_schema} AUTHORIZATION {owner}")
-                changes.append(f"created schema {schema} owned by {roles.owner_username}")
-            elif current != roles.owner_username:
-                conn.exec_driver_sql(f"ALTER SCHEMA {quoted_schema} OWNER TO {owner}")
-                changes.append(f"schema {schema} now owned by {roles.owner_username} (was {current})")
-            for kind, name in _objects_not_owned(conn, schema, roles.owner_username):
-                if kind == "SEQUENCE" and not _owned_by_another(conn, name, roles.owner_username):
-                    continue  # its table's change of owner took it along
-                conn.exec_driver_sql(f"ALTER {kind} {name} OWNER TO {owner}")
-                changes.append(f"{kind.lower()} {name} now owned by {roles.owner_username}")
+        current = conn.execute(text(
+            "SELECT o.rolname FROM pg_namespace n JOIN pg_roles o ON o.oid = n.nspowner WHERE n.nspname = :s"),
+            {"s": schema}).scalar()
+        if current is None:
+            conn.exec_driver_sql(f"CREATE SCHEMA {quoted_schema} AUTHORIZATION {owner}")
+            changes.append(f"created schema {schema} owned by {roles.owner_username}")
+        elif current != roles.owner_username:
+            conn.exec_driver_sql(f"ALTER SCHEMA {quoted_schema} OWNER TO {owner}")
+            changes.append(f"schema {schema} now owned by {roles.owner_username} (was {current})")
+        for kind, name in _objects_not_owned(conn, schema, roles.owner_username):
+            if kind == "SEQUENCE" and not _owned_by_another(conn, name, roles.owner_username):
+                continue  # its table's change of owner took it along
+            conn.exec_driver_sql(f"ALTER {kind} {name} OWNER TO {owner}")
+            changes.append(f"{kind.lower()} {name} now owned by {roles.owner_username}")
 
-            before = _privileges(conn, schema, roles.app_role)
-            conn.exec_driver_sql(f"REVOKE CREATE ON SCHEMA {quoted_schema} FROM PUBLIC")
-            conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA {quoted_schema} TO {app_role}")
-            conn.exec_driver_sql(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {quoted_schema} TO {app_role}")
-            conn.exec_driver_sql(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {quoted_schema} TO {app_role}")
-            conn.exec_driver_sql(
-                f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA {quoted_schema} "
-                f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {app_role}")
-            conn.exec_driver_sql(
-                f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA {quoted_schema} GRANT USAGE, SELECT ON SEQUENCES TO {app_role}")
-            if _privileges(conn, schema, roles.app_role) != before:
-                changes.append(f"granted {roles.app_role} data access (no DDL) in schema {schema}")
-    finally:
-        engine.dispose()
+        before = _privileges(conn, schema, roles.app_role)
+        conn.exec_driver_sql(f"REVOKE CREATE ON SCHEMA {quoted_schema} FROM PUBLIC")
+        conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA {quoted_schema} TO {app_role}")
+        conn.exec_driver_sql(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {quoted_schema} TO {app_role}")
+        conn.exec_driver_sql(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {quoted_schema} TO {app_role}")
+        conn.exec_driver_sql(
+            f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA {quoted_schema} "
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {app_role}")
+        conn.exec_driver_sql(
+            f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA {quoted_schema} GRANT USAGE, SELECT ON SEQUENCES TO {app_role}")
+        if _privileges(conn, schema, roles.app_role) != before:
+            changes.append(f"granted {roles.app_role} data access (no DDL) in schema {schema}")
     return changes
 
 
@@ -221,18 +225,14 @@ def retire(config: dict, roles: Roles, target: dict | None = None) -> list[str]:
     changes: list[str] = []
     if not roles.other_username:
         return changes
-    engine = make_engine(_admin_url(config, roles, target), config, purpose="migration")
-    try:
-        with engine.begin() as conn:
-            other = _role(conn, roles.other_username)
-            if other and other["login"]:
-                conn.exec_driver_sql(f"ALTER ROLE {_quote(conn, roles.other_username)} WITH NOLOGIN")
-                changes.append(f"{roles.other_username} can no longer log in")
-            ended = conn.execute(text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = :u"),
-                {"u": roles.other_username}).scalar_one()
-            if ended:
-                changes.append(f"ended {ended} session(s) of {roles.other_username}")
-    finally:
-        engine.dispose()
+    with _as_master(config, roles, target) as conn:
+        other = _role(conn, roles.other_username)
+        if other and other["login"]:
+            conn.exec_driver_sql(f"ALTER ROLE {_quote(roles.other_username)} WITH NOLOGIN")
+            changes.append(f"{roles.other_username} can no longer log in")
+        ended = conn.execute(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = :u"),
+            {"u": roles.other_username}).scalar_one()
+        if ended:
+            changes.append(f"ended {ended} session(s) of {roles.other_username}")
     return changes
