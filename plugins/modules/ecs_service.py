@@ -13,7 +13,8 @@ description:
   - Create, update or delete an Amazon ECS service (ECS C(DescribeServices), C(CreateService), C(UpdateService),
     C(TagResource), C(UntagResource), C(DeleteService)).
   - Unlike M(community.aws.ecs_service), every setting that is set is compared with the service and changed in place
-    when it differs - deployment configuration and circuit breaker, network configuration, capacity provider strategy,
+    when it differs - deployment configuration (strategy - rolling, blue/green, linear or canary - bake time, steps,
+    alarms and lifecycle hooks) and circuit breaker, network configuration, capacity provider strategy,
     load balancers, health check grace period, ECS Exec, tag propagation and tags - and a task definition is matched
     by ARN or V(family:revision) alike.
   - Only the options that are set are compared and changed; the others are left as they are.
@@ -111,6 +112,30 @@ options:
         description: The port of that container.
         type: int
         required: true
+      advanced_configuration:
+        description:
+          - What ECS needs to shift traffic itself with O(deployment_configuration.strategy=BLUE_GREEN), V(LINEAR) or
+            V(CANARY) behind an Application Load Balancer - required by those strategies for each load balancer.
+          - ECS registers the new revision's tasks in the target group that does not serve production traffic, points
+            the test listener rule at it, then moves the production listener rule's weights over.
+        type: dict
+        version_added: 0.2.0
+        suboptions:
+          alternate_target_group_arn:
+            description: The second target group (ECS alternates between it and O(load_balancers[].target_group_arn)).
+            type: str
+            required: true
+          production_listener_rule:
+            description: The ARN of the listener rule that forwards production traffic to the two target groups.
+            type: str
+            required: true
+          test_listener_rule:
+            description: The ARN of a listener rule (a second port, or a header condition) that reaches the new revision before production traffic does.
+            type: str
+          role_arn:
+            description: The IAM role that lets ECS change the listener rules and target groups (C(AmazonECSInfrastructureRolePolicyForLoadBalancers)).
+            type: str
+            required: true
   health_check_grace_period_seconds:
     description: Seconds during which the load balancer's failed health checks of a new task are ignored.
     type: int
@@ -136,6 +161,88 @@ options:
             description: Roll back to the last deployment that completed when the circuit breaker stops a deployment.
             type: bool
             required: true
+      strategy:
+        description:
+          - How a deployment moves traffic to the new revision. V(ROLLING) replaces tasks in place (ECS's default; a
+            service that reports no strategy counts as V(ROLLING)). V(BLUE_GREEN) starts the whole new revision beside
+            the old one, then moves all production traffic at once; V(CANARY) moves O(deployment_configuration.canary_configuration.canary_percent)
+            first, V(LINEAR) moves it in equal steps; each keeps the old revision for O(deployment_configuration.bake_time_in_minutes)
+            after the last shift, so that an alarm of O(deployment_configuration.alarms) can still roll the deployment back.
+          - V(BLUE_GREEN), V(LINEAR) and V(CANARY) need O(load_balancers[].advanced_configuration) for each load balancer.
+        type: str
+        choices: [ROLLING, BLUE_GREEN, LINEAR, CANARY]
+        version_added: 0.2.0
+      bake_time_in_minutes:
+        description: Minutes the old revision is kept, ready to serve again, after all traffic moved (0 to 1440).
+        type: int
+        version_added: 0.2.0
+      canary_configuration:
+        description: The canary step, with O(deployment_configuration.strategy=CANARY) only.
+        type: dict
+        version_added: 0.2.0
+        suboptions:
+          canary_percent:
+            description: Percent of production traffic the new revision takes first (0.1 to 100).
+            type: float
+            required: true
+          canary_bake_time_in_minutes:
+            description: Minutes before the rest of the traffic moves (0 to 1440).
+            type: int
+            required: true
+      linear_configuration:
+        description: The steps, with O(deployment_configuration.strategy=LINEAR) only.
+        type: dict
+        version_added: 0.2.0
+        suboptions:
+          step_percent:
+            description: Percent of production traffic each step moves (3 to 100).
+            type: float
+            required: true
+          step_bake_time_in_minutes:
+            description: Minutes between two steps (0 to 1440).
+            type: int
+            required: true
+      alarms:
+        description: CloudWatch alarms that stop the deployment when one of them is in C(ALARM) (during a bake, too).
+        type: dict
+        version_added: 0.2.0
+        suboptions:
+          alarm_names:
+            description: The alarms' names (compared in any order).
+            type: list
+            elements: str
+            required: true
+          enable:
+            description: Watch the alarms.
+            type: bool
+            default: true
+          rollback:
+            description: Roll back to the previous revision when an alarm goes to C(ALARM).
+            type: bool
+            default: true
+      lifecycle_hooks:
+        description:
+          - Lambda functions ECS calls at stages of a V(BLUE_GREEN), V(LINEAR) or V(CANARY) deployment; a hook that
+            answers C(FAILED) rolls the deployment back. An empty list removes the hooks.
+        type: list
+        elements: dict
+        version_added: 0.2.0
+        suboptions:
+          hook_target_arn:
+            description: The Lambda function's ARN.
+            type: str
+            required: true
+          role_arn:
+            description: The IAM role ECS assumes to invoke it.
+            type: str
+            required: true
+          lifecycle_stages:
+            description: The stages at which it is called.
+            type: list
+            elements: str
+            required: true
+            choices: [RECONCILE_SERVICE, PRE_SCALE_UP, POST_SCALE_UP, TEST_TRAFFIC_SHIFT, POST_TEST_TRAFFIC_SHIFT,
+                      PRE_PRODUCTION_TRAFFIC_SHIFT, PRODUCTION_TRAFFIC_SHIFT, POST_PRODUCTION_TRAFFIC_SHIFT]
   enable_execute_command:
     description:
       - Allow ECS Exec into the service's tasks (applies to tasks started afterwards).
@@ -209,6 +316,26 @@ EXAMPLES = r"""
     propagate_tags: SERVICE
     tags:
       Project: tracetrack
+
+- name: The same service released blue/green - a test listener first, then all traffic, rolled back by an alarm
+  tracetrack.aws.ecs_service:
+    name: tracetrack-production-web
+    cluster: tracetrack-production
+    task_definition: "{{ web_task.task_definition.task_definition_arn }}"
+    load_balancers:
+      - target_group_arn: "{{ web_target_group_arn }}"
+        container_name: web
+        container_port: 8000
+        advanced_configuration:
+          alternate_target_group_arn: "{{ web_green_target_group_arn }}"
+          production_listener_rule: "{{ web_production_rule_arn }}"
+          test_listener_rule: "{{ web_test_rule_arn }}"
+          role_arn: "{{ ecs_load_balancer_role_arn }}"
+    deployment_configuration:
+      strategy: BLUE_GREEN
+      bake_time_in_minutes: 5
+      alarms:
+        alarm_names: [tracetrack-production-web-5xx-rate, tracetrack-production-web-p95-latency]
 
 - name: Restart the tasks whenever the secret they read at start has a new version
   tracetrack.aws.ecs_service:
@@ -299,6 +426,15 @@ from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import task_def
 from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import update_tags
 
 
+STRATEGIES = ["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"]
+# The strategies in which ECS moves traffic between two target groups itself.
+TRAFFIC_SHIFTING = ("BLUE_GREEN", "LINEAR", "CANARY")
+LIFECYCLE_STAGES = [
+    "RECONCILE_SERVICE", "PRE_SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC_SHIFT", "POST_TEST_TRAFFIC_SHIFT",
+    "PRE_PRODUCTION_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT",
+]
+
+
 def strategy_request(strategy):
     if strategy is None:
         return None
@@ -328,39 +464,126 @@ def normalize_network(network):
     }
 
 
+def advanced_configuration_request(advanced):
+    request = {
+        "alternateTargetGroupArn": advanced["alternate_target_group_arn"],
+        "productionListenerRule": advanced["production_listener_rule"],
+        "roleArn": advanced["role_arn"],
+    }
+    if advanced.get("test_listener_rule"):
+        request["testListenerRule"] = advanced["test_listener_rule"]
+    return request
+
+
 def load_balancers_request(load_balancers):
     if load_balancers is None:
         return None
-    return normalize_load_balancers(
-        {"targetGroupArn": lb["target_group_arn"], "containerName": lb["container_name"], "containerPort": lb["container_port"]}
-        for lb in load_balancers
-    )
+    requested = []
+    for lb in load_balancers:
+        request = {"targetGroupArn": lb["target_group_arn"], "containerName": lb["container_name"], "containerPort": lb["container_port"]}
+        if lb.get("advanced_configuration"):
+            request["advancedConfiguration"] = advanced_configuration_request(lb["advanced_configuration"])
+        requested.append(request)
+    return normalize_load_balancers(requested)
 
 
 def normalize_load_balancers(load_balancers):
-    return sorted(
-        (
-            {"targetGroupArn": lb.get("targetGroupArn"), "containerName": lb.get("containerName"), "containerPort": int(lb.get("containerPort"))}
-            for lb in load_balancers or []
-        ),
-        key=lambda lb: (lb["targetGroupArn"] or "", lb["containerName"] or "", lb["containerPort"]),
-    )
+    normalized = []
+    for lb in load_balancers or []:
+        entry = {"targetGroupArn": lb.get("targetGroupArn"), "containerName": lb.get("containerName"), "containerPort": int(lb.get("containerPort"))}
+        if lb.get("advancedConfiguration"):
+            entry["advancedConfiguration"] = {key: value for key, value in lb["advancedConfiguration"].items() if value}
+        normalized.append(entry)
+    return sorted(normalized, key=lambda lb: (lb["targetGroupArn"] or "", lb["containerName"] or "", lb["containerPort"]))
 
 
 def deployment_configuration_request(configuration):
     if configuration is None:
         return None
     request = {}
-    if configuration.get("maximum_percent") is not None:
-        request["maximumPercent"] = configuration["maximum_percent"]
-    if configuration.get("minimum_healthy_percent") is not None:
-        request["minimumHealthyPercent"] = configuration["minimum_healthy_percent"]
+    for option, key in (
+        ("maximum_percent", "maximumPercent"),
+        ("minimum_healthy_percent", "minimumHealthyPercent"),
+        ("strategy", "strategy"),
+        ("bake_time_in_minutes", "bakeTimeInMinutes"),
+    ):
+        if configuration.get(option) is not None:
+            request[key] = configuration[option]
     if configuration.get("circuit_breaker") is not None:
         request["deploymentCircuitBreaker"] = {
             "enable": configuration["circuit_breaker"]["enable"],
             "rollback": configuration["circuit_breaker"]["rollback"],
         }
+    if configuration.get("canary_configuration") is not None:
+        canary = configuration["canary_configuration"]
+        request["canaryConfiguration"] = {"canaryPercent": canary["canary_percent"], "canaryBakeTimeInMinutes": canary["canary_bake_time_in_minutes"]}
+    if configuration.get("linear_configuration") is not None:
+        linear = configuration["linear_configuration"]
+        request["linearConfiguration"] = {"stepPercent": linear["step_percent"], "stepBakeTimeInMinutes": linear["step_bake_time_in_minutes"]}
+    if configuration.get("alarms") is not None:
+        alarms = configuration["alarms"]
+        request["alarms"] = {"alarmNames": sorted(alarms["alarm_names"]), "enable": alarms["enable"], "rollback": alarms["rollback"]}
+    if configuration.get("lifecycle_hooks") is not None:
+        request["lifecycleHooks"] = [
+            {"hookTargetArn": hook["hook_target_arn"], "roleArn": hook["role_arn"], "lifecycleStages": list(hook["lifecycle_stages"])}
+            for hook in configuration["lifecycle_hooks"]
+        ]
     return request
+
+
+def normalize_deployment_configuration(current):
+    """The service's deploymentConfiguration in the form deployment_configuration_request writes: ROLLING where ECS
+    reports no strategy, alarm names sorted, lifecycle hooks with the fields the module manages."""
+    normalized = copy.deepcopy(current or {})
+    normalized["strategy"] = normalized.get("strategy") or "ROLLING"
+    if normalized.get("alarms"):
+        normalized["alarms"] = dict(normalized["alarms"], alarmNames=sorted(normalized["alarms"].get("alarmNames") or []))
+    if "lifecycleHooks" in normalized:
+        normalized["lifecycleHooks"] = [
+            {key: hook.get(key) for key in ("hookTargetArn", "roleArn", "lifecycleStages")} for hook in normalized["lifecycleHooks"] or []
+        ]
+    return normalized
+
+
+def deployment_configuration_update(current, configuration):
+    """The whole deploymentConfiguration to send when a setting of `configuration` differs from the service's, else
+    None: the service's own settings (as ECS reports them) where the options say nothing, without the canary or
+    linear steps of a strategy it no longer uses."""
+    normalized = normalize_deployment_configuration(current)
+    if all(normalized.get(key) == value for key, value in configuration.items()):
+        return None
+    update = dict(copy.deepcopy(current or {}), **configuration)
+    if update.get("strategy") != "CANARY":
+        update.pop("canaryConfiguration", None)
+    if update.get("strategy") != "LINEAR":
+        update.pop("linearConfiguration", None)
+    return update
+
+
+def deployment_problem(configuration, load_balancers):
+    """What is wrong with the deployment options (None when nothing is), before any API call."""
+    configuration = configuration or {}
+    strategy = configuration.get("strategy")
+    for option, wanted in (("canary_configuration", "CANARY"), ("linear_configuration", "LINEAR")):
+        if configuration.get(option) is not None and strategy != wanted:
+            return f"deployment_configuration.{option} needs deployment_configuration.strategy {wanted}, not {strategy or 'unset'}"
+    ranges = (
+        ("bake_time_in_minutes", configuration.get("bake_time_in_minutes"), 0, 1440),
+        ("canary_configuration.canary_percent", (configuration.get("canary_configuration") or {}).get("canary_percent"), 0.1, 100),
+        ("canary_configuration.canary_bake_time_in_minutes", (configuration.get("canary_configuration") or {}).get("canary_bake_time_in_minutes"), 0, 1440),
+        ("linear_configuration.step_percent", (configuration.get("linear_configuration") or {}).get("step_percent"), 3, 100),
+        ("linear_configuration.step_bake_time_in_minutes", (configuration.get("linear_configuration") or {}).get("step_bake_time_in_minutes"), 0, 1440),
+    )
+    for option, value, low, high in ranges:
+        if value is not None and not low <= value <= high:
+            return f"deployment_configuration.{option} must be between {low} and {high}, not {value}"
+    if configuration.get("alarms") is not None and not configuration["alarms"]["alarm_names"]:
+        return "deployment_configuration.alarms.alarm_names needs at least one alarm"
+    if strategy in TRAFFIC_SHIFTING and load_balancers:
+        without = [lb["target_group_arn"] for lb in load_balancers if not lb.get("advanced_configuration")]
+        if without:
+            return f"deployment_configuration.strategy {strategy} needs load_balancers[].advanced_configuration for {', '.join(without)}"
+    return None
 
 
 def planned_update(service, params):
@@ -395,9 +618,9 @@ def planned_update(service, params):
 
     configuration = deployment_configuration_request(params["deployment_configuration"])
     if configuration:
-        current = service.get("deploymentConfiguration") or {}
-        if any(current.get(key) != value for key, value in configuration.items()):
-            update["deploymentConfiguration"] = dict(current, **configuration)
+        changed = deployment_configuration_update(service.get("deploymentConfiguration"), configuration)
+        if changed is not None:
+            update["deploymentConfiguration"] = changed
 
     for option, key, default in (
         ("enable_execute_command", "enableExecuteCommand", False),
@@ -578,6 +801,15 @@ def main():
                 target_group_arn=dict(type="str", required=True),
                 container_name=dict(type="str", required=True),
                 container_port=dict(type="int", required=True),
+                advanced_configuration=dict(
+                    type="dict",
+                    options=dict(
+                        alternate_target_group_arn=dict(type="str", required=True),
+                        production_listener_rule=dict(type="str", required=True),
+                        test_listener_rule=dict(type="str"),
+                        role_arn=dict(type="str", required=True),
+                    ),
+                ),
             ),
         ),
         health_check_grace_period_seconds=dict(type="int"),
@@ -589,6 +821,33 @@ def main():
                 circuit_breaker=dict(
                     type="dict",
                     options=dict(enable=dict(type="bool", required=True), rollback=dict(type="bool", required=True)),
+                ),
+                strategy=dict(type="str", choices=STRATEGIES),
+                bake_time_in_minutes=dict(type="int"),
+                canary_configuration=dict(
+                    type="dict",
+                    options=dict(canary_percent=dict(type="float", required=True), canary_bake_time_in_minutes=dict(type="int", required=True)),
+                ),
+                linear_configuration=dict(
+                    type="dict",
+                    options=dict(step_percent=dict(type="float", required=True), step_bake_time_in_minutes=dict(type="int", required=True)),
+                ),
+                alarms=dict(
+                    type="dict",
+                    options=dict(
+                        alarm_names=dict(type="list", elements="str", required=True),
+                        enable=dict(type="bool", default=True),
+                        rollback=dict(type="bool", default=True),
+                    ),
+                ),
+                lifecycle_hooks=dict(
+                    type="list",
+                    elements="dict",
+                    options=dict(
+                        hook_target_arn=dict(type="str", required=True),
+                        role_arn=dict(type="str", required=True),
+                        lifecycle_stages=dict(type="list", elements="str", required=True, choices=LIFECYCLE_STAGES),
+                    ),
                 ),
             ),
         ),
@@ -610,6 +869,9 @@ def main():
     params = module.params
     if params["desired_count"] is not None and params["desired_count"] < 0:
         module.fail_json(msg="desired_count must be 0 or more")
+    problem = deployment_problem(params["deployment_configuration"], params["load_balancers"])
+    if problem:
+        module.fail_json(msg=problem)
     if params["capacity_provider_strategy"] is not None:
         if not params["capacity_provider_strategy"]:
             module.fail_json(msg="capacity_provider_strategy needs at least one capacity provider")

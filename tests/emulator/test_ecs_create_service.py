@@ -101,3 +101,33 @@ def test_an_explicit_launch_type_is_kept(ecs):
     service = describe(ecs, "fargate")
     assert service["launchType"] == "FARGATE"
     assert not service.get("capacityProviderStrategy")
+
+
+def test_a_traffic_shifting_strategy_and_the_load_balancers_advanced_settings_are_kept_through_update_service(ecs):
+    """ECS CreateService / UpdateService (deploymentConfiguration.strategy, bakeTimeInMinutes, canaryConfiguration,
+    alarms; loadBalancers[].advancedConfiguration): DescribeServices reports what the last call set, so that a client
+    comparing its settings with the service's finds no difference on its next run."""
+    target_group = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"
+    balancer = {"targetGroupArn": target_group, "containerName": "web", "containerPort": 80}
+    ecs.create_service(cluster="web", serviceName="shifting", taskDefinition="web", desiredCount=1,
+                       networkConfiguration=ecs.network, loadBalancers=[balancer])
+    advanced = {
+        "alternateTargetGroupArn": target_group.replace("/web/", "/web-green/"),
+        "productionListenerRule": "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/1/2/3",
+        "testListenerRule": "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/1/2/4",
+        "roleArn": "arn:aws:iam::123456789012:role/ecs-load-balancers",
+    }
+    configuration = {
+        "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+        "maximumPercent": 200,
+        "minimumHealthyPercent": 100,
+        "strategy": "CANARY",
+        "bakeTimeInMinutes": 3,
+        "canaryConfiguration": {"canaryPercent": 5.0, "canaryBakeTimeInMinutes": 3},
+        "alarms": {"alarmNames": ["web-5xx"], "enable": True, "rollback": True},
+    }
+    ecs.update_service(cluster="web", service="shifting", deploymentConfiguration=configuration,
+                       loadBalancers=[dict(balancer, advancedConfiguration=advanced)])
+    service = describe(ecs, "shifting")
+    assert service["deploymentConfiguration"] == configuration
+    assert service["loadBalancers"] == [dict(balancer, advancedConfiguration=advanced)]

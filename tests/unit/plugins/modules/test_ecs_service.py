@@ -199,3 +199,132 @@ def test_absent_when_the_cluster_is_gone_changes_nothing():
     client.describe_services.side_effect = client_error("ClusterNotFoundException", "DescribeServices", "Cluster not found.")
     result = run(client, fake_module(state="absent"), ecs_service.ensure_absent)
     assert result["changed"] is False
+
+
+# --- deployment strategies (ECS deploymentConfiguration.strategy and load balancers' advancedConfiguration) ---------
+
+GREEN = TG.replace("tracetrack-local-web/", "tracetrack-local-web-g/")
+RULE = "arn:aws:elasticloadbalancing:ap-south-1:123456789012:listener-rule/app/tracetrack-local-alb/1/2/3"
+TEST_RULE = RULE[:-1] + "4"
+ROLE = "arn:aws:iam::123456789012:role/tracetrack-local-ecs-load-balancers"
+ADVANCED = {"alternate_target_group_arn": GREEN, "production_listener_rule": RULE, "test_listener_rule": TEST_RULE, "role_arn": ROLE}
+BLUE_GREEN_LB = [{"target_group_arn": TG, "container_name": "web", "container_port": 8000, "advanced_configuration": ADVANCED}]
+ALARMS = {"alarm_names": ["web-p95", "web-5xx"], "enable": True, "rollback": True}
+
+
+def deployment(**options):
+    base = {"maximum_percent": 200, "minimum_healthy_percent": 100, "circuit_breaker": {"enable": True, "rollback": True}}
+    return dict(base, **options)
+
+
+def blue_green_service(**configuration):
+    service = copy.deepcopy(SERVICE)
+    service["loadBalancers"][0]["advancedConfiguration"] = {
+        "alternateTargetGroupArn": GREEN, "productionListenerRule": RULE, "testListenerRule": TEST_RULE, "roleArn": ROLE}
+    service["deploymentConfiguration"].update(configuration)
+    return service
+
+
+def test_a_service_that_reports_no_strategy_is_rolling():
+    assert ecs_service.planned_update(SERVICE, params(deployment_configuration=deployment(strategy="ROLLING"))) == {}
+
+
+def test_moving_to_blue_green_sends_the_strategy_the_alarms_and_the_load_balancer_settings_and_keeps_the_rest():
+    wanted = deployment(strategy="BLUE_GREEN", bake_time_in_minutes=5, alarms=ALARMS)
+    update = ecs_service.planned_update(SERVICE, params(load_balancers=BLUE_GREEN_LB, deployment_configuration=wanted))
+    assert set(update) == {"loadBalancers", "deploymentConfiguration"}
+    assert update["deploymentConfiguration"] == {
+        "deploymentCircuitBreaker": {"enable": True, "rollback": True}, "maximumPercent": 200, "minimumHealthyPercent": 100,
+        "strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5,
+        "alarms": {"alarmNames": ["web-5xx", "web-p95"], "enable": True, "rollback": True},
+    }
+    assert update["loadBalancers"][0]["advancedConfiguration"] == {
+        "alternateTargetGroupArn": GREEN, "productionListenerRule": RULE, "testListenerRule": TEST_RULE, "roleArn": ROLE}
+
+
+def test_a_blue_green_service_as_ecs_reports_it_is_no_change_whatever_the_order_of_the_alarms():
+    service = blue_green_service(strategy="BLUE_GREEN", bakeTimeInMinutes=5,
+                                 alarms={"alarmNames": ["web-p95", "web-5xx"], "enable": True, "rollback": True})
+    client = fake_client([service])
+    wanted = deployment(strategy="BLUE_GREEN", bake_time_in_minutes=5, alarms=dict(ALARMS, alarm_names=["web-5xx", "web-p95"]))
+    result = run(client, fake_module(load_balancers=BLUE_GREEN_LB, deployment_configuration=wanted))
+    assert result["changed"] is False, result["changed_settings"]
+    client.update_service.assert_not_called()
+
+
+@pytest.mark.parametrize(
+    "options, changed",
+    [
+        ({"strategy": "CANARY", "canary_configuration": {"canary_percent": 10.0, "canary_bake_time_in_minutes": 3}}, "strategy"),
+        ({"strategy": "BLUE_GREEN", "bake_time_in_minutes": 10}, "bakeTimeInMinutes"),
+        ({"strategy": "BLUE_GREEN", "alarms": dict(ALARMS, rollback=False)}, "alarms"),
+        ({"strategy": "BLUE_GREEN", "lifecycle_hooks": [
+            {"hook_target_arn": "arn:aws:lambda:ap-south-1:123456789012:function:smoke", "role_arn": ROLE,
+             "lifecycle_stages": ["POST_TEST_TRAFFIC_SHIFT"]}]}, "lifecycleHooks"),
+    ],
+)
+def test_check_mode_names_each_deployment_setting_that_differs_and_writes_nothing(options, changed):
+    service = blue_green_service(strategy="BLUE_GREEN", bakeTimeInMinutes=5, alarms={"alarmNames": ["web-5xx", "web-p95"], "enable": True, "rollback": True})
+    client = fake_client([service])
+    wanted = deployment(**dict({"bake_time_in_minutes": 5, "alarms": ALARMS}, **options))
+    result = run(client, fake_module(check_mode=True, load_balancers=BLUE_GREEN_LB, deployment_configuration=wanted))
+    assert result["changed"] is True and result["changed_settings"] == ["deploymentConfiguration"]
+    assert result["diff"]["before"]["deploymentConfiguration"] != result["diff"]["after"]["deploymentConfiguration"]
+    assert changed in result["diff"]["after"]["deploymentConfiguration"]
+    client.update_service.assert_not_called()
+
+
+def test_leaving_canary_for_rolling_drops_the_canary_step_and_keeps_hooks_set_elsewhere():
+    hooks = [{"hookTargetArn": "arn:aws:lambda:ap-south-1:123456789012:function:smoke", "roleArn": ROLE,
+              "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"], "targetType": "AWS_LAMBDA", "hookDetails": {"a": 1}}]
+    service = blue_green_service(strategy="CANARY", canaryConfiguration={"canaryPercent": 5.0, "canaryBakeTimeInMinutes": 3}, lifecycleHooks=hooks)
+    update = ecs_service.planned_update(service, params(deployment_configuration=deployment(strategy="ROLLING")))
+    configuration = update["deploymentConfiguration"]
+    assert configuration["strategy"] == "ROLLING" and "canaryConfiguration" not in configuration
+    assert configuration["lifecycleHooks"] == hooks
+
+
+def test_linear_steps_are_compared_and_sent():
+    service = blue_green_service(strategy="LINEAR", linearConfiguration={"stepPercent": 10.0, "stepBakeTimeInMinutes": 2})
+    same = deployment(strategy="LINEAR", linear_configuration={"step_percent": 10, "step_bake_time_in_minutes": 2})
+    assert ecs_service.planned_update(service, params(load_balancers=BLUE_GREEN_LB, deployment_configuration=same)) == {}
+    wider = deployment(strategy="LINEAR", linear_configuration={"step_percent": 50, "step_bake_time_in_minutes": 2})
+    update = ecs_service.planned_update(service, params(load_balancers=BLUE_GREEN_LB, deployment_configuration=wider))
+    assert update["deploymentConfiguration"]["linearConfiguration"] == {"stepPercent": 50, "stepBakeTimeInMinutes": 2}
+
+
+def test_creation_sends_the_strategy_and_the_advanced_load_balancer_settings():
+    client = fake_client([])
+    client.create_service.return_value = {"service": SERVICE}
+    run(client, fake_module(load_balancers=BLUE_GREEN_LB, deployment_configuration=deployment(
+        strategy="CANARY", canary_configuration={"canary_percent": 5.0, "canary_bake_time_in_minutes": 3}, bake_time_in_minutes=3)))
+    request = client.create_service.call_args.kwargs
+    assert request["deploymentConfiguration"]["strategy"] == "CANARY"
+    assert request["deploymentConfiguration"]["canaryConfiguration"] == {"canaryPercent": 5.0, "canaryBakeTimeInMinutes": 3}
+    assert request["loadBalancers"][0]["advancedConfiguration"]["alternateTargetGroupArn"] == GREEN
+
+
+@pytest.mark.parametrize(
+    "configuration, load_balancers, message",
+    [
+        (deployment(canary_configuration={"canary_percent": 5.0, "canary_bake_time_in_minutes": 3}), None,
+         "deployment_configuration.canary_configuration needs deployment_configuration.strategy CANARY, not unset"),
+        (deployment(strategy="CANARY", linear_configuration={"step_percent": 10.0, "step_bake_time_in_minutes": 1}), None,
+         "deployment_configuration.linear_configuration needs deployment_configuration.strategy LINEAR, not CANARY"),
+        (deployment(strategy="LINEAR", linear_configuration={"step_percent": 2.0, "step_bake_time_in_minutes": 1}), None,
+         "deployment_configuration.linear_configuration.step_percent must be between 3 and 100, not 2.0"),
+        (deployment(strategy="BLUE_GREEN", bake_time_in_minutes=1441), None,
+         "deployment_configuration.bake_time_in_minutes must be between 0 and 1440, not 1441"),
+        (deployment(strategy="BLUE_GREEN", alarms=dict(ALARMS, alarm_names=[])), None,
+         "deployment_configuration.alarms.alarm_names needs at least one alarm"),
+        (deployment(strategy="BLUE_GREEN"), [{"target_group_arn": TG, "container_name": "web", "container_port": 8000}],
+         f"deployment_configuration.strategy BLUE_GREEN needs load_balancers[].advanced_configuration for {TG}"),
+    ],
+)
+def test_inconsistent_deployment_options_are_refused_before_any_call(configuration, load_balancers, message):
+    assert ecs_service.deployment_problem(configuration, load_balancers) == message
+
+
+def test_consistent_deployment_options_pass():
+    assert ecs_service.deployment_problem(deployment(strategy="BLUE_GREEN", alarms=ALARMS), BLUE_GREEN_LB) is None
+    assert ecs_service.deployment_problem(None, None) is None
