@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 ---
 module: ecs_deployment
-short_description: Wait for an ECS service's rolling deployment to finish
+short_description: Wait for an ECS service's deployment to finish, through its lifecycle stages
 version_added: 0.1.0
 description:
   - Waits until the rollout of an ECS service (ECS deployment controller) has finished, typically right after a task
@@ -19,6 +19,12 @@ description:
   - Detects a failed deployment (the primary deployment reports C(rolloutState=FAILED)) and a rollback by the
     deployment circuit breaker (another deployment reports C(rolloutState=FAILED), the primary deployment no longer
     runs O(task_definition), or a service event since the rollout began says the service is rolling back).
+  - For a service whose C(deploymentConfiguration.strategy) is V(BLUE_GREEN), V(LINEAR) or V(CANARY), also follows
+    the service deployment (ECS C(ListServiceDeployments) once, then C(DescribeServiceDeployments) at each poll); the
+    rollout has finished when it is C(SUCCESSFUL), after its traffic shifts and bake time, and each lifecycle stage and
+    traffic split it went through is reported in RV(stages). A deployment ECS rolled back (C(ROLLBACK_IN_PROGRESS),
+    C(ROLLBACK_SUCCESSFUL) - an alarm of the deployment's C(alarms) in C(ALARM), or a lifecycle hook that failed) is a
+    rollback, with the alarms it names; a C(STOPPED) or C(ROLLBACK_FAILED) one fails the task.
   - The module only reads; it never reports a change, and behaves the same in check mode.
 options:
   cluster:
@@ -167,6 +173,40 @@ events:
       description: The event's text.
       type: str
       sample: (service tracetrack-web) has reached a steady state.
+service_deployment:
+  description:
+    - The service deployment of a V(BLUE_GREEN), V(LINEAR) or V(CANARY) service at the last poll, as ECS
+      C(DescribeServiceDeployments) describes it (empty for a V(ROLLING) service).
+  returned: always
+  type: dict
+  version_added: 0.2.0
+  contains:
+    status:
+      description: C(IN_PROGRESS), C(SUCCESSFUL), C(ROLLBACK_IN_PROGRESS), C(ROLLBACK_SUCCESSFUL), C(STOPPED)...
+      type: str
+      sample: SUCCESSFUL
+    lifecycle_stage:
+      description: The stage it is in.
+      type: str
+      sample: BAKE_TIME
+    target_service_revision:
+      description: The revision it moves to, with C(requested_production_traffic_weight) and C(requested_test_traffic_weight).
+      type: dict
+    alarms:
+      description: The alarms it watches, C(status) and C(triggered_alarm_names).
+      type: dict
+    rollback:
+      description: Why and to which service revision ECS rolled it back.
+      type: dict
+stages:
+  description:
+    - Each lifecycle stage of the service deployment seen while waiting, in order, with the traffic split at the time
+      (empty for a V(ROLLING) service).
+  returned: always
+  type: list
+  elements: dict
+  version_added: 0.2.0
+  sample: [{"lifecycle_stage": "PRODUCTION_TRAFFIC_SHIFT", "production_traffic_weight": 10.0, "test_traffic_weight": 100.0, "status": "IN_PROGRESS"}]
 rolled_back:
   description: Whether a rollback was detected (only ever V(true) with O(fail_on_rollback=false)).
   returned: success
@@ -182,6 +222,11 @@ elapsed:
 import re
 import time
 
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -196,6 +241,10 @@ ROLLBACK_EVENT = re.compile(r"\brolling back\b|\brolled back\b", re.IGNORECASE)
 COMPLETED = "completed"
 IN_PROGRESS = "in_progress"
 FAILED = "failed"
+
+# The strategies whose deployments ECS takes through lifecycle stages, shifting traffic between two target groups.
+SHIFTING = ("BLUE_GREEN", "LINEAR", "CANARY")
+ROLLED_BACK = ("ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL")
 
 
 class RolloutStatus:
@@ -276,6 +325,56 @@ def evaluate(service, expected_task_definition=None):
     return RolloutStatus(IN_PROGRESS, reason, rollback_reason)
 
 
+def newest_service_deployment(client, module, service):
+    """The ARN of the service's newest service deployment (ListServiceDeployments), None without one."""
+    try:
+        found = client.list_service_deployments(aws_retry=True, cluster=service["clusterArn"], service=service["serviceArn"])
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg=f"Couldn't list the deployments of ECS service {service.get('serviceName')}")
+    briefs = sorted(found.get("serviceDeployments") or [], key=lambda d: d.get("createdAt") or d.get("startedAt") or "", reverse=True)
+    return briefs[0]["serviceDeploymentArn"] if briefs else None
+
+
+def describe_service_deployment(client, module, arn):
+    try:
+        found = client.describe_service_deployments(aws_retry=True, serviceDeploymentArns=[arn])
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg=f"Couldn't describe the service deployment {arn}")
+    return (found.get("serviceDeployments") or [{}])[0]
+
+
+def apply_lifecycle(status, lifecycle):
+    """The rollout as the service deployment of a traffic-shifting strategy has it: not finished before it is
+    SUCCESSFUL, rolled back or failed as ECS says."""
+    state = lifecycle.get("status")
+    reason = lifecycle.get("statusReason") or "no reason given"
+    stage = lifecycle.get("lifecycleStage") or "no stage"
+    if state in ROLLED_BACK:
+        triggered = (lifecycle.get("alarms") or {}).get("triggeredAlarmNames") or []
+        alarms = f" (alarm(s) {', '.join(triggered)})" if triggered else ""
+        status.rollback_reason = f"ECS rolled the deployment back at {stage}{alarms}: {reason}"
+    elif state in ("STOPPED", "ROLLBACK_FAILED"):
+        return RolloutStatus(FAILED, f"the service deployment is {state} at {stage}: {reason}")
+    elif state != "SUCCESSFUL" and status.progress == COMPLETED:
+        target = lifecycle.get("targetServiceRevision") or {}
+        return RolloutStatus(
+            IN_PROGRESS,
+            f"the service deployment is {state or 'PENDING'} at {stage}, "
+            f"{target.get('requestedProductionTrafficWeight', 0)}% of production traffic on the new revision",
+        )
+    return status
+
+
+def stage_of(lifecycle):
+    target = lifecycle.get("targetServiceRevision") or {}
+    return {
+        "lifecycle_stage": lifecycle.get("lifecycleStage"),
+        "production_traffic_weight": target.get("requestedProductionTrafficWeight"),
+        "test_traffic_weight": target.get("requestedTestTrafficWeight"),
+        "status": lifecycle.get("status"),
+    }
+
+
 def format_result(service, event_count):
     deployments = service.get("deployments") or []
     primary = find_primary(deployments)
@@ -291,13 +390,21 @@ def wait_for_rollout(client, module, clock=time.monotonic, sleep=time.sleep):
     name = f"service {params['service']} in cluster {params['cluster']}"
     started = clock()
     rolled_back = False
+    deployment_arn, stages, lifecycle = None, [], {}
     while True:
         service = require_service(client, module, params["cluster"], params["service"])
         if service.get("status") != "ACTIVE":
             module.fail_json(msg=f"Service {params['service']} in cluster {params['cluster']} is {service.get('status')}, not ACTIVE")
         status = evaluate(service, params["task_definition"])
+        if (service.get("deploymentConfiguration") or {}).get("strategy") in SHIFTING:
+            deployment_arn = deployment_arn or newest_service_deployment(client, module, service)
+            if deployment_arn:
+                lifecycle = describe_service_deployment(client, module, deployment_arn)
+                status = apply_lifecycle(status, lifecycle)
+                if not stages or stages[-1] != stage_of(lifecycle):
+                    stages.append(stage_of(lifecycle))
         elapsed = round(clock() - started, 1)
-        result = format_result(service, params["event_count"])
+        result = dict(format_result(service, params["event_count"]), stages=stages, service_deployment=camel_dict_to_snake_dict(lifecycle))
 
         if status.progress == FAILED:
             module.fail_json(msg=f"The deployment of {name} failed: {status.reason}", elapsed=elapsed, **result)

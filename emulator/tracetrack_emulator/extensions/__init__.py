@@ -24,6 +24,8 @@ EXTENSIONS = [
     "ecs_task_definition_family",
     # After ecs: a rollout follows the task it starts on this machine, when tasks run here.
     "ecs_tasks",
+    # After ecs_tasks: service deployments follow the rollout it drives, and hold a traffic-shifting one until it ends.
+    "ecs_service_deployments",
     "application_autoscaling",
     "elbv2_load_balancer_attributes",
     # After rds and elasticache: reports local servers as their endpoints when configured.

@@ -23,6 +23,10 @@ from moto.moto_api._internal.managed_state_model import ManagedState
 
 MODEL_NAME = "ecs::deployment"
 
+# Callables (service, deployment) -> bool that keep a deployment whose tasks run from completing: a blue/green, linear
+# or canary deployment completes only after its traffic shifts and bake time (ecs_service_deployments).
+COMPLETION_HOLDS = []
+
 
 class DeploymentRollout(ManagedState):
     def __init__(self):
@@ -79,7 +83,7 @@ def _progress(service) -> None:
         return
     state = rollout.status
     rollout.advance()
-    if state != "COMPLETED":
+    if state != "COMPLETED" or any(hold(service, primary) for hold in COMPLETION_HOLDS):
         return
     primary.update(
         rolloutState="COMPLETED",

@@ -232,3 +232,90 @@ def test_timeout_zero_checks_once():
     outcome, clock = run(fake_module(timeout=0), client)
     assert outcome.failed
     assert clock.sleeps == []
+
+
+# --- blue/green, linear and canary: the service deployment's lifecycle ------------------------------------------------
+
+SD_ARN = "arn:aws:ecs:ap-south-1:123456789012:service-deployment/production/web/abc"
+
+
+def shifting(deployments, strategy="BLUE_GREEN", running=2):
+    answer = service(deployments, running=running)
+    answer.update(
+        clusterArn="arn:aws:ecs:ap-south-1:123456789012:cluster/production",
+        serviceArn="arn:aws:ecs:ap-south-1:123456789012:service/production/web",
+        deploymentConfiguration={"strategy": strategy, "bakeTimeInMinutes": 5},
+    )
+    return answer
+
+
+def lifecycle(stage, weight, status="IN_PROGRESS", **extra):
+    return dict(
+        {"serviceDeploymentArn": SD_ARN, "status": status, "lifecycleStage": stage,
+         "targetServiceRevision": {"requestedProductionTrafficWeight": weight, "requestedTestTrafficWeight": 100}},
+        **extra,
+    )
+
+
+def client_with_lifecycle(services, lifecycles):
+    client = client_answering(*services)
+    client.list_service_deployments.return_value = {"serviceDeployments": [
+        {"serviceDeploymentArn": SD_ARN, "createdAt": T0 + timedelta(minutes=5)},
+        {"serviceDeploymentArn": SD_ARN + "-older", "createdAt": T0},
+    ]}
+    client.describe_service_deployments.side_effect = [{"serviceDeployments": [item], "failures": []} for item in lifecycles]
+    return client
+
+
+def test_a_blue_green_rollout_is_finished_when_its_service_deployment_succeeds_and_each_stage_is_reported():
+    tasks_up = shifting([deployment(rollout="IN_PROGRESS"), deployment("ACTIVE", TD_OLD)], running=4)
+    done = shifting([deployment()])
+    client = client_with_lifecycle(
+        [tasks_up, tasks_up, tasks_up, done],
+        [lifecycle("TEST_TRAFFIC_SHIFT", 0), lifecycle("PRODUCTION_TRAFFIC_SHIFT", 100), lifecycle("BAKE_TIME", 100),
+         lifecycle("CLEAN_UP", 100, "SUCCESSFUL")],
+    )
+    outcome, clock = run(fake_module(), client)
+    assert not outcome.failed and outcome.result["rolled_back"] is False
+    assert [(s["lifecycle_stage"], s["production_traffic_weight"], s["status"]) for s in outcome.result["stages"]] == [
+        ("TEST_TRAFFIC_SHIFT", 0, "IN_PROGRESS"), ("PRODUCTION_TRAFFIC_SHIFT", 100, "IN_PROGRESS"),
+        ("BAKE_TIME", 100, "IN_PROGRESS"), ("CLEAN_UP", 100, "SUCCESSFUL")]
+    assert outcome.result["service_deployment"]["status"] == "SUCCESSFUL"
+    assert clock.sleeps == [10, 10, 10]
+    client.list_service_deployments.assert_called_once()
+    client.describe_service_deployments.assert_called_with(aws_retry=True, serviceDeploymentArns=[SD_ARN])
+
+
+def test_tasks_that_run_do_not_finish_a_canary_still_in_its_bake():
+    status = ecs_deployment.apply_lifecycle(ecs_deployment.evaluate(shifting([deployment()]), TD_NEW), lifecycle("BAKE_TIME", 100))
+    assert status.progress == ecs_deployment.IN_PROGRESS
+    assert "IN_PROGRESS at BAKE_TIME, 100% of production traffic" in status.reason
+
+
+def test_an_alarm_rollback_is_a_rollback_naming_the_alarm():
+    rolled = lifecycle("BAKE_TIME", 0, "ROLLBACK_SUCCESSFUL", statusReason="alarm(s) web-5xx in ALARM state",
+                       alarms={"status": "TRIGGERED", "alarmNames": ["web-5xx"], "triggeredAlarmNames": ["web-5xx"]})
+    back = shifting([deployment(task_definition=TD_OLD), deployment("ACTIVE", TD_NEW, rollout="FAILED", running=0)])
+    outcome = run(fake_module(), client_with_lifecycle([back], [rolled]))[0]
+    assert outcome.failed
+    assert "ECS rolled the deployment back at BAKE_TIME (alarm(s) web-5xx)" in outcome.result["msg"]
+
+    module = fake_module(fail_on_rollback=False)
+    outcome = run(module, client_with_lifecycle([back], [rolled]))[0]
+    assert not outcome.failed and outcome.result["rolled_back"] is True
+    assert outcome.result["service_deployment"]["alarms"]["triggered_alarm_names"] == ["web-5xx"]
+
+
+def test_a_stopped_service_deployment_fails():
+    stopped = lifecycle("PRODUCTION_TRAFFIC_SHIFT", 10, "STOPPED", statusReason="alarm(s) web-5xx in ALARM state")
+    outcome = run(fake_module(fail_on_rollback=False), client_with_lifecycle([shifting([deployment()])], [stopped]))[0]
+    assert outcome.failed
+    assert "is STOPPED at PRODUCTION_TRAFFIC_SHIFT: alarm(s) web-5xx in ALARM state" in outcome.result["msg"]
+
+
+def test_a_rolling_service_makes_no_service_deployment_call():
+    client = client_answering(service([deployment()]))
+    outcome = run(fake_module(), client)[0]
+    assert not outcome.failed and outcome.result["stages"] == [] and outcome.result["service_deployment"] == {}
+    client.list_service_deployments.assert_not_called()
+    client.describe_service_deployments.assert_not_called()

@@ -1,0 +1,157 @@
+"""ECS ListServiceDeployments / DescribeServiceDeployments, and the lifecycle of blue/green, linear and canary
+deployments with their alarm-based rollback (ecs_service_deployments)."""
+
+import time
+
+import pytest
+
+from tests.support.clients import emulator_client
+
+CONTAINERS = [{"name": "web", "image": "public.ecr.aws/nginx/nginx:latest", "memory": 512, "essential": True}]
+TARGET_GROUP = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"
+ADVANCED = {
+    "alternateTargetGroupArn": TARGET_GROUP.replace("/web/", "/web-green/"),
+    "productionListenerRule": "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/1/2/3",
+    "testListenerRule": "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/1/2/4",
+    "roleArn": "arn:aws:iam::123456789012:role/ecs-load-balancers",
+}
+ALARM = "web-5xx-rate"
+
+
+@pytest.fixture
+def ecs(clean_emulator):
+    client = emulator_client(clean_emulator, "ecs")
+    client.create_cluster(clusterName="shift")
+    for _revision in range(2):
+        client.register_task_definition(
+            family="web", containerDefinitions=CONTAINERS, requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512"
+        )
+    client.cloudwatch = emulator_client(clean_emulator, "cloudwatch")
+    client.cloudwatch.put_metric_alarm(
+        AlarmName=ALARM, MetricName="HTTPCode_Target_5XX_Count", Namespace="AWS/ApplicationELB", Statistic="Sum",
+        Period=60, EvaluationPeriods=2, Threshold=10, ComparisonOperator="GreaterThanThreshold",
+    )
+    return client
+
+
+def create(ecs, name: str, configuration: dict | None = None) -> None:
+    ecs.create_service(
+        cluster="shift", serviceName=name, taskDefinition="web:1", desiredCount=2,
+        loadBalancers=[{"targetGroupArn": TARGET_GROUP, "containerName": "web", "containerPort": 80, "advancedConfiguration": ADVANCED}],
+        deploymentConfiguration=configuration or {},
+    )
+    ecs.describe_services(cluster="shift", services=[name])  # the creation's own deployment ends
+
+
+def newest(ecs, name: str) -> dict:
+    arn = ecs.list_service_deployments(cluster="shift", service=name)["serviceDeployments"][0]["serviceDeploymentArn"]
+    return ecs.describe_service_deployments(serviceDeploymentArns=[arn])["serviceDeployments"][0]
+
+
+def follow(ecs, name: str, until=("SUCCESSFUL", "ROLLBACK_SUCCESSFUL", "STOPPED"), during=None, timeout: float = 30) -> list[tuple]:
+    """(lifecycle stage, new revision's production weight, status) at each look (DescribeServiceDeployments, each of
+    which moves the deployment on by one step), until the deployment ends."""
+    arn = ecs.list_service_deployments(cluster="shift", service=name)["serviceDeployments"][0]["serviceDeploymentArn"]
+    seen, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = ecs.describe_service_deployments(serviceDeploymentArns=[arn])["serviceDeployments"][0]
+        look = (found.get("lifecycleStage"), found["targetServiceRevision"]["requestedProductionTrafficWeight"], found["status"])
+        if not seen or seen[-1] != look:
+            seen.append(look)
+        if during:
+            during(found)
+        if found["status"] in until:
+            return seen
+        time.sleep(0.05)
+    raise AssertionError(f"the deployment did not end: {seen}")
+
+
+def test_a_rolling_deployment_is_listed_and_succeeds_with_its_rollout(ecs):
+    create(ecs, "rolling")
+    ecs.update_service(cluster="shift", service="rolling", taskDefinition="web:2")
+    listed = ecs.list_service_deployments(cluster="shift", service="rolling")["serviceDeployments"]
+    assert [d["status"] for d in listed] == ["IN_PROGRESS", "SUCCESSFUL"], "newest first: the update, then the creation"
+    assert follow(ecs, "rolling")[-1] == (None, 100, "SUCCESSFUL")
+    found = newest(ecs, "rolling")
+    assert found["sourceServiceRevisions"][0]["arn"] != found["targetServiceRevision"]["arn"]
+    assert ecs.describe_services(cluster="shift", services=["rolling"])["services"][0]["deployments"][0]["rolloutState"] == "COMPLETED"
+
+
+def test_blue_green_goes_through_every_stage_and_moves_all_traffic_at_once(ecs):
+    create(ecs, "bluegreen", {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 0})
+    ecs.update_service(cluster="shift", service="bluegreen", taskDefinition="web:2")
+    seen = follow(ecs, "bluegreen")  # its first look moves it on from PRE_SCALE_UP
+    assert [(stage, status) for stage, _weight, status in seen] == [
+        (stage, "IN_PROGRESS") for stage in ("SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC_SHIFT", "POST_TEST_TRAFFIC_SHIFT",
+                                             "PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT", "BAKE_TIME", "CLEAN_UP")
+    ] + [("CLEAN_UP", "SUCCESSFUL")]
+    assert [weight for stage, weight, _status in seen if stage == "PRODUCTION_TRAFFIC_SHIFT"] == [100]
+    assert seen[-1][2] == "SUCCESSFUL"
+    service = ecs.describe_services(cluster="shift", services=["bluegreen"])["services"][0]
+    assert service["deployments"][0]["rolloutState"] == "COMPLETED" and len(service["deployments"]) == 1
+    assert service["taskDefinition"].endswith("web:2")
+
+
+def test_the_service_deployment_stays_in_progress_until_the_lifecycle_ends(ecs):
+    create(ecs, "held", {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 60})
+    ecs.update_service(cluster="shift", service="held", taskDefinition="web:2")
+    for _look in range(15):
+        service = ecs.describe_services(cluster="shift", services=["held"])["services"][0]
+    assert newest(ecs, "held")["lifecycleStage"] == "BAKE_TIME"
+    assert service["deployments"][0]["rolloutState"] == "IN_PROGRESS", "the old revision is kept through the bake"
+    assert [d["status"] for d in service["deployments"]] == ["PRIMARY", "ACTIVE"]
+
+
+def test_canary_moves_its_share_first_then_the_rest(ecs):
+    create(ecs, "canary", {"strategy": "CANARY", "canaryConfiguration": {"canaryPercent": 10.0, "canaryBakeTimeInMinutes": 0}})
+    ecs.update_service(cluster="shift", service="canary", taskDefinition="web:2")
+    seen = follow(ecs, "canary")
+    assert [weight for stage, weight, _status in seen if stage == "PRODUCTION_TRAFFIC_SHIFT"] == [10, 100]
+
+
+def test_linear_moves_equal_steps(ecs):
+    create(ecs, "linear", {"strategy": "LINEAR", "linearConfiguration": {"stepPercent": 25.0, "stepBakeTimeInMinutes": 0}})
+    ecs.update_service(cluster="shift", service="linear", taskDefinition="web:2")
+    seen = follow(ecs, "linear")
+    assert [weight for stage, weight, _status in seen if stage == "PRODUCTION_TRAFFIC_SHIFT"] == [25, 50, 75, 100]
+
+
+def test_an_alarm_during_the_bake_rolls_back_to_the_previous_revision(ecs):
+    configuration = {
+        "strategy": "BLUE_GREEN", "bakeTimeInMinutes": 60,
+        "alarms": {"alarmNames": [ALARM], "enable": True, "rollback": True},
+    }
+    create(ecs, "alarmed", configuration)
+    ecs.update_service(cluster="shift", service="alarmed", taskDefinition="web:2")
+
+    def alarm_in_the_bake(found):
+        if found.get("lifecycleStage") == "BAKE_TIME" and found["status"] == "IN_PROGRESS":
+            ecs.cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="5xx over 10% for 2 minutes")
+
+    seen = follow(ecs, "alarmed", during=alarm_in_the_bake)
+    assert [status for _stage, _weight, status in seen][-2:] == ["ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL"]
+    found = newest(ecs, "alarmed")
+    assert found["alarms"] == {"status": "TRIGGERED", "alarmNames": [ALARM], "triggeredAlarmNames": [ALARM]}
+    assert found["rollback"]["serviceRevisionArn"] == found["sourceServiceRevisions"][0]["arn"]
+    assert found["targetServiceRevision"]["requestedProductionTrafficWeight"] == 0
+    service = ecs.describe_services(cluster="shift", services=["alarmed"])["services"][0]
+    assert service["taskDefinition"].endswith("web:1"), "the service runs the previous revision again"
+    primary, failed = service["deployments"]
+    assert primary["taskDefinition"].endswith("web:1") and primary["rolloutState"] == "COMPLETED"
+    assert failed["rolloutState"] == "FAILED" and ALARM in failed["rolloutStateReason"]
+    assert ALARM in service["events"][0]["message"]
+
+
+def test_an_alarm_without_rollback_stops_the_deployment_where_it_is(ecs):
+    configuration = {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 60, "alarms": {"alarmNames": [ALARM], "enable": True, "rollback": False}}
+    create(ecs, "stopped", configuration)
+    ecs.cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="already alarming")
+    ecs.update_service(cluster="shift", service="stopped", taskDefinition="web:2")
+    assert follow(ecs, "stopped")[-1][2] == "STOPPED"
+    assert newest(ecs, "stopped")["alarms"]["triggeredAlarmNames"] == [ALARM]
+
+
+def test_an_unknown_service_deployment_is_a_failure(ecs):
+    arn = "arn:aws:ecs:us-east-1:123456789012:service-deployment/shift/none/abc"
+    answer = ecs.describe_service_deployments(serviceDeploymentArns=[arn])
+    assert answer["serviceDeployments"] == [] and answer["failures"][0]["reason"] == "MISSING"
