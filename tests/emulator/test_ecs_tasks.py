@@ -219,6 +219,68 @@ def test_a_task_that_never_passes_its_health_check_fails_the_deployment(running)
     assert f"did not pass its health check within {START_TIMEOUT} s" in primary["rolloutStateReason"]
 
 
+def follow_deployment(running, during=None, timeout: float = START_TIMEOUT + 60) -> tuple[dict, dict]:
+    """Ask the service's address all along until its newest service deployment ends: (versions that answered while it
+    ran, each with its count; the service deployment at its end). `during(deployment)` is called at each look."""
+    ecs = running.ecs
+    arn = ecs.list_service_deployments(cluster=CLUSTER, service=SERVICE)["serviceDeployments"][0]["serviceDeploymentArn"]
+    versions, deadline = {}, time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = health(running.url)
+        version = found["version"] if found else "refused"
+        versions[version] = versions.get(version, 0) + 1
+        deployment = ecs.describe_service_deployments(serviceDeploymentArns=[arn])["serviceDeployments"][0]
+        if during:
+            during(deployment)
+        if deployment["status"] in ("SUCCESSFUL", "ROLLBACK_SUCCESSFUL", "STOPPED"):
+            return versions, deployment
+        time.sleep(0.05)
+    raise AssertionError(f"the deployment did not end: {versions}")
+
+
+def test_blue_green_keeps_the_older_revision_serving_beside_the_new_one_until_the_bake_ends(running):
+    """BLUE_GREEN (ecs_service_deployments): the older task answers beside the new one through the traffic shifts and
+    the bake, then stops; no request is refused."""
+    ecs, secret_arn = running.ecs, running.secret_arn
+    before = health(running.url)["version"]
+    ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=register(ecs, secret_arn, "2.0.0"),
+                       deploymentConfiguration={"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 4})
+    versions, deployment = follow_deployment(running)
+    assert deployment["status"] == "SUCCESSFUL", deployment
+    assert "refused" not in versions, versions
+    assert versions.get(before) and versions.get("2.0.0"), f"both revisions answer during the deployment: {versions}"
+    assert rollout(ecs)["rolloutState"] == "COMPLETED"
+    assert {health(running.url)["version"] for _ask in range(20)} == {"2.0.0"}, "the older task stopped once it ended"
+
+
+def test_an_alarm_during_the_bake_rolls_back_and_the_older_revision_serves_on(running):
+    """BLUE_GREEN with an alarm in ALARM during the bake: ECS rolls back; the new task stops, the older one never did."""
+    ecs, secret_arn = running.ecs, running.secret_arn
+    cloudwatch = emulator_client(running.emulator, "cloudwatch")
+    cloudwatch.put_metric_alarm(AlarmName="tasks-5xx", MetricName="HTTPCode_Target_5XX_Count", Namespace="AWS/ApplicationELB",
+                                Statistic="Sum", Period=60, EvaluationPeriods=2, Threshold=10, ComparisonOperator="GreaterThanThreshold")
+    ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=register(ecs, secret_arn, "2.0.1"), deploymentConfiguration={
+        "strategy": "BLUE_GREEN", "bakeTimeInMinutes": 30, "alarms": {"alarmNames": ["tasks-5xx"], "enable": True, "rollback": True}})
+
+    def alarm_in_the_bake(deployment):
+        if deployment.get("lifecycleStage") == "BAKE_TIME" and deployment["status"] == "IN_PROGRESS":
+            cloudwatch.set_alarm_state(AlarmName="tasks-5xx", StateValue="ALARM", StateReason="errors under real traffic")
+
+    try:
+        versions, deployment = follow_deployment(running, during=alarm_in_the_bake)
+    finally:  # the tests after this one release as before (rolling)
+        cloudwatch.set_alarm_state(AlarmName="tasks-5xx", StateValue="OK", StateReason="test over")
+        ecs.update_service(cluster=CLUSTER, service=SERVICE, deploymentConfiguration={"strategy": "ROLLING"})
+    assert deployment["status"] == "ROLLBACK_SUCCESSFUL", deployment
+    assert "refused" not in versions, versions
+    (service,) = ecs.describe_services(cluster=CLUSTER, services=[SERVICE])["services"]
+    assert service["deployments"][0]["rolloutState"] == "COMPLETED"
+    assert service["taskDefinition"] == service["deployments"][0]["taskDefinition"], "the service runs the older revision again"
+    assert service["deployments"][1]["rolloutState"] == "FAILED" and "tasks-5xx" in service["deployments"][1]["rolloutStateReason"]
+    time.sleep(2)  # the new task's stop
+    assert {health(running.url)["version"] for _ask in range(20)} == {"2.0.0"}, "the rolled-back revision no longer answers"
+
+
 def test_delete_service_stops_its_task(running):
     ecs, url, secret_arn = running.ecs, running.url, running.secret_arn
     ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=register(ecs, secret_arn, "1.0.4"))

@@ -33,8 +33,8 @@ or the local task of ecs_tasks); a stage that waits (a canary's or a linear step
 minutes scaled by TRACETRACK_EMULATOR_ECS_MINUTE_SECONDS (default 1: a minute lasts one second). A ROLLING deployment
 is recorded too: IN_PROGRESS while its rollout is, then SUCCESSFUL; FAILED rollouts end ROLLBACK_SUCCESSFUL under a
 circuit breaker that rolls back (the older tasks serve on) and STOPPED otherwise; a deployment replaced by a newer one
-before it ended is STOPPED. Tasks started on this machine (ecs_tasks) follow the rolling model: the older task stops
-once the new one is healthy, so a rollback here changes what the service reports, not which local task answers.
+before it ended is STOPPED. Tasks started on this machine (ecs_tasks) follow the lifecycle: the older revision's task
+serves beside the new one until the deployment ends, and a rollback stops the new one.
 """
 
 import copy
@@ -50,6 +50,7 @@ from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.moto_api._internal import mock_random
 
 from . import ecs as ecs_extension
+from . import ecs_tasks
 
 MINUTE_VARIABLE = "TRACETRACK_EMULATOR_ECS_MINUTE_SECONDS"
 SHIFTING = ("BLUE_GREEN", "LINEAR", "CANARY")
@@ -188,6 +189,7 @@ def _stop_for_alarms(service, record: dict, names: list[str]) -> None:
     if not rollback or source is None:
         record.update(status="STOPPED", statusReason=reason, finishedAt=now, stoppedAt=now, updatedAt=now)
         return
+    ecs_tasks.roll_back_task(service, record["_deployment_id"])
     record.update(status="ROLLBACK_IN_PROGRESS", statusReason=reason, updatedAt=now,
                   rollback={"reason": reason, "startedAt": now, "serviceRevisionArn": record["sourceServiceRevisions"][0]["arn"]})
     _weights(record, 0, 0)
@@ -235,6 +237,7 @@ def _advance(service, record: dict) -> None:
     record["_entered"] = time.monotonic()
     record["updatedAt"] = now
     if record["_step"] == len(record["_steps"]):
+        ecs_tasks.release_previous(service)
         record.update(status="SUCCESSFUL", finishedAt=now)
         if "alarms" in record and record["alarms"]["status"] == "MONITORING":
             record["alarms"]["status"] = "MONITORING_COMPLETE"

@@ -14,6 +14,11 @@ AWS API reference, Amazon ECS (2014-11-13), and what the emulator does with it w
   DescribeTasks reports a task that ended with `lastStatus` `STOPPED`, `stopCode` `EssentialContainerExited`,
   `stoppedReason` "Essential container in task exited" and each container's `exitCode`.
 - DeleteService: the service's tasks are stopped.
+- DeploymentConfiguration `strategy` BLUE_GREEN, LINEAR or CANARY: the older revision's tasks are kept beside the new
+  ones until the deployment ends (its traffic shifts and bake time, ecs_service_deployments); they stop then, or, when
+  ECS rolls the deployment back, the new revision's tasks stop and the older ones serve on. Here both tasks answer on
+  the service's loopback address meanwhile (SO_REUSEPORT: the kernel spreads connections between them); the
+  deployment's traffic weights are reported, not applied.
 - ContainerDefinition `logConfiguration` with the `awslogs` driver: the container's output goes to the log group
   `awslogs-group`, stream `<awslogs-stream-prefix>/<container name>/<task id>` (Amazon ECS developer guide, "Send
   Amazon ECS logs to CloudWatch"). Here a one-off task's output is written there when it ends (CloudWatch Logs
@@ -356,13 +361,16 @@ class ServiceTask(LocalTask):
     """The task of a service's deployment, listening on the service's loopback address, and on `probe` (same port)
     where its own health is checked while an older task still answers on the service's address."""
 
-    def __init__(self, deployment_id, address, probe, health, previous=(), **kwargs):
+    def __init__(self, deployment_id, address, probe, health, previous=(), keep_previous=False, **kwargs):
         self.deployment_id = deployment_id
         self.address = address
         self.probe = probe
         self.health = health
         self.healthy = False
-        self.previous = list(previous)  # the older deployments' tasks, stopped once this one is healthy
+        # The older deployments' tasks: stopped once this one is healthy, or, with keep_previous (a deployment that
+        # shifts traffic), once the deployment ends (release_previous) - unless it is rolled back (roll_back_task).
+        self.previous = list(previous)
+        self.keep_previous = keep_previous
         self.previous_stopped = threading.Event()
         super().__init__(**kwargs)
 
@@ -398,6 +406,9 @@ class ServiceTask(LocalTask):
         if code is not None:
             return "FAILED", f"the task stopped: {STOPPED_REASON} (exit code {code}); see {self.log}"
         if self.healthy or (self.ready.is_set() and self._answers()):
+            if self.keep_previous:
+                self.healthy = True
+                return "COMPLETED", ""  # the new revision's tasks run; the deployment's lifecycle decides the rest
             if not self.healthy:
                 self.healthy = True
                 threading.Thread(target=self._stop_previous, daemon=True).start()
@@ -440,15 +451,22 @@ def start_service_task(backend, service) -> None:
             if not previous.healthy:
                 previous.previous = []
                 threading.Thread(target=previous.stop, daemon=True).start()
+            elif previous.previous:
+                # A healthy task still keeping older ones (its deployment shifted traffic and had not ended): they stop.
+                older, previous.previous = previous.previous, []
+                for task in older:
+                    threading.Thread(target=task.stop, daemon=True).start()
         environment = container_environment(container, backend.account_id, backend.region_name)
         cluster = service.cluster_arn.split("/")[-1]
         probe = probe_host()
+        strategy = (getattr(service, "deployment_configuration", None) or {}).get("strategy")
         task = ServiceTask(
             deployment_id=deployment["id"],
             address=address,
             probe=probe,
             health=health_path(container),
             previous=serving,
+            keep_previous=strategy in ("BLUE_GREEN", "LINEAR", "CANARY") and bool(serving),
             name=f"{service.name}-{address[1]}-{deployment['id'].rsplit('/', 1)[-1][-8:]}",
             cluster=cluster,
             image=container["image"],
@@ -458,6 +476,25 @@ def start_service_task(backend, service) -> None:
         _service_tasks[service.arn] = task
     deployment.update(rolloutState="IN_PROGRESS", rolloutStateReason=f"ECS deployment {deployment['id']} in progress.",
                       runningCount=0, pendingCount=deployment["desiredCount"])
+
+
+def release_previous(service) -> None:
+    """A deployment that shifted traffic ended (CLEAN_UP): the older revision's tasks stop."""
+    task = _service_tasks.get(service.arn)
+    if task is not None and task.keep_previous:
+        task.keep_previous = False
+        threading.Thread(target=task._stop_previous, daemon=True).start()
+
+
+def roll_back_task(service, deployment_id: str) -> None:
+    """ECS rolled the deployment back: its task stops, and the older task it kept is the service's task again."""
+    with _lock:
+        task = _service_tasks.get(service.arn)
+        if task is None or task.deployment_id != deployment_id or not task.previous:
+            return
+        _service_tasks[service.arn] = task.previous[0]
+        task.previous = []
+    threading.Thread(target=task.stop, daemon=True).start()
 
 
 def stop_service_task(service) -> None:
