@@ -3,9 +3,10 @@
 # Copyright: Contributors to the tracetrack.aws collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""What the ECS modules (ecs_cluster, ecs_service, ecs_task_definition, ecs_deployment, scaling_check, health_check)
-share: the client, the one lookup of a service, ECS's tag lists (lower case C(key)/C(value)), and the comparisons of
-capacity provider strategies and task definition references."""
+"""What the ECS modules (ecs_cluster, ecs_service, ecs_task_definition, ecs_deployment, ecs_service_deployment,
+scaling_check, health_check) share: the client, the one lookup of a service and of its newest service deployment, ECS's
+tag lists (lower case C(key)/C(value)), and the comparisons of capacity provider strategies and task definition
+references."""
 
 import re
 
@@ -135,3 +136,22 @@ def task_definition_matches(current, requested):
     if ":" in requested:
         return family_revision == requested
     return family_revision.rsplit(":", 1)[0] == requested
+
+
+def newest_service_deployment(client, module, cluster, service):
+    """The ARN of a service's newest service deployment (ListServiceDeployments), None when it has none."""
+    try:
+        found = client.list_service_deployments(aws_retry=True, cluster=cluster, service=service)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg=f"Couldn't list the deployments of ECS service {service} in cluster {cluster}")
+    briefs = sorted(found.get("serviceDeployments") or [], key=lambda d: str(d.get("createdAt") or d.get("startedAt") or ""), reverse=True)
+    return briefs[0]["serviceDeploymentArn"] if briefs else None
+
+
+def describe_service_deployment(client, module, arn):
+    """A service deployment as DescribeServiceDeployments describes it ({} when it does not exist)."""
+    try:
+        found = client.describe_service_deployments(aws_retry=True, serviceDeploymentArns=[arn])
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg=f"Couldn't describe the service deployment {arn}")
+    return (found.get("serviceDeployments") or [{}])[0]

@@ -64,6 +64,15 @@ options:
     description: How many of the service's most recent events to return in RV(events).
     type: int
     default: 10
+  until_paused:
+    description:
+      - Return as soon as the service deployment awaits an action at a C(PAUSE) lifecycle hook (RV(paused_hook)), for
+        example to smoke-test the new revision through the test listener before production traffic moves, then
+        continue or roll back with M(tracetrack.aws.ecs_service_deployment).
+      - When V(false), a paused deployment is waited for like any other (until its hook's timeout action).
+    type: bool
+    default: false
+    version_added: 0.2.0
 author:
   - TraceTrack platform team (@tracetrack)
 extends_documentation_fragment:
@@ -207,6 +216,12 @@ stages:
   elements: dict
   version_added: 0.2.0
   sample: [{"lifecycle_stage": "PRODUCTION_TRAFFIC_SHIFT", "production_traffic_weight": 10.0, "test_traffic_weight": 100.0, "status": "IN_PROGRESS"}]
+paused_hook:
+  description: The C(PAUSE) hook the service deployment awaits an action at, with O(until_paused=true); empty otherwise.
+  returned: always
+  type: dict
+  version_added: 0.2.0
+  sample: {"hook_id": "4d6f...", "lifecycle_stage": "POST_TEST_TRAFFIC_SHIFT", "timeout_action": "ROLLBACK", "service_deployment_arn": "arn:aws:ecs:..."}
 rolled_back:
   description: Whether a rollback was detected (only ever V(true) with O(fail_on_rollback=false)).
   returned: success
@@ -222,16 +237,13 @@ elapsed:
 import re
 import time
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import describe_service_deployment
 from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import ecs_client
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import newest_service_deployment
 from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import require_service
 from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import task_definition_matches
 
@@ -325,24 +337,6 @@ def evaluate(service, expected_task_definition=None):
     return RolloutStatus(IN_PROGRESS, reason, rollback_reason)
 
 
-def newest_service_deployment(client, module, service):
-    """The ARN of the service's newest service deployment (ListServiceDeployments), None without one."""
-    try:
-        found = client.list_service_deployments(aws_retry=True, cluster=service["clusterArn"], service=service["serviceArn"])
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Couldn't list the deployments of ECS service {service.get('serviceName')}")
-    briefs = sorted(found.get("serviceDeployments") or [], key=lambda d: d.get("createdAt") or d.get("startedAt") or "", reverse=True)
-    return briefs[0]["serviceDeploymentArn"] if briefs else None
-
-
-def describe_service_deployment(client, module, arn):
-    try:
-        found = client.describe_service_deployments(aws_retry=True, serviceDeploymentArns=[arn])
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Couldn't describe the service deployment {arn}")
-    return (found.get("serviceDeployments") or [{}])[0]
-
-
 def apply_lifecycle(status, lifecycle):
     """The rollout as the service deployment of a traffic-shifting strategy has it: not finished before it is
     SUCCESSFUL, rolled back or failed as ECS says."""
@@ -363,6 +357,22 @@ def apply_lifecycle(status, lifecycle):
             f"{target.get('requestedProductionTrafficWeight', 0)}% of production traffic on the new revision",
         )
     return status
+
+
+def awaiting_hook(lifecycle):
+    """The PAUSE hook the service deployment awaits an action at ({} when none), in the module's return form."""
+    if lifecycle.get("status") != "IN_PROGRESS":
+        return {}
+    for hook in lifecycle.get("lifecycleHookDetails") or []:
+        if hook.get("status") == "AWAITING_ACTION":
+            return {
+                "hook_id": hook.get("hookId"),
+                "lifecycle_stage": lifecycle.get("lifecycleStage"),
+                "timeout_action": hook.get("timeoutAction"),
+                "expires_at": hook.get("expiresAt"),
+                "service_deployment_arn": lifecycle.get("serviceDeploymentArn"),
+            }
+    return {}
 
 
 def stage_of(lifecycle):
@@ -397,14 +407,21 @@ def wait_for_rollout(client, module, clock=time.monotonic, sleep=time.sleep):
             module.fail_json(msg=f"Service {params['service']} in cluster {params['cluster']} is {service.get('status')}, not ACTIVE")
         status = evaluate(service, params["task_definition"])
         if (service.get("deploymentConfiguration") or {}).get("strategy") in SHIFTING:
-            deployment_arn = deployment_arn or newest_service_deployment(client, module, service)
+            deployment_arn = deployment_arn or newest_service_deployment(client, module, service["clusterArn"], service["serviceArn"])
             if deployment_arn:
                 lifecycle = describe_service_deployment(client, module, deployment_arn)
                 status = apply_lifecycle(status, lifecycle)
                 if not stages or stages[-1] != stage_of(lifecycle):
                     stages.append(stage_of(lifecycle))
         elapsed = round(clock() - started, 1)
-        result = dict(format_result(service, params["event_count"]), stages=stages, service_deployment=camel_dict_to_snake_dict(lifecycle))
+        paused = awaiting_hook(lifecycle)
+        result = dict(
+            format_result(service, params["event_count"]), stages=stages, service_deployment=camel_dict_to_snake_dict(lifecycle), paused_hook={}
+        )
+        if paused and status.rollback_reason is None:
+            if params["until_paused"]:
+                module.exit_json(changed=False, rolled_back=rolled_back, elapsed=elapsed, **dict(result, paused_hook=paused))
+            status = RolloutStatus(IN_PROGRESS, f"the service deployment awaits an action at its {paused['lifecycle_stage']} hook {paused['hook_id']}")
 
         if status.progress == FAILED:
             module.fail_json(msg=f"The deployment of {name} failed: {status.reason}", elapsed=elapsed, **result)
@@ -441,6 +458,7 @@ def main():
         poll_interval=dict(type="int", default=10),
         fail_on_rollback=dict(type="bool", default=True),
         event_count=dict(type="int", default=10),
+        until_paused=dict(type="bool", default=False),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     if module.params["timeout"] < 0:

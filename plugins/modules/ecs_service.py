@@ -222,20 +222,32 @@ options:
             default: true
       lifecycle_hooks:
         description:
-          - Lambda functions ECS calls at stages of a V(BLUE_GREEN), V(LINEAR) or V(CANARY) deployment; a hook that
-            answers C(FAILED) rolls the deployment back. An empty list removes the hooks.
+          - What ECS does at stages of a V(BLUE_GREEN), V(LINEAR) or V(CANARY) deployment - call a Lambda function (a
+            hook that answers C(FAILED) rolls the deployment back), or pause until C(ContinueServiceDeployment) says
+            to continue or roll back (for example after a smoke test against the test listener,
+            M(tracetrack.aws.ecs_deployment) O(tracetrack.aws.ecs_deployment#module:until_paused=true)). An empty list removes the hooks.
         type: list
         elements: dict
         version_added: 0.2.0
         suboptions:
+          target_type:
+            description: V(AWS_LAMBDA) calls O(deployment_configuration.lifecycle_hooks[].hook_target_arn); V(PAUSE) waits for an action.
+            type: str
+            choices: [AWS_LAMBDA, PAUSE]
+            default: AWS_LAMBDA
           hook_target_arn:
-            description: The Lambda function's ARN.
+            description: The Lambda function's ARN (V(AWS_LAMBDA) only, and required there).
             type: str
-            required: true
           role_arn:
-            description: The IAM role ECS assumes to invoke it.
+            description: The IAM role ECS assumes to invoke it (V(AWS_LAMBDA) only, and required there).
             type: str
-            required: true
+          timeout_in_minutes:
+            description: Minutes ECS waits for the hook before its O(deployment_configuration.lifecycle_hooks[].timeout_action) (ECS's default 1440).
+            type: int
+          timeout_action:
+            description: What ECS does when the hook times out.
+            type: str
+            choices: [ROLLBACK, CONTINUE]
           lifecycle_stages:
             description: The stages at which it is called.
             type: list
@@ -524,11 +536,31 @@ def deployment_configuration_request(configuration):
         alarms = configuration["alarms"]
         request["alarms"] = {"alarmNames": sorted(alarms["alarm_names"]), "enable": alarms["enable"], "rollback": alarms["rollback"]}
     if configuration.get("lifecycle_hooks") is not None:
-        request["lifecycleHooks"] = [
-            {"hookTargetArn": hook["hook_target_arn"], "roleArn": hook["role_arn"], "lifecycleStages": list(hook["lifecycle_stages"])}
-            for hook in configuration["lifecycle_hooks"]
-        ]
+        request["lifecycleHooks"] = [hook_request(hook) for hook in configuration["lifecycle_hooks"]]
     return request
+
+
+def hook_request(hook):
+    request = {"targetType": hook.get("target_type") or "AWS_LAMBDA", "lifecycleStages": list(hook["lifecycle_stages"])}
+    if hook.get("hook_target_arn"):
+        request["hookTargetArn"] = hook["hook_target_arn"]
+    if hook.get("role_arn"):
+        request["roleArn"] = hook["role_arn"]
+    timeout = {key: hook.get(option) for option, key in (("timeout_in_minutes", "timeoutInMinutes"), ("timeout_action", "action"))}
+    if any(value is not None for value in timeout.values()):
+        request["timeoutConfiguration"] = {key: value for key, value in timeout.items() if value is not None}
+    return request
+
+
+def normalize_hook(hook):
+    """A lifecycle hook as ECS reports it, in hook_request's form: AWS_LAMBDA where it reports no target type."""
+    normalized = {"targetType": hook.get("targetType") or "AWS_LAMBDA", "lifecycleStages": list(hook.get("lifecycleStages") or [])}
+    for key in ("hookTargetArn", "roleArn"):
+        if hook.get(key):
+            normalized[key] = hook[key]
+    if hook.get("timeoutConfiguration"):
+        normalized["timeoutConfiguration"] = {key: value for key, value in hook["timeoutConfiguration"].items() if value is not None}
+    return normalized
 
 
 def normalize_deployment_configuration(current):
@@ -539,9 +571,7 @@ def normalize_deployment_configuration(current):
     if normalized.get("alarms"):
         normalized["alarms"] = dict(normalized["alarms"], alarmNames=sorted(normalized["alarms"].get("alarmNames") or []))
     if "lifecycleHooks" in normalized:
-        normalized["lifecycleHooks"] = [
-            {key: hook.get(key) for key in ("hookTargetArn", "roleArn", "lifecycleStages")} for hook in normalized["lifecycleHooks"] or []
-        ]
+        normalized["lifecycleHooks"] = [normalize_hook(hook) for hook in normalized["lifecycleHooks"] or []]
     return normalized
 
 
@@ -577,6 +607,11 @@ def deployment_problem(configuration, load_balancers):
     for option, value, low, high in ranges:
         if value is not None and not low <= value <= high:
             return f"deployment_configuration.{option} must be between {low} and {high}, not {value}"
+    for number, hook in enumerate(configuration.get("lifecycle_hooks") or []):
+        if (hook.get("target_type") or "AWS_LAMBDA") == "AWS_LAMBDA" and not (hook.get("hook_target_arn") and hook.get("role_arn")):
+            return f"deployment_configuration.lifecycle_hooks[{number}] calls a Lambda function: it needs hook_target_arn and role_arn"
+        if hook.get("timeout_in_minutes") is not None and not 1 <= hook["timeout_in_minutes"] <= 1440:
+            return f"deployment_configuration.lifecycle_hooks[{number}].timeout_in_minutes must be between 1 and 1440, not {hook['timeout_in_minutes']}"
     if configuration.get("alarms") is not None and not configuration["alarms"]["alarm_names"]:
         return "deployment_configuration.alarms.alarm_names needs at least one alarm"
     if strategy in TRAFFIC_SHIFTING and load_balancers:
@@ -844,8 +879,11 @@ def main():
                     type="list",
                     elements="dict",
                     options=dict(
-                        hook_target_arn=dict(type="str", required=True),
-                        role_arn=dict(type="str", required=True),
+                        target_type=dict(type="str", choices=["AWS_LAMBDA", "PAUSE"], default="AWS_LAMBDA"),
+                        hook_target_arn=dict(type="str"),
+                        role_arn=dict(type="str"),
+                        timeout_in_minutes=dict(type="int"),
+                        timeout_action=dict(type="str", choices=["ROLLBACK", "CONTINUE"]),
                         lifecycle_stages=dict(type="list", elements="str", required=True, choices=LIFECYCLE_STAGES),
                     ),
                 ),

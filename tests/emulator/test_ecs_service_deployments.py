@@ -155,3 +155,69 @@ def test_an_unknown_service_deployment_is_a_failure(ecs):
     arn = "arn:aws:ecs:us-east-1:123456789012:service-deployment/shift/none/abc"
     answer = ecs.describe_service_deployments(serviceDeploymentArns=[arn])
     assert answer["serviceDeployments"] == [] and answer["failures"][0]["reason"] == "MISSING"
+
+
+PAUSE_AFTER_TEST_TRAFFIC = {
+    "targetType": "PAUSE", "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"], "timeoutConfiguration": {"timeoutInMinutes": 60, "action": "ROLLBACK"},
+}
+
+
+def paused(ecs, name: str, looks: int = 30) -> dict:
+    """The newest deployment once it awaits an action at a PAUSE hook."""
+    arn = ecs.list_service_deployments(cluster="shift", service=name)["serviceDeployments"][0]["serviceDeploymentArn"]
+    for _look in range(looks):
+        found = ecs.describe_service_deployments(serviceDeploymentArns=[arn])["serviceDeployments"][0]
+        if any(h["status"] == "AWAITING_ACTION" for h in found.get("lifecycleHookDetails", [])):
+            return found
+    raise AssertionError(f"the deployment did not pause: {found}")
+
+
+def test_a_pause_hook_holds_the_deployment_after_test_traffic_until_it_is_continued(ecs):
+    create(ecs, "paused", {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 0, "lifecycleHooks": [PAUSE_AFTER_TEST_TRAFFIC]})
+    ecs.update_service(cluster="shift", service="paused", taskDefinition="web:2")
+    found = paused(ecs, "paused")
+    assert found["lifecycleStage"] == "POST_TEST_TRAFFIC_SHIFT"
+    assert found["targetServiceRevision"]["requestedTestTrafficWeight"] == 100
+    assert found["targetServiceRevision"]["requestedProductionTrafficWeight"] == 0
+    (hook,) = found["lifecycleHookDetails"]
+    assert (hook["targetType"], hook["status"], hook["timeoutAction"]) == ("PAUSE", "AWAITING_ACTION", "ROLLBACK")
+    for _look in range(5):
+        ecs.describe_services(cluster="shift", services=["paused"])
+    assert newest(ecs, "paused")["lifecycleStage"] == "POST_TEST_TRAFFIC_SHIFT", "it waits for the action"
+    ecs.continue_service_deployment(serviceDeploymentArn=found["serviceDeploymentArn"], hookId=hook["hookId"], action="CONTINUE")
+    assert follow(ecs, "paused")[-1][2] == "SUCCESSFUL"
+    assert newest(ecs, "paused")["lifecycleHookDetails"][0]["status"] == "SUCCEEDED"
+    assert ecs.describe_services(cluster="shift", services=["paused"])["services"][0]["taskDefinition"].endswith("web:2")
+
+
+def test_rolling_back_at_a_pause_hook_returns_to_the_previous_revision(ecs):
+    create(ecs, "refused", {"strategy": "CANARY", "canaryConfiguration": {"canaryPercent": 5.0, "canaryBakeTimeInMinutes": 0},
+                            "lifecycleHooks": [PAUSE_AFTER_TEST_TRAFFIC]})
+    ecs.update_service(cluster="shift", service="refused", taskDefinition="web:2")
+    found = paused(ecs, "refused")
+    hook_id = found["lifecycleHookDetails"][0]["hookId"]
+    ecs.continue_service_deployment(serviceDeploymentArn=found["serviceDeploymentArn"], hookId=hook_id, action="ROLLBACK")
+    assert follow(ecs, "refused")[-1][2] == "ROLLBACK_SUCCESSFUL"
+    assert newest(ecs, "refused")["lifecycleHookDetails"][0]["status"] == "FAILED"
+    assert ecs.describe_services(cluster="shift", services=["refused"])["services"][0]["taskDefinition"].endswith("web:1")
+    with pytest.raises(ecs.exceptions.InvalidParameterException):
+        ecs.continue_service_deployment(serviceDeploymentArn=found["serviceDeploymentArn"], hookId=hook_id, action="CONTINUE")
+
+
+def test_a_pause_hook_that_times_out_takes_its_timeout_action(ecs):
+    hook = dict(PAUSE_AFTER_TEST_TRAFFIC, timeoutConfiguration={"timeoutInMinutes": 1, "action": "ROLLBACK"})
+    create(ecs, "forgotten", {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 0, "lifecycleHooks": [hook]})
+    ecs.update_service(cluster="shift", service="forgotten", taskDefinition="web:2")
+    paused(ecs, "forgotten")
+    assert follow(ecs, "forgotten")[-1][2] == "ROLLBACK_SUCCESSFUL", "one scaled minute later, no action came"
+    found = newest(ecs, "forgotten")
+    assert found["lifecycleHookDetails"][0]["status"] == "TIMED_OUT" and "timed out" in found["statusReason"]
+
+
+def test_stop_service_deployment_rolls_back_an_ongoing_deployment(ecs):
+    create(ecs, "stopped-by-hand", {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 60})
+    ecs.update_service(cluster="shift", service="stopped-by-hand", taskDefinition="web:2")
+    arn = newest(ecs, "stopped-by-hand")["serviceDeploymentArn"]
+    ecs.stop_service_deployment(serviceDeploymentArn=arn, stopType="ROLLBACK")
+    assert follow(ecs, "stopped-by-hand")[-1][2] == "ROLLBACK_SUCCESSFUL"
+    assert ecs.describe_services(cluster="shift", services=["stopped-by-hand"])["services"][0]["taskDefinition"].endswith("web:1")

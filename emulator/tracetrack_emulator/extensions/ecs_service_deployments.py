@@ -26,11 +26,19 @@ AWS API reference, Amazon ECS (2014-11-13):
   (ROLLBACK_IN_PROGRESS, then ROLLBACK_SUCCESSFUL), the service's task definition is the source revision's again, its
   new deployment is FAILED with the alarm named in `rolloutStateReason`, and the previous deployment is PRIMARY and
   COMPLETED again; without it the deployment is STOPPED where it was.
+- DeploymentConfiguration `lifecycleHooks`: at each stage of its `lifecycleStages`, a PAUSE hook stops the deployment
+  (`lifecycleHookDetails`: a `hookId`, status AWAITING_ACTION, `expiresAt`, `timeoutAction`) until
+  ContinueServiceDeployment (`serviceDeploymentArn`, `hookId`, `action` CONTINUE - the default - or ROLLBACK) or its
+  timeout (`timeoutConfiguration`, 1440 minutes by default) takes its action; an AWS_LAMBDA hook calls its function.
+  PRE_PRODUCTION_TRAFFIC_SHIFT is the moment after POST_TEST_TRAFFIC_SHIFT, before production traffic moves.
+- StopServiceDeployment (`stopType` ROLLBACK, the default, or ABORT): an ongoing deployment is rolled back as an alarm
+  would, or STOPPED where it is.
 
 moto has none of this. Here a stage advances at each call that looks at the service's deployment (DescribeServices,
 DescribeServiceDeployments), once the service's tasks of the new revision run (ecs.py's rollout,
 or the local task of ecs_tasks); a stage that waits (a canary's or a linear step's bake, the bake time) lasts its
-minutes scaled by TRACETRACK_EMULATOR_ECS_MINUTE_SECONDS (default 1: a minute lasts one second). A ROLLING deployment
+minutes scaled by TRACETRACK_EMULATOR_ECS_MINUTE_SECONDS (default 1: a minute lasts one second), and so does a PAUSE
+hook's timeout; an AWS_LAMBDA hook is not called here (there is no Lambda): it is recorded as SUCCEEDED. A ROLLING deployment
 is recorded too: IN_PROGRESS while its rollout is, then SUCCESSFUL; FAILED rollouts end ROLLBACK_SUCCESSFUL under a
 circuit breaker that rolls back (the older tasks serve on) and STOPPED otherwise; a deployment replaced by a newer one
 before it ended is STOPPED. Tasks started on this machine (ecs_tasks) follow the lifecycle: the older revision's task
@@ -38,6 +46,7 @@ serves beside the new one until the deployment ends, and a rollback stops the ne
 """
 
 import copy
+import datetime
 import os
 import time
 
@@ -45,7 +54,7 @@ from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.ecs import models as ecs_models
-from moto.ecs.exceptions import ServiceNotFoundException
+from moto.ecs.exceptions import InvalidParameterException, ServiceNotFoundException
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.moto_api._internal import mock_random
 
@@ -159,8 +168,30 @@ def record_deployment(service, source=None) -> dict:
         record["alarms"] = {"status": "MONITORING" if alarms.get("enable") else "DISABLED", "alarmNames": list(alarms.get("alarmNames") or [])}
     if steps:
         record["lifecycleStage"] = steps[0][0]
+        record["lifecycleHookDetails"] = []
+        _enter(record, steps[0][0])
     _records(service).insert(0, record)
     return record
+
+
+def _enter(record: dict, stage: str) -> None:
+    """The lifecycle hooks of a stage the deployment enters: a PAUSE hook stops it until it is acted on."""
+    stages = {stage} | ({"PRE_PRODUCTION_TRAFFIC_SHIFT"} if stage == "POST_TEST_TRAFFIC_SHIFT" else set())
+    for hook in record["deploymentConfiguration"].get("lifecycleHooks") or []:
+        if not stages & set(hook.get("lifecycleStages") or []):
+            continue
+        timeout = hook.get("timeoutConfiguration") or {}
+        minutes = float(timeout.get("timeoutInMinutes") or 1440)
+        detail = {"hookId": str(mock_random.uuid4()), "targetType": hook.get("targetType") or "AWS_LAMBDA", "status": "SUCCEEDED"}
+        if detail["targetType"] == "PAUSE":
+            detail.update(status="AWAITING_ACTION", expiresAt=utcnow() + datetime.timedelta(minutes=minutes), timeoutAction=timeout.get("action") or "ROLLBACK")
+            record["_paused"] = detail["hookId"]
+            record["_expires"] = time.monotonic() + minutes * minute_seconds()
+        else:
+            detail["targetArn"] = hook.get("hookTargetArn")
+        record["lifecycleHookDetails"].append(detail)
+        if record.get("_paused"):
+            return
 
 
 def _weights(record: dict, production: float, test: float) -> None:
@@ -180,13 +211,19 @@ def _alarms_in_alarm(service, record: dict) -> list[str]:
 
 def _stop_for_alarms(service, record: dict, names: list[str]) -> None:
     """An alarm went to ALARM: roll back to the source revision (with `rollback`), or stop where it is."""
-    now = utcnow()
-    reason = f"alarm(s) {', '.join(names)} in ALARM state"
     record["alarms"].update(status="TRIGGERED", triggeredAlarmNames=names)
+    rollback = (record["deploymentConfiguration"].get("alarms") or {}).get("rollback")
+    _roll_back(service, record, f"alarm(s) {', '.join(names)} in ALARM state", stop_only=not rollback)
+
+
+def _roll_back(service, record: dict, reason: str, stop_only: bool = False) -> None:
+    """Production traffic back to the source revision and the service on it again (STOPPED where it is when
+    `stop_only`, or when there is no source revision to return to)."""
+    now = utcnow()
+    record["_paused"] = None
     primary = next((d for d in service.deployments if d["id"] == record["_deployment_id"]), None)
     source = next((d for d in service.deployments if d["id"] == record.get("_source_deployment_id")), None)
-    rollback = (record["deploymentConfiguration"].get("alarms") or {}).get("rollback")
-    if not rollback or source is None:
+    if stop_only or source is None:
         record.update(status="STOPPED", statusReason=reason, finishedAt=now, stoppedAt=now, updatedAt=now)
         return
     ecs_tasks.roll_back_task(service, record["_deployment_id"])
@@ -228,6 +265,16 @@ def _advance(service, record: dict) -> None:
     if triggered:
         _stop_for_alarms(service, record, triggered)
         return
+    if record.get("_paused"):
+        if time.monotonic() < record["_expires"]:
+            return  # waiting for ContinueServiceDeployment
+        detail = _hook_detail(record, record["_paused"])
+        detail["status"] = "TIMED_OUT"
+        if detail["timeoutAction"] == "ROLLBACK":
+            _roll_back(service, record, f"lifecycle hook {detail['hookId']} timed out at {record['lifecycleStage']}")
+            return
+        record["_paused"] = None
+        record["_entered"] = time.monotonic()
     stage, _weight, wait = record["_steps"][record["_step"]]
     if stage == "SCALE_UP" and not (record["_ready"] or (deployment or {}).get("rolloutState") == "COMPLETED"):
         return  # the new revision's tasks are not running yet
@@ -248,6 +295,12 @@ def _advance(service, record: dict) -> None:
         record["targetServiceRevision"].update(runningTaskCount=record["targetServiceRevision"]["requestedTaskCount"], pendingTaskCount=0)
     if stage in ("TEST_TRAFFIC_SHIFT", "POST_TEST_TRAFFIC_SHIFT") or weight:
         _weights(record, weight, 100)
+    if record["_steps"][record["_step"] - 1][0] != stage:
+        _enter(record, stage)
+
+
+def _hook_detail(record: dict, hook_id: str) -> dict | None:
+    return next((d for d in record.get("lifecycleHookDetails") or [] if d["hookId"] == hook_id), None)
 
 
 def _hold(service, deployment) -> bool:
@@ -327,6 +380,41 @@ def list_service_deployments(self) -> ActionResult:
     return ActionResult({"serviceDeployments": briefs})
 
 
+def _found(response, arn: str):
+    """(service, record) of a service deployment ARN; InvalidParameterException when it names none."""
+    parts = (arn or "").split(":service-deployment/")[-1].split("/")
+    services = _services(response, parts[0], [parts[1]]) if len(parts) == 3 else []
+    record = next((r for r in _records(services[0]) if r["serviceDeploymentArn"] == arn), None) if services else None
+    if record is None:
+        raise InvalidParameterException(f"The service deployment {arn} does not exist.")
+    return services[0], record
+
+
+def continue_service_deployment(self) -> ActionResult:
+    arn, hook_id, action = self._get_param("serviceDeploymentArn"), self._get_param("hookId"), self._get_param("action") or "CONTINUE"
+    service, record = _found(self, arn)
+    detail = _hook_detail(record, hook_id)
+    if detail is None or record.get("_paused") != hook_id or detail["status"] != "AWAITING_ACTION":
+        raise InvalidParameterException(f"The lifecycle hook {hook_id} of {arn} is not awaiting an action.")
+    if action == "ROLLBACK":
+        detail["status"] = "FAILED"
+        _roll_back(service, record, f"rolled back at the lifecycle hook {hook_id} ({record['lifecycleStage']})")
+    else:
+        detail["status"] = "SUCCEEDED"
+        record["_paused"] = None
+        record["_entered"] = time.monotonic()
+    return ActionResult({"serviceDeploymentArn": arn})
+
+
+def stop_service_deployment(self) -> ActionResult:
+    arn, stop_type = self._get_param("serviceDeploymentArn"), self._get_param("stopType") or "ROLLBACK"
+    service, record = _found(self, arn)
+    if record["status"] in ENDED:
+        raise InvalidParameterException(f"The service deployment {arn} has ended ({record['status']}).")
+    _roll_back(service, record, f"stopped ({stop_type})", stop_only=stop_type == "ABORT")
+    return ActionResult({"serviceDeploymentArn": arn})
+
+
 def describe_service_deployments(self) -> ActionResult:
     found, failures = [], []
     for arn in self._get_param("serviceDeploymentArns", []) or []:
@@ -355,3 +443,5 @@ def apply() -> None:
         backend.create_service = _wrap_create_service(backend.create_service)
     EC2ContainerServiceResponse.list_service_deployments = list_service_deployments
     EC2ContainerServiceResponse.describe_service_deployments = describe_service_deployments
+    EC2ContainerServiceResponse.continue_service_deployment = continue_service_deployment
+    EC2ContainerServiceResponse.stop_service_deployment = stop_service_deployment

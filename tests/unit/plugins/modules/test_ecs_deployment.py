@@ -145,6 +145,7 @@ def fake_module(**params):
         poll_interval=10,
         fail_on_rollback=True,
         event_count=10,
+        until_paused=False,
     )
     values.update(params)
     return base_fake_module(values)
@@ -319,3 +320,17 @@ def test_a_rolling_service_makes_no_service_deployment_call():
     assert not outcome.failed and outcome.result["stages"] == [] and outcome.result["service_deployment"] == {}
     client.list_service_deployments.assert_not_called()
     client.describe_service_deployments.assert_not_called()
+
+
+def test_until_paused_returns_at_a_pause_hook_and_otherwise_the_wait_goes_on():
+    tasks_up = shifting([deployment(rollout="IN_PROGRESS"), deployment("ACTIVE", TD_OLD)], running=4)
+    hook = {"hookId": "h-1", "targetType": "PAUSE", "status": "AWAITING_ACTION", "timeoutAction": "ROLLBACK"}
+    waiting = lifecycle("POST_TEST_TRAFFIC_SHIFT", 0, lifecycleHookDetails=[hook])
+    outcome = run(fake_module(until_paused=True), client_with_lifecycle([tasks_up, tasks_up], [lifecycle("TEST_TRAFFIC_SHIFT", 0), waiting]))[0]
+    assert not outcome.failed
+    assert outcome.result["paused_hook"] == {"hook_id": "h-1", "lifecycle_stage": "POST_TEST_TRAFFIC_SHIFT", "timeout_action": "ROLLBACK",
+                                             "expires_at": None, "service_deployment_arn": SD_ARN}
+
+    outcome = run(fake_module(timeout=15), client_with_lifecycle([tasks_up] * 3, [waiting] * 3))[0]
+    assert outcome.failed
+    assert "awaits an action at its POST_TEST_TRAFFIC_SHIFT hook h-1" in outcome.result["msg"]

@@ -328,3 +328,24 @@ def test_inconsistent_deployment_options_are_refused_before_any_call(configurati
 def test_consistent_deployment_options_pass():
     assert ecs_service.deployment_problem(deployment(strategy="BLUE_GREEN", alarms=ALARMS), BLUE_GREEN_LB) is None
     assert ecs_service.deployment_problem(None, None) is None
+
+
+PAUSE_HOOK = {"target_type": "PAUSE", "lifecycle_stages": ["POST_TEST_TRAFFIC_SHIFT"], "timeout_in_minutes": 30, "timeout_action": "ROLLBACK",
+              "hook_target_arn": None, "role_arn": None}
+
+
+def test_a_pause_hook_as_ecs_reports_it_is_no_change_and_a_new_timeout_is():
+    reported = [{"targetType": "PAUSE", "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"], "timeoutConfiguration": {"timeoutInMinutes": 30, "action": "ROLLBACK"}}]
+    service = blue_green_service(strategy="BLUE_GREEN", lifecycleHooks=reported)
+    wanted = deployment(strategy="BLUE_GREEN", lifecycle_hooks=[PAUSE_HOOK])
+    assert ecs_service.planned_update(service, params(load_balancers=BLUE_GREEN_LB, deployment_configuration=wanted)) == {}
+    longer = deployment(strategy="BLUE_GREEN", lifecycle_hooks=[dict(PAUSE_HOOK, timeout_in_minutes=60)])
+    update = ecs_service.planned_update(service, params(load_balancers=BLUE_GREEN_LB, deployment_configuration=longer))
+    assert update["deploymentConfiguration"]["lifecycleHooks"] == [
+        {"targetType": "PAUSE", "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"], "timeoutConfiguration": {"timeoutInMinutes": 60, "action": "ROLLBACK"}}]
+
+
+def test_a_lambda_hook_without_its_function_is_refused():
+    hook = dict(PAUSE_HOOK, target_type="AWS_LAMBDA")
+    assert ecs_service.deployment_problem(deployment(strategy="BLUE_GREEN", lifecycle_hooks=[hook]), BLUE_GREEN_LB) == (
+        "deployment_configuration.lifecycle_hooks[0] calls a Lambda function: it needs hook_target_arn and role_arn")
