@@ -68,6 +68,15 @@ options:
         type: list
         elements: dict
         required: true
+      keep_weights:
+        description:
+          - The weights of the rule's C(forward) action between its target groups belong to someone else - ECS moves
+            them during a blue/green, linear or canary deployment (the service's C(productionListenerRule) and
+            C(testListenerRule)). The target groups are compared, their weights are not, and a rule that changes
+            keeps the weights it has.
+        type: bool
+        default: false
+        version_added: 0.2.0
   purge_rules:
     description: Delete the listener's rules that O(rules) does not list.
     type: bool
@@ -315,9 +324,34 @@ def plan_rules(current_rules, wanted_rules, purge):
         current = by_priority.get(rule["priority"])
         if current is None:
             to_create.append((rule["priority"], rule["conditions"], rule["actions"]))
-        elif normalize_rule(current["Conditions"], current["Actions"]) != normalize_rule(rule["conditions"], rule["actions"]):
-            to_modify.append((current["RuleArn"], rule["conditions"], rule["actions"]))
+        elif rule_differs(current, rule):
+            actions = with_weights_of(rule["actions"], current["Actions"]) if rule.get("keep_weights") else rule["actions"]
+            to_modify.append((current["RuleArn"], rule["conditions"], actions))
     return to_delete, to_modify, to_create
+
+
+def rule_differs(current, rule):
+    have, want = normalize_rule(current["Conditions"], current["Actions"]), normalize_rule(rule["conditions"], rule["actions"])
+    if rule.get("keep_weights"):
+        for action in have["Actions"] + want["Actions"]:
+            if "TargetGroups" in action:
+                action["TargetGroups"] = sorted(arn for arn, _weight in action["TargetGroups"])
+    return have != want
+
+
+def with_weights_of(actions, current_actions):
+    """`actions` with the weights the rule's forward action has now for the same target groups."""
+    weights = {
+        group["TargetGroupArn"]: group.get("Weight")
+        for action in current_actions
+        for group in (action.get("ForwardConfig") or {}).get("TargetGroups") or []
+    }
+    kept = copy.deepcopy(actions)
+    for action in kept:
+        for group in (action.get("ForwardConfig") or {}).get("TargetGroups") or []:
+            if weights.get(group.get("TargetGroupArn")) is not None:
+                group["Weight"] = weights[group["TargetGroupArn"]]
+    return kept
 
 
 def rules_view(rules):
@@ -360,6 +394,7 @@ def ensure_present(client, module):
             "priority": rule["priority"],
             "conditions": rule["conditions"],
             "actions": resolve_actions(rule["actions"], target_groups),
+            "keep_weights": rule.get("keep_weights") or False,
         }
         for rule in params["rules"]
     ]
@@ -405,9 +440,15 @@ def ensure_present(client, module):
         for r in current_rules
         if int(r["Priority"]) not in {w["priority"] for w in wanted_rules}
     ]
+    current_actions = {int(r["Priority"]): r["Actions"] for r in current_rules}
+    as_they_will_be = [
+        dict(rule, actions=with_weights_of(rule["actions"], current_actions[rule["priority"]]))
+        if rule["keep_weights"] and rule["priority"] in current_actions else rule
+        for rule in wanted_rules
+    ]
     after = dict(
         listener=format_listener(listener_request(params, [normalize_action(a) for a in default_actions])),
-        rules=rules_view(wanted_rules + kept),
+        rules=rules_view(as_they_will_be + kept),
     )
     if changed and not module.check_mode:
         if changes:
@@ -452,6 +493,7 @@ def main():
                 priority=dict(type="int", required=True),
                 conditions=dict(type="list", elements="dict", required=True),
                 actions=dict(type="list", elements="dict", required=True),
+                keep_weights=dict(type="bool", default=False),
             ),
         ),
         purge_rules=dict(type="bool", default=True),

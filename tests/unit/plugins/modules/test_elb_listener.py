@@ -145,3 +145,44 @@ def test_absent_deletes_only_an_existing_listener():
     result = run(client, fake_module(state="absent"), elb_listener.ensure_absent)
     assert result["changed"] is True
     client.delete_listener.assert_called_once_with(aws_retry=True, ListenerArn=LISTENER)
+
+
+# --- keep_weights: a rule whose target group weights ECS moves (blue/green, linear and canary deployments) ----------
+
+GREEN = API.replace("tracetrack-local-api", "tracetrack-local-web-g")
+
+
+def weighted(blue, green):
+    return {"Type": "forward", "ForwardConfig": {"TargetGroups": [{"TargetGroupArn": WEB, "Weight": blue}, {"TargetGroupArn": GREEN, "Weight": green}],
+                                                 "TargetGroupStickinessConfig": {"Enabled": False}}}
+
+
+def ecs_rule(conditions, actions, keep_weights=True):
+    return {"priority": 10, "conditions": conditions, "actions": actions, "keep_weights": keep_weights}
+
+
+def current(conditions, actions):
+    return [{"RuleArn": "rule-10", "Priority": "10", "Conditions": conditions, "Actions": actions}]
+
+
+def test_weights_ecs_moved_are_no_difference_for_a_rule_that_keeps_them():
+    after_a_deployment = current([path("/*")], [weighted(0, 100)])
+    assert elb_listener.plan_rules(after_a_deployment, [ecs_rule([path("/*")], [weighted(100, 0)])], True) == ([], [], [])
+    _delete, modify, _create = elb_listener.plan_rules(after_a_deployment, [ecs_rule([path("/*")], [weighted(100, 0)], keep_weights=False)], True)
+    assert modify and modify[0][2] == [weighted(100, 0)], "without keep_weights the weights are the module's"
+
+
+def test_a_rule_that_keeps_its_weights_changes_its_conditions_and_keeps_them():
+    after_a_deployment = current([path("/*")], [weighted(0, 100)])
+    _delete, modify, _create = elb_listener.plan_rules(after_a_deployment, [ecs_rule([path("/*"), HEADER], [weighted(100, 0)])], True)
+    ((arn, conditions, actions),) = modify
+    assert arn == "rule-10" and conditions == [path("/*"), HEADER]
+    assert actions == [weighted(0, 100)], "the weights ECS set are written back as they are"
+
+
+def test_another_target_group_is_a_difference_even_when_weights_are_kept():
+    after_a_deployment = current([path("/*")], [weighted(0, 100)])
+    other = weighted(100, 0)
+    other["ForwardConfig"]["TargetGroups"][1]["TargetGroupArn"] = API
+    _delete, modify, _create = elb_listener.plan_rules(after_a_deployment, [ecs_rule([path("/*")], [other])], True)
+    assert len(modify) == 1
