@@ -138,6 +138,20 @@ def task_definition_matches(current, requested):
     return family_revision.rsplit(":", 1)[0] == requested
 
 
+# The deployment strategies in which ECS moves traffic between two target groups itself, through lifecycle stages.
+TRAFFIC_SHIFTING = ("BLUE_GREEN", "LINEAR", "CANARY")
+# The service deployment statuses of a deployment ECS has rolled back, or is rolling back.
+ROLLED_BACK = ("ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL")
+
+
+def awaiting_hook(deployment, hook_id=None):
+    """The lifecycle hook a service deployment awaits an action at (the one named, when it does), else None."""
+    for hook in deployment.get("lifecycleHookDetails") or []:
+        if hook.get("status") == "AWAITING_ACTION" and hook_id in (None, hook.get("hookId")):
+            return hook
+    return None
+
+
 def newest_service_deployment(client, module, cluster, service):
     """The ARN of a service's newest service deployment (ListServiceDeployments), None when it has none."""
     try:

@@ -241,6 +241,9 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import ROLLED_BACK
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import TRAFFIC_SHIFTING
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import awaiting_hook
 from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import describe_service_deployment
 from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import ecs_client
 from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import newest_service_deployment
@@ -253,10 +256,6 @@ ROLLBACK_EVENT = re.compile(r"\brolling back\b|\brolled back\b", re.IGNORECASE)
 COMPLETED = "completed"
 IN_PROGRESS = "in_progress"
 FAILED = "failed"
-
-# The strategies whose deployments ECS takes through lifecycle stages, shifting traffic between two target groups.
-SHIFTING = ("BLUE_GREEN", "LINEAR", "CANARY")
-ROLLED_BACK = ("ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL")
 
 
 class RolloutStatus:
@@ -359,20 +358,18 @@ def apply_lifecycle(status, lifecycle):
     return status
 
 
-def awaiting_hook(lifecycle):
+def paused_hook(lifecycle):
     """The PAUSE hook the service deployment awaits an action at ({} when none), in the module's return form."""
-    if lifecycle.get("status") != "IN_PROGRESS":
+    hook = awaiting_hook(lifecycle) if lifecycle.get("status") == "IN_PROGRESS" else None
+    if hook is None:
         return {}
-    for hook in lifecycle.get("lifecycleHookDetails") or []:
-        if hook.get("status") == "AWAITING_ACTION":
-            return {
-                "hook_id": hook.get("hookId"),
-                "lifecycle_stage": lifecycle.get("lifecycleStage"),
-                "timeout_action": hook.get("timeoutAction"),
-                "expires_at": hook.get("expiresAt"),
-                "service_deployment_arn": lifecycle.get("serviceDeploymentArn"),
-            }
-    return {}
+    return {
+        "hook_id": hook.get("hookId"),
+        "lifecycle_stage": lifecycle.get("lifecycleStage"),
+        "timeout_action": hook.get("timeoutAction"),
+        "expires_at": hook.get("expiresAt"),
+        "service_deployment_arn": lifecycle.get("serviceDeploymentArn"),
+    }
 
 
 def stage_of(lifecycle):
@@ -406,7 +403,7 @@ def wait_for_rollout(client, module, clock=time.monotonic, sleep=time.sleep):
         if service.get("status") != "ACTIVE":
             module.fail_json(msg=f"Service {params['service']} in cluster {params['cluster']} is {service.get('status')}, not ACTIVE")
         status = evaluate(service, params["task_definition"])
-        if (service.get("deploymentConfiguration") or {}).get("strategy") in SHIFTING:
+        if (service.get("deploymentConfiguration") or {}).get("strategy") in TRAFFIC_SHIFTING:
             deployment_arn = deployment_arn or newest_service_deployment(client, module, service["clusterArn"], service["serviceArn"])
             if deployment_arn:
                 lifecycle = describe_service_deployment(client, module, deployment_arn)
@@ -414,7 +411,7 @@ def wait_for_rollout(client, module, clock=time.monotonic, sleep=time.sleep):
                 if not stages or stages[-1] != stage_of(lifecycle):
                     stages.append(stage_of(lifecycle))
         elapsed = round(clock() - started, 1)
-        paused = awaiting_hook(lifecycle)
+        paused = paused_hook(lifecycle)
         result = dict(
             format_result(service, params["event_count"]), stages=stages, service_deployment=camel_dict_to_snake_dict(lifecycle), paused_hook={}
         )

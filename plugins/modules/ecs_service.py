@@ -428,6 +428,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import TRAFFIC_SHIFTING
 from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import describe_service
 from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import ecs_client
 from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import format_resource
@@ -439,8 +440,6 @@ from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import update_t
 
 
 STRATEGIES = ["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"]
-# The strategies in which ECS moves traffic between two target groups itself.
-TRAFFIC_SHIFTING = ("BLUE_GREEN", "LINEAR", "CANARY")
 LIFECYCLE_STAGES = [
     "RECONCILE_SERVICE", "PRE_SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC_SHIFT", "POST_TEST_TRAFFIC_SHIFT",
     "PRE_PRODUCTION_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT",

@@ -102,27 +102,20 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import ROLLED_BACK
+from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import awaiting_hook
 from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import describe_service_deployment
 from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import ecs_client
 from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import newest_service_deployment
 
 ONGOING = ("PENDING", "IN_PROGRESS")
-ROLLED_BACK = ("ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL")
-
-
-def awaiting(deployment, hook_id=None):
-    """The id of the hook the deployment awaits an action at (the one named, when it does), else None."""
-    for hook in deployment.get("lifecycleHookDetails") or []:
-        if hook.get("status") == "AWAITING_ACTION" and hook_id in (None, hook.get("hookId")):
-            return hook.get("hookId")
-    return None
 
 
 def planned_call(deployment, action, hook_id=None):
     """(operation, request) that carries out `action` on the deployment, None when there is nothing to do, or a
     str: why it cannot be done."""
     arn, status = deployment["serviceDeploymentArn"], deployment.get("status")
-    paused = awaiting(deployment, hook_id) if status in ONGOING else None
+    paused = (awaiting_hook(deployment, hook_id) or {}).get("hookId") if status in ONGOING else None
     if action == "continue":
         if paused is None:
             return None

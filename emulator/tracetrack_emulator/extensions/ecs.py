@@ -27,6 +27,9 @@ MODEL_NAME = "ecs::deployment"
 # or canary deployment completes only after its traffic shifts and bake time (ecs_service_deployments).
 COMPLETION_HOLDS = []
 
+# DeploymentConfiguration strategies in which ECS moves traffic between two target groups through lifecycle stages.
+TRAFFIC_SHIFTING = ("BLUE_GREEN", "LINEAR", "CANARY")
+
 
 class DeploymentRollout(ManagedState):
     def __init__(self):

@@ -62,7 +62,6 @@ from . import ecs as ecs_extension
 from . import ecs_tasks
 
 MINUTE_VARIABLE = "TRACETRACK_EMULATOR_ECS_MINUTE_SECONDS"
-SHIFTING = ("BLUE_GREEN", "LINEAR", "CANARY")
 ENDED = ("SUCCESSFUL", "STOPPED", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED")
 
 
@@ -95,7 +94,7 @@ def _steps(configuration: dict) -> list[tuple[str, int, float]]:
     """(lifecycle stage, production traffic weight of the new revision, minutes the stage waits) of a deployment that
     shifts traffic; empty for ROLLING."""
     strategy = configuration.get("strategy") or "ROLLING"
-    if strategy not in SHIFTING:
+    if strategy not in ecs_extension.TRAFFIC_SHIFTING:
         return []
     steps = [("PRE_SCALE_UP", 0, 0), ("SCALE_UP", 0, 0), ("POST_SCALE_UP", 0, 0), ("TEST_TRAFFIC_SHIFT", 0, 0), ("POST_TEST_TRAFFIC_SHIFT", 0, 0)]
     if strategy == "CANARY":
@@ -354,22 +353,25 @@ def _wrap_create_service(original):
     return create_service
 
 
-def _services(response, cluster: str, names: list[str]) -> list:
-    found = []
-    for name in names:
-        try:
-            found.append(response.ecs_backend._get_service(cluster, name))
-        except ServiceNotFoundException:
-            continue
-    return found
+def _service(response, cluster: str, name: str):
+    try:
+        return response.ecs_backend._get_service(cluster, name)
+    except ServiceNotFoundException:
+        return None
+
+
+def _service_and_record(response, arn: str):
+    """(service, record) a service deployment ARN names; None for what it does not name."""
+    parts = (arn or "").split(":service-deployment/")[-1].split("/")
+    service = _service(response, parts[0], parts[1]) if len(parts) == 3 else None
+    record = next((r for r in _records(service) if r["serviceDeploymentArn"] == arn), None) if service else None
+    return service, record
 
 
 def list_service_deployments(self) -> ActionResult:
-    cluster = self._get_param("cluster", "default")
-    services = _services(self, cluster, [self._get_param("service")])
-    if not services:
+    service = _service(self, self._get_param("cluster", "default"), self._get_param("service"))
+    if service is None:
         raise ServiceNotFoundException
-    service = services[0]
     wanted = set(self._get_param("status", []) or [])
     keys = ("serviceDeploymentArn", "serviceArn", "clusterArn", "startedAt", "createdAt", "finishedAt", "status", "statusReason")
     briefs = [
@@ -382,12 +384,10 @@ def list_service_deployments(self) -> ActionResult:
 
 def _found(response, arn: str):
     """(service, record) of a service deployment ARN; InvalidParameterException when it names none."""
-    parts = (arn or "").split(":service-deployment/")[-1].split("/")
-    services = _services(response, parts[0], [parts[1]]) if len(parts) == 3 else []
-    record = next((r for r in _records(services[0]) if r["serviceDeploymentArn"] == arn), None) if services else None
+    service, record = _service_and_record(response, arn)
     if record is None:
         raise InvalidParameterException(f"The service deployment {arn} does not exist.")
-    return services[0], record
+    return service, record
 
 
 def continue_service_deployment(self) -> ActionResult:
@@ -418,11 +418,9 @@ def stop_service_deployment(self) -> ActionResult:
 def describe_service_deployments(self) -> ActionResult:
     found, failures = [], []
     for arn in self._get_param("serviceDeploymentArns", []) or []:
-        parts = arn.split(":service-deployment/")[-1].split("/")
-        services = _services(self, parts[0], [parts[1]]) if len(parts) == 3 else []
-        if services:
-            ecs_extension._progress(services[0])
-        record = next((r for r in _records(services[0]) if r["serviceDeploymentArn"] == arn), None) if services else None
+        service, record = _service_and_record(self, arn)
+        if service is not None:
+            ecs_extension._progress(service)
         if record is None:
             failures.append({"arn": arn, "reason": "MISSING", "detail": "The service deployment does not exist."})
         else:

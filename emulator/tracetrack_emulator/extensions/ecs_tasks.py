@@ -466,7 +466,7 @@ def start_service_task(backend, service) -> None:
             probe=probe,
             health=health_path(container),
             previous=serving,
-            keep_previous=strategy in ("BLUE_GREEN", "LINEAR", "CANARY") and bool(serving),
+            keep_previous=strategy in ecs_extension.TRAFFIC_SHIFTING and bool(serving),
             name=f"{service.name}-{address[1]}-{deployment['id'].rsplit('/', 1)[-1][-8:]}",
             cluster=cluster,
             image=container["image"],
