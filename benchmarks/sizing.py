@@ -266,7 +266,7 @@ def inventory_settings(path):
 
 def monthly(settings, prices, cost_estimate):
     estimate = cost_estimate(
-        {**settings, "secrets_count": 5, "alarms_count": 6 * len(settings.get("service_services") or [{}]) + 4 + 6 + 6},
+        {**settings, "secrets_count": 5, "alarms_count": 8 * len(settings.get("service_services") or [{}]) + 4 + 6 + 6},
         prices,
     )
     return estimate

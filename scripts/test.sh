@@ -62,8 +62,10 @@ stage_molecule() {
   local rc=0 port scenario
   port=${MOLECULE_EMULATOR_PORT:-$(python -c 'from tracetrack_emulator.control import free_loopback_port as p; print(p())')}
   # The tracking_app scenario releases without a container engine: the emulator runs the web service's task from the
-  # source, on the port the local inventory expects (EMULATOR_PORT + 3000).
+  # source, on the port the local inventory expects (EMULATOR_PORT + 3000), and its test listener on the next one (the
+  # service scenario leaves the service with canary deployments: the release smoke-tests the new revision there).
   TRACETRACK_EMULATOR_ECS_TASKS=gunicorn TRACETRACK_EMULATOR_ECS_SERVICE_ADDRESSES="tracetrack-local-web=127.0.0.1:$((port + 3000))" \
+    TRACETRACK_EMULATOR_ECS_TEST_ADDRESSES="tracetrack-local-web=127.0.0.1:$((port + 3001))" \
     python -m tracetrack_emulator start --port "$port" || return 1
   for scenario in "${MOLECULE_SCENARIOS[@]}"; do
     say "molecule scenario $scenario"

@@ -20,11 +20,14 @@ from tracetrack_emulator import DEFAULT_HOST, DEFAULT_PORT
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-# The local environment (inventories/local): the service whose task runs on this machine, and where the application
-# and the registry that stands in for ECR listen, derived from the emulator's port so that environments on one machine
-# with their own EMULATOR_PORT never share them (5100: application 8100, registry 5500).
+# The local environment (inventories/local): the service whose task runs on this machine, and where the application,
+# its test listener (the newest task only: the revision a blue/green, canary or linear deployment is trying, the older
+# one again after a rollback) and the registry that stands in for ECR listen, derived from the emulator's port so that
+# environments on one machine with their own EMULATOR_PORT never share them (5100: application 8100, test listener
+# 8101, registry 5500).
 LOCAL_SERVICE = "tracetrack-local-web"
 APP_PORT_OFFSET = 3000
+TEST_PORT_OFFSET = APP_PORT_OFFSET + 1
 REGISTRY_PORT_OFFSET = 400
 
 
@@ -50,13 +53,14 @@ def _task_engine() -> str:
     return "gunicorn"
 
 
-def local_settings(port: int, app_port: int | None = None, registry_port: int | None = None) -> tuple[dict, list[str]]:
+def local_settings(port: int, app_port: int | None = None, registry_port: int | None = None, test_port: int | None = None) -> tuple[dict, list[str]]:
     """The emulator's settings for the local environment, and what they mean in words.
 
     The emulated RDS instance and ElastiCache group report the loopback PostgreSQL and Redis as their endpoints when
     these answer (LOCAL_POSTGRES / LOCAL_REDIS, host:port, choose other servers; extension local_endpoints); the web
     service's task runs on this machine (extension ecs_tasks); ECR's repositories live in a loopback registry
-    (extension ecr) when docker-registry is installed (scripts/system-deps.sh container).
+    (extension ecr) when docker-registry is installed (scripts/system-deps.sh container). The service's test listener
+    is on the application's port + 1 (`test_port` chooses another).
     """
     settings, notes = {}, []
     postgres = os.environ.get("LOCAL_POSTGRES") or "127.0.0.1:5432"
@@ -78,6 +82,13 @@ def local_settings(port: int, app_port: int | None = None, registry_port: int | 
     notes.append(
         f"the ECS service {LOCAL_SERVICE} runs its task on http://{address} "
         + ("as a container of its image" if engine != "gunicorn" else "as the source on gunicorn (no container engine)")
+    )
+    # The application's port + 1 (port + TEST_PORT_OFFSET), whichever port the application has.
+    test_address = f"{DEFAULT_HOST}:{test_port or (app_port or port + APP_PORT_OFFSET) + TEST_PORT_OFFSET - APP_PORT_OFFSET}"
+    settings["TRACETRACK_EMULATOR_ECS_TEST_ADDRESSES"] = f"{LOCAL_SERVICE}={test_address}"
+    notes.append(
+        f"its test listener http://{test_address} reaches the newest task only: during a blue/green, canary or linear "
+        "deployment the new revision, after a rollback the previous one"
     )
     if shutil.which("docker-registry"):
         settings["TRACETRACK_EMULATOR_ECR_REGISTRY"] = f"{DEFAULT_HOST}:{registry_port or port + REGISTRY_PORT_OFFSET}"

@@ -17,8 +17,8 @@ options:
   _input:
     description:
       - The role's variables by name (C(monitoring_name_prefix), the watched names, C(monitoring_alert_emails), the thresholds,
-        the X-Ray settings...), and C(_defaults), the role's defaults, so that a warning/critical pair out of order names the one
-        of the two that was changed.
+        the deployment alarms' thresholds and minutes, the X-Ray settings...), and C(_defaults), the role's defaults, so that
+        a warning/critical pair out of order names the one of the two that was changed.
     type: dict
     required: true
 author:
@@ -77,6 +77,10 @@ SERVICE_THRESHOLD_KINDS = {
     "error_rate": ("_percent", "alb_5xx_rate", True),
     "p95": ("_seconds", "alb_p95", False),
 }
+# The deployment alarms' thresholds (seed 001's rollback triggers), role-wide and, without the monitoring_ prefix, what
+# monitoring_service_thresholds may set for one service: (name, percent); and the minutes each must breach for.
+DEPLOY_THRESHOLDS = (("deploy_error_rate_percent", True), ("deploy_p95_seconds", False))
+DEPLOY_MINUTES = ("monitoring_deploy_error_rate_minutes", "monitoring_deploy_p95_minutes")
 
 
 def _number(value):
@@ -84,6 +88,23 @@ def _number(value):
         return float(value)
     except (TypeError, ValueError):
         return None
+
+
+def _deploy_rule(percent):
+    return "must be a number above 0 and at most 100 (percent)" if percent else "must be a number of seconds above 0"
+
+
+def _deploy_threshold_is_sound(value, percent):
+    number = _number(value)
+    return number is not None and number > 0 and (not percent or number <= 100)
+
+
+def _deploy_problems(settings):
+    for name, percent in DEPLOY_THRESHOLDS:
+        if not _deploy_threshold_is_sound(settings[f"monitoring_{name}"], percent):
+            settings.problem(f"monitoring_{name}", _deploy_rule(percent))
+    for variable in DEPLOY_MINUTES:
+        settings.number(variable, 1, 60, "must be a whole number of minutes, 1-60")
 
 
 def _threshold_problems(settings, defaults):
@@ -124,6 +145,7 @@ def _service_threshold_problems(settings):
         settings.problem("monitoring_service_thresholds", "must map service names to their thresholds")
         return
     allowed = [f"{kind}_{level}{spec[0]}" for kind, spec in SERVICE_THRESHOLD_KINDS.items() for level in ("warning", "critical")]
+    allowed += [name for name, _percent in DEPLOY_THRESHOLDS]
     for service, thresholds in given.items():
         unknown = sorted(set(thresholds or {}) - set(allowed)) if isinstance(thresholds, dict) else ["(not a dictionary)"]
         if not SERVICE.match(str(service)) or unknown:
@@ -141,6 +163,9 @@ def _service_threshold_problems(settings):
                     "monitoring_service_thresholds",
                     f"service '{service}' {kind}: warning {levels[0]} and critical {levels[1]} must be {what}, the warning below the critical one",
                 )
+        for name, percent in DEPLOY_THRESHOLDS:
+            if name in thresholds and not _deploy_threshold_is_sound(thresholds[name], percent):
+                settings.problem("monitoring_service_thresholds", f"service '{service}' {name} {thresholds[name]!r} {_deploy_rule(percent)}")
 
 
 def monitoring_settings_errors(values):
@@ -161,6 +186,7 @@ def monitoring_settings_errors(values):
         settings.problem("monitoring_alert_emails", f"lists '{twice}' more than once")
     _evaluation_problems(settings)
     _threshold_problems(settings, defaults)
+    _deploy_problems(settings)
     if settings.flag("monitoring_database_enabled"):
         settings.number("monitoring_db_max_connections", 1, None)
         settings.number("monitoring_db_allocated_storage_gb", 20, 65536)

@@ -64,11 +64,14 @@ def network_settings_errors(values):
         if not isinstance(port, int) or not 1 <= port <= 65535:
             settings.problem("network_app_ports", "must list the container ports (1-65535) the load balancer may reach")
             break
-    for cidr in settings["network_alb_ingress_cidrs"] or []:
-        try:
-            ipaddress.ip_network(str(cidr), strict=True)
-        except ValueError:
-            settings.problem("network_alb_ingress_cidrs", f"holds '{cidr}', which is not a CIDR block")
+    for name in ("network_alb_ingress_cidrs", "network_alb_test_ingress_cidrs"):
+        for cidr in settings[name] or []:
+            try:
+                ipaddress.ip_network(str(cidr), strict=True)
+            except ValueError:
+                settings.problem(name, f"holds '{cidr}', which is not a CIDR block")
+    if settings.flag("network_alb_test_listener"):
+        settings.number("network_alb_test_port", 1, 65535)
     settings.number("network_database_port", 1150, 65535)
     settings.number("network_cache_port", 1, 65535)
     if settings.flag("network_strict") and settings["network_state"] != "absent":

@@ -29,6 +29,15 @@ options:
     type: list
     elements: dict
     default: []
+  alternate_suffix:
+    description:
+      - With a deployment strategy that shifts traffic (BLUE_GREEN, CANARY, LINEAR), the suffix of each service's second
+        target group. Each rule then forwards to both groups, 100 to the service's own and 0 to C(<full_name><suffix>),
+        with C(keep_weights) (ECS moves the weights), and the catch-all service gets a rule too (ECS names a rule, not
+        the listener's default action). Empty, one target group per service.
+    type: str
+    default: ""
+    version_added: 0.2.0
 author:
   - TraceTrack platform team (@tracetrack)
 """
@@ -51,22 +60,35 @@ from ansible.errors import AnsibleFilterError
 CATCH_ALL_PRIORITY = 50000
 
 
-def service_listener_rules(specs, catch_all="", header_conditions=None):
+def rule_priority(index, is_catch_all):
+    """The priority of the rule of the index-th service (from 1)."""
+    return CATCH_ALL_PRIORITY if is_catch_all else 10 * index
+
+
+def _forward(spec, alternate_suffix):
+    if not alternate_suffix:
+        return {"Type": "forward", "TargetGroupName": spec["full_name"]}
+    groups = [{"TargetGroupName": spec["full_name"], "Weight": 100}, {"TargetGroupName": spec["full_name"] + alternate_suffix, "Weight": 0}]
+    return {"Type": "forward", "ForwardConfig": {"TargetGroups": groups}}
+
+
+def service_listener_rules(specs, catch_all="", header_conditions=None, alternate_suffix=""):
     if not isinstance(specs, list):
         raise AnsibleFilterError("service_listener_rules: the input must be the list of completed services")
     header_conditions = list(header_conditions or [])
     rules = []
     for index, spec in enumerate(specs, 1):
         is_catch_all = spec["name"] == catch_all
-        if is_catch_all and not header_conditions:
+        if is_catch_all and not header_conditions and not alternate_suffix:
             continue  # the listener's default action forwards to it
-        rules.append(
-            {
-                "priority": CATCH_ALL_PRIORITY if is_catch_all else 10 * index,
-                "conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": list(spec["path_patterns"])}}] + header_conditions,
-                "actions": [{"Type": "forward", "TargetGroupName": spec["full_name"]}],
-            }
-        )
+        rule = {
+            "priority": rule_priority(index, is_catch_all),
+            "conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": list(spec["path_patterns"])}}] + header_conditions,
+            "actions": [_forward(spec, alternate_suffix)],
+        }
+        if alternate_suffix:
+            rule["keep_weights"] = True
+        rules.append(rule)
     return rules
 
 

@@ -74,7 +74,20 @@ RANGES = (
     ("service_health_check_start_period", 0, 300),
     ("service_spot_weight", 0, 1000),
     ("service_alb_access_logs_days", 1, 3650),
+    ("service_deployment_bake_minutes", 0, 1440),
+    ("service_deployment_canary_bake_minutes", 0, 1440),
+    ("service_deployment_linear_step_bake_minutes", 0, 1440),
+    ("service_deployment_test_pause_minutes", 0, 1440),
+    ("service_test_listener_port", 1, 65535),
 )
+# (variable, lowest, highest): percentages of a deployment's traffic.
+PERCENT_RANGES = (
+    ("service_deployment_canary_percent", 0.1, 100),
+    ("service_deployment_linear_step_percent", 3, 100),
+)
+STRATEGIES = ("ROLLING", "BLUE_GREEN", "CANARY", "LINEAR")
+# The alternate target group of a service deployed by a strategy that shifts traffic: "<prefix>-<name>-alt".
+ALTERNATE_SUFFIX = "-alt"
 
 
 def _name_problems(settings):
@@ -235,6 +248,36 @@ def _settings_problems(settings):
     return problems
 
 
+def _deployment_problems(settings, specs):
+    """The deployment strategy and its figures; the alternate target group's name must fit in 32 characters too."""
+    strategy = str(settings.get("service_deployment_strategy", "ROLLING"))
+    if strategy not in STRATEGIES:
+        return [f"service_deployment_strategy '{strategy}' must be one of {', '.join(STRATEGIES)}"]
+    problems = []
+    for variable, low, high in PERCENT_RANGES:
+        if variable not in settings:
+            continue
+        try:
+            value = float(settings[variable])
+        except (TypeError, ValueError):
+            value = None
+        if value is None or not low <= value <= high:
+            problems.append(f"{variable} {settings[variable]} must be {low}-{high} (percent of production traffic)")
+    if strategy == "ROLLING":
+        return problems
+    port = whole(settings.get("service_test_listener_port", 9000))
+    if port in (80, 443):
+        problems.append(f"service_test_listener_port {port} is a production listener's port: the test listener needs a port of its own")
+    for spec in specs:
+        name = spec["full_name"] + ALTERNATE_SUFFIX
+        if len(name) > 32:
+            problems.append(
+                f"service_services: name '{spec['name']}' is too long for a deployment that shifts traffic ({strategy}): its"
+                f" alternate target group '{name}' has {len(name)} characters, 32 at most"
+            )
+    return problems
+
+
 def service_settings_errors(settings):
     if not isinstance(settings, dict):
         raise AnsibleFilterError("service_settings_errors: the input must be a dictionary of the role's settings")
@@ -251,7 +294,7 @@ def service_settings_errors(settings):
     catch_all = [s["name"] for s in specs if "/*" in s["path_patterns"]]
     if len(catch_all) > 1:
         problems.append(f"service_services: only one service may have the catch-all path pattern '/*' (have: {', '.join(catch_all)})")
-    return problems + _settings_problems(settings)
+    return problems + _settings_problems(settings) + _deployment_problems(settings, specs)
 
 
 class FilterModule:

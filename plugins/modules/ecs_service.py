@@ -495,15 +495,20 @@ def load_balancers_request(load_balancers):
         if lb.get("advanced_configuration"):
             request["advancedConfiguration"] = advanced_configuration_request(lb["advanced_configuration"])
         requested.append(request)
-    return normalize_load_balancers(requested)
+    return sorted(requested, key=lambda lb: (lb["targetGroupArn"], lb["containerName"], lb["containerPort"]))
 
 
 def normalize_load_balancers(load_balancers):
+    """The load balancers in a form to compare. A target group and its alternate are a pair in any order: which of the
+    two serves production traffic changes with every blue/green, linear or canary deployment."""
     normalized = []
     for lb in load_balancers or []:
         entry = {"targetGroupArn": lb.get("targetGroupArn"), "containerName": lb.get("containerName"), "containerPort": int(lb.get("containerPort"))}
         if lb.get("advancedConfiguration"):
-            entry["advancedConfiguration"] = {key: value for key, value in lb["advancedConfiguration"].items() if value}
+            advanced = {key: value for key, value in lb["advancedConfiguration"].items() if value}
+            pair = sorted(filter(None, (entry["targetGroupArn"], advanced.pop("alternateTargetGroupArn", None))))
+            entry["targetGroupArn"] = pair[0] if pair else None
+            entry["advancedConfiguration"] = dict(advanced, targetGroupPair=pair)
         normalized.append(entry)
     return sorted(normalized, key=lambda lb: (lb["targetGroupArn"] or "", lb["containerName"] or "", lb["containerPort"]))
 
@@ -643,7 +648,7 @@ def planned_update(service, params):
         update["networkConfiguration"] = network
 
     load_balancers = load_balancers_request(params["load_balancers"])
-    if load_balancers is not None and normalize_load_balancers(service.get("loadBalancers")) != load_balancers:
+    if load_balancers is not None and normalize_load_balancers(service.get("loadBalancers")) != normalize_load_balancers(load_balancers):
         update["loadBalancers"] = load_balancers
 
     grace = params["health_check_grace_period_seconds"]

@@ -17,8 +17,9 @@ description:
   - Rules are matched by priority and compared whole, conditions and actions alike; unlike
     M(amazon.aws.elb_application_lb), a condition removed from a rule is removed from the listener's rule too.
   - Actions and conditions are written as the ELBv2 API spells them; a C(forward) action may name its target group
-    with C(TargetGroupName) instead of C(TargetGroupArn). Values AWS fills in (a redirect's C(#{host}) placeholders,
-    the C(ForwardConfig) of a single target group, the C(Order) of actions) do not count as differences.
+    with C(TargetGroupName) instead of C(TargetGroupArn), and so may each entry of its C(ForwardConfig.TargetGroups).
+    Values AWS fills in (a redirect's C(#{host}) placeholders, the C(ForwardConfig) of a single target group, the
+    C(Order) of actions) do not count as differences.
 options:
   state:
     description: Whether the listener should exist.
@@ -154,6 +155,14 @@ rules:
   type: list
   elements: dict
   sample: [{"priority": "10", "conditions": [], "actions": []}]
+rule_arns:
+  description:
+    - The ARN of each rule the listener has, by priority - what an ECS service's C(productionListenerRule) and
+      C(testListenerRule) name. A rule that check mode would create is not listed.
+  returned: when O(state=present)
+  type: dict
+  sample: {"10": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee"}
+  version_added: 0.2.0
 """
 
 import copy
@@ -212,6 +221,10 @@ def resolve_actions(actions, target_groups):
         name = action.pop("TargetGroupName", None)
         if name:
             action["TargetGroupArn"] = target_groups.arn(name)
+        for group in (action.get("ForwardConfig") or {}).get("TargetGroups") or []:
+            name = group.pop("TargetGroupName", None)
+            if name:
+                group["TargetGroupArn"] = target_groups.arn(name)
         resolved.append(action)
     return resolved
 
@@ -381,6 +394,11 @@ def apply_rules(client, module, listener_arn, to_delete, to_modify, to_create):
         module.fail_json_aws(e, msg=f"Couldn't update the rules of listener {listener_arn}")
 
 
+def rule_arns(rules):
+    """{priority: rule ARN} of the listener's rules (a rule check mode would create has none yet)."""
+    return {str(rule["Priority"]): rule["RuleArn"] for rule in rules}
+
+
 def format_listener(listener):
     return camel_dict_to_snake_dict(listener) if listener else {}
 
@@ -407,6 +425,7 @@ def ensure_present(client, module):
                 changed=True,
                 listener=format_listener(request),
                 rules=rules_view(wanted_rules),
+                rule_arns={},
                 diff=dict(before={}, after=dict(listener=format_listener(request), rules=rules_view(wanted_rules))),
             )
         try:
@@ -420,6 +439,7 @@ def ensure_present(client, module):
             changed=True,
             listener=format_listener(listener),
             rules=rules_view(wanted_rules),
+            rule_arns=rule_arns(describe_rules(client, module, listener["ListenerArn"])),
             diff=dict(before={}, after=dict(listener=format_listener(request), rules=rules_view(wanted_rules))),
         )
 
@@ -458,8 +478,11 @@ def ensure_present(client, module):
                 module.fail_json_aws(e, msg=f"Couldn't modify the listener on port {params['port']}")
         apply_rules(client, module, listener["ListenerArn"], to_delete, to_modify, to_create)
         listener = find_listener(client, module, params["load_balancer_arn"], params["port"]) or listener
+        if to_delete or to_create:
+            current_rules = describe_rules(client, module, listener["ListenerArn"])
     module.exit_json(
-        changed=changed, listener=format_listener(listener), rules=after["rules"], diff=dict(before=before, after=after)
+        changed=changed, listener=format_listener(listener), rules=after["rules"], rule_arns=rule_arns(current_rules),
+        diff=dict(before=before, after=after),
     )
 
 

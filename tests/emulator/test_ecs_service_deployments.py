@@ -28,15 +28,24 @@ def ecs(clean_emulator):
         )
     client.cloudwatch = emulator_client(clean_emulator, "cloudwatch")
     client.cloudwatch.put_metric_alarm(
-        AlarmName=ALARM, MetricName="HTTPCode_Target_5XX_Count", Namespace="AWS/ApplicationELB", Statistic="Sum",
-        Period=60, EvaluationPeriods=2, Threshold=10, ComparisonOperator="GreaterThanThreshold",
+        AlarmName=ALARM,
+        MetricName="HTTPCode_Target_5XX_Count",
+        Namespace="AWS/ApplicationELB",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=2,
+        Threshold=10,
+        ComparisonOperator="GreaterThanThreshold",
     )
     return client
 
 
 def create(ecs, name: str, configuration: dict | None = None) -> None:
     ecs.create_service(
-        cluster="shift", serviceName=name, taskDefinition="web:1", desiredCount=2,
+        cluster="shift",
+        serviceName=name,
+        taskDefinition="web:1",
+        desiredCount=2,
         loadBalancers=[{"targetGroupArn": TARGET_GROUP, "containerName": "web", "containerPort": 80, "advancedConfiguration": ADVANCED}],
         deploymentConfiguration=configuration or {},
     )
@@ -82,8 +91,17 @@ def test_blue_green_goes_through_every_stage_and_moves_all_traffic_at_once(ecs):
     ecs.update_service(cluster="shift", service="bluegreen", taskDefinition="web:2")
     seen = follow(ecs, "bluegreen")  # its first look moves it on from PRE_SCALE_UP
     assert [(stage, status) for stage, _weight, status in seen] == [
-        (stage, "IN_PROGRESS") for stage in ("SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC_SHIFT", "POST_TEST_TRAFFIC_SHIFT",
-                                             "PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT", "BAKE_TIME", "CLEAN_UP")
+        (stage, "IN_PROGRESS")
+        for stage in (
+            "SCALE_UP",
+            "POST_SCALE_UP",
+            "TEST_TRAFFIC_SHIFT",
+            "POST_TEST_TRAFFIC_SHIFT",
+            "PRODUCTION_TRAFFIC_SHIFT",
+            "POST_PRODUCTION_TRAFFIC_SHIFT",
+            "BAKE_TIME",
+            "CLEAN_UP",
+        )
     ] + [("CLEAN_UP", "SUCCESSFUL")]
     assert [weight for stage, weight, _status in seen if stage == "PRODUCTION_TRAFFIC_SHIFT"] == [100]
     assert seen[-1][2] == "SUCCESSFUL"
@@ -118,7 +136,8 @@ def test_linear_moves_equal_steps(ecs):
 
 def test_an_alarm_during_the_bake_rolls_back_to_the_previous_revision(ecs):
     configuration = {
-        "strategy": "BLUE_GREEN", "bakeTimeInMinutes": 60,
+        "strategy": "BLUE_GREEN",
+        "bakeTimeInMinutes": 60,
         "alarms": {"alarmNames": [ALARM], "enable": True, "rollback": True},
     }
     create(ecs, "alarmed", configuration)
@@ -158,7 +177,9 @@ def test_an_unknown_service_deployment_is_a_failure(ecs):
 
 
 PAUSE_AFTER_TEST_TRAFFIC = {
-    "targetType": "PAUSE", "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"], "timeoutConfiguration": {"timeoutInMinutes": 60, "action": "ROLLBACK"},
+    "targetType": "PAUSE",
+    "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"],
+    "timeoutConfiguration": {"timeoutInMinutes": 60, "action": "ROLLBACK"},
 }
 
 
@@ -191,8 +212,11 @@ def test_a_pause_hook_holds_the_deployment_after_test_traffic_until_it_is_contin
 
 
 def test_rolling_back_at_a_pause_hook_returns_to_the_previous_revision(ecs):
-    create(ecs, "refused", {"strategy": "CANARY", "canaryConfiguration": {"canaryPercent": 5.0, "canaryBakeTimeInMinutes": 0},
-                            "lifecycleHooks": [PAUSE_AFTER_TEST_TRAFFIC]})
+    create(
+        ecs,
+        "refused",
+        {"strategy": "CANARY", "canaryConfiguration": {"canaryPercent": 5.0, "canaryBakeTimeInMinutes": 0}, "lifecycleHooks": [PAUSE_AFTER_TEST_TRAFFIC]},
+    )
     ecs.update_service(cluster="shift", service="refused", taskDefinition="web:2")
     found = paused(ecs, "refused")
     hook_id = found["lifecycleHookDetails"][0]["hookId"]
@@ -221,3 +245,124 @@ def test_stop_service_deployment_rolls_back_an_ongoing_deployment(ecs):
     ecs.stop_service_deployment(serviceDeploymentArn=arn, stopType="ROLLBACK")
     assert follow(ecs, "stopped-by-hand")[-1][2] == "ROLLBACK_SUCCESSFUL"
     assert ecs.describe_services(cluster="shift", services=["stopped-by-hand"])["services"][0]["taskDefinition"].endswith("web:1")
+
+
+# --- the listener rules follow the deployment (ELBv2 ModifyRule, loadBalancers[].advancedConfiguration) -------------
+
+
+@pytest.fixture
+def balanced(ecs, clean_emulator):
+    """An ALB whose production rule (listener 80) and test rule (listener 8080) forward {blue: 100, green: 0}, and a
+    service's load balancer entry naming them in its advancedConfiguration."""
+    ec2, elb = emulator_client(clean_emulator, "ec2"), emulator_client(clean_emulator, "elbv2")
+    vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.7.{i}.0/24", AvailabilityZone=f"us-east-1{z}")["Subnet"]["SubnetId"] for i, z in ((1, "a"), (2, "b"))
+    ]
+    balancer = elb.create_load_balancer(Name="shift", Subnets=subnets, Type="application")["LoadBalancers"][0]["LoadBalancerArn"]
+    blue, green = (
+        elb.create_target_group(Name=name, Protocol="HTTP", Port=8000, VpcId=vpc, TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+        for name in ("shift-blue", "shift-green")
+    )
+    rules = []
+    for port in (80, 8080):
+        listener = elb.create_listener(
+            LoadBalancerArn=balancer, Protocol="HTTP", Port=port, DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}]
+        )["Listeners"][0]
+        rules.append(
+            elb.create_rule(
+                ListenerArn=listener["ListenerArn"],
+                Priority=10,
+                Conditions=[{"Field": "path-pattern", "Values": ["/*"]}],
+                Actions=[
+                    {"Type": "forward", "ForwardConfig": {"TargetGroups": [{"TargetGroupArn": blue, "Weight": 100}, {"TargetGroupArn": green, "Weight": 0}]}}
+                ],
+            )["Rules"][0]["RuleArn"]
+        )
+    entry = {
+        "targetGroupArn": blue,
+        "containerName": "web",
+        "containerPort": 80,
+        "advancedConfiguration": {
+            "alternateTargetGroupArn": green,
+            "productionListenerRule": rules[0],
+            "testListenerRule": rules[1],
+            "roleArn": ADVANCED["roleArn"],
+        },
+    }
+    return type("Balanced", (), {"elb": elb, "blue": blue, "green": green, "production": rules[0], "test": rules[1], "entry": entry})
+
+
+def rule_weights(balanced) -> tuple[dict, dict]:
+    """({target group: weight} of the production rule, of the test rule), as ELBv2 DescribeRules shows them."""
+    found = {rule["RuleArn"]: rule for rule in balanced.elb.describe_rules(RuleArns=[balanced.production, balanced.test])["Rules"]}
+    names = {balanced.blue: "blue", balanced.green: "green"}
+
+    def weights(arn):
+        (forward,) = [action for action in found[arn]["Actions"] if action["Type"] == "forward"]
+        return {names[group["TargetGroupArn"]]: int(group["Weight"]) for group in forward["ForwardConfig"]["TargetGroups"]}
+
+    return weights(balanced.production), weights(balanced.test)
+
+
+def create_balanced(ecs, balanced, name: str, configuration: dict) -> None:
+    ecs.create_service(
+        cluster="shift", serviceName=name, taskDefinition="web:1", desiredCount=2, loadBalancers=[balanced.entry], deploymentConfiguration=configuration
+    )
+    ecs.describe_services(cluster="shift", services=[name])
+
+
+def test_blue_green_moves_the_listener_rules_weights_and_the_next_deployment_uses_the_other_target_group(ecs, balanced):
+    """ECS blue/green with loadBalancers[].advancedConfiguration: ECS calls ELBv2 ModifyRule on the test rule
+    (TEST_TRAFFIC_SHIFT), then the production rule (PRODUCTION_TRAFFIC_SHIFT), towards the target group without
+    production traffic; the rules' conditions stay. The next deployment moves them back to the other group."""
+    create_balanced(ecs, balanced, "ruled", {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 0})
+    assert rule_weights(balanced) == ({"blue": 100, "green": 0}, {"blue": 100, "green": 0}), "CreateService moves no traffic"
+    seen = {}
+
+    def weights_at_each_stage(found):
+        seen.setdefault(found.get("lifecycleStage"), rule_weights(balanced))
+
+    ecs.update_service(cluster="shift", service="ruled", taskDefinition="web:2")
+    assert follow(ecs, "ruled", during=weights_at_each_stage)[-1][2] == "SUCCESSFUL"
+    assert seen["SCALE_UP"] == ({"blue": 100, "green": 0}, {"blue": 100, "green": 0})
+    assert seen["TEST_TRAFFIC_SHIFT"] == ({"blue": 100, "green": 0}, {"blue": 0, "green": 100}), "test traffic first"
+    assert seen["PRODUCTION_TRAFFIC_SHIFT"] == ({"blue": 0, "green": 100}, {"blue": 0, "green": 100})
+    assert rule_weights(balanced) == ({"blue": 0, "green": 100}, {"blue": 0, "green": 100})
+    (rule,) = balanced.elb.describe_rules(RuleArns=[balanced.production])["Rules"]
+    assert rule["Conditions"] == [{"Field": "path-pattern", "Values": ["/*"]}] and rule["Priority"] == "10"
+
+    seen.clear()
+    ecs.update_service(cluster="shift", service="ruled", taskDefinition="web:1")
+    assert follow(ecs, "ruled", during=weights_at_each_stage)[-1][2] == "SUCCESSFUL"
+    assert seen["TEST_TRAFFIC_SHIFT"] == ({"blue": 0, "green": 100}, {"blue": 100, "green": 0}), "now blue is the new revision's group"
+    assert rule_weights(balanced) == ({"blue": 100, "green": 0}, {"blue": 100, "green": 0})
+
+
+def test_an_alarm_in_a_canarys_bake_returns_the_rules_weights_to_the_previous_target_group(ecs, balanced):
+    """CANARY: the canary's share on the production rule (ModifyRule) during its bake; an alarm in ALARM rolls the
+    deployment back, and ECS returns all traffic of both rules to the previous revision's target group."""
+    configuration = {
+        "strategy": "CANARY",
+        "canaryConfiguration": {"canaryPercent": 10.0, "canaryBakeTimeInMinutes": 60},
+        "alarms": {"alarmNames": [ALARM], "enable": True, "rollback": True},
+    }
+    create_balanced(ecs, balanced, "canary-ruled", configuration)
+    in_the_bake = []
+
+    def alarm_in_the_bake(found):
+        if found.get("lifecycleStage") == "PRODUCTION_TRAFFIC_SHIFT" and found["status"] == "IN_PROGRESS" and not in_the_bake:
+            in_the_bake.append(rule_weights(balanced))
+            ecs.cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="5xx from the canary")
+
+    ecs.update_service(cluster="shift", service="canary-ruled", taskDefinition="web:2")
+    assert follow(ecs, "canary-ruled", during=alarm_in_the_bake)[-1][2] == "ROLLBACK_SUCCESSFUL"
+    assert in_the_bake == [({"blue": 90, "green": 10}, {"blue": 0, "green": 100})]
+    assert rule_weights(balanced) == ({"blue": 100, "green": 0}, {"blue": 100, "green": 0})
+
+
+def test_a_rolling_deployment_leaves_the_listener_rules_alone(ecs, balanced):
+    create_balanced(ecs, balanced, "rolling-ruled", {})
+    ecs.update_service(cluster="shift", service="rolling-ruled", taskDefinition="web:2")
+    assert follow(ecs, "rolling-ruled")[-1][2] == "SUCCESSFUL"
+    assert rule_weights(balanced) == ({"blue": 100, "green": 0}, {"blue": 100, "green": 0})

@@ -25,10 +25,11 @@ START_TIMEOUT = 20
 HEALTH_CHECK = ["CMD-SHELL", "python -c \"import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)\" || exit 1"]
 
 
-def start(tmp_path, address_port: int) -> Emulator:
+def start(tmp_path, address_port: int, test_port: int | None = None) -> Emulator:
     variables = {
         "TRACETRACK_EMULATOR_ECS_TASKS": "gunicorn",
         "TRACETRACK_EMULATOR_ECS_SERVICE_ADDRESSES": f"{SERVICE}=127.0.0.1:{address_port}",
+        "TRACETRACK_EMULATOR_ECS_TEST_ADDRESSES": f"{SERVICE}=127.0.0.1:{test_port or free_loopback_port()}",
         "TRACETRACK_EMULATOR_ECS_TASK_START_TIMEOUT": str(START_TIMEOUT),
         "TRACETRACK_EMULATOR_TASK_DIR": str(tmp_path / "tasks"),
     }
@@ -39,9 +40,10 @@ def start(tmp_path, address_port: int) -> Emulator:
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory):
-    """An emulator that runs tasks: its ECS client, the service's address and the application secret's ARN."""
-    port = free_loopback_port()
-    instance = start(tmp_path_factory.mktemp("ecs-tasks"), port)
+    """An emulator that runs tasks: its ECS client, the service's address, its test listener's and the application
+    secret's ARN."""
+    port, test_port = free_loopback_port(), free_loopback_port()
+    instance = start(tmp_path_factory.mktemp("ecs-tasks"), port, test_port)
     ecs = emulator_client(instance, "ecs")
     ecs.create_cluster(clusterName=CLUSTER)
     secret = emulator_client(instance, "secretsmanager").create_secret(
@@ -52,7 +54,7 @@ def running(tmp_path_factory):
     ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})  # moto names task interfaces only then
     NETWORK["subnets"] = [ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]]
     NETWORK["securityGroups"] = [ec2.create_security_group(GroupName="tasks", Description="tasks", VpcId=vpc)["GroupId"]]
-    yield types.SimpleNamespace(ecs=ecs, url=f"http://127.0.0.1:{port}", secret_arn=secret["ARN"], emulator=instance)
+    yield types.SimpleNamespace(ecs=ecs, url=f"http://127.0.0.1:{port}", test_url=f"http://127.0.0.1:{test_port}", secret_arn=secret["ARN"], emulator=instance)
     instance.stop()
 
 
@@ -67,8 +69,7 @@ def register(ecs, secret_arn: str, tag: str, command: list | None = None, log_gr
         "secrets": [{"name": "SECRET_KEY", "valueFrom": f"{secret_arn}:SECRET_KEY::"}, {"name": "REDIS_URL", "valueFrom": f"{secret_arn}:REDIS_URL::"}],
         "healthCheck": {"command": HEALTH_CHECK, "interval": 30, "timeout": 5, "retries": 3},
         **({"command": command} if command else {}),
-        **({"logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": log_group, "awslogs-stream-prefix": "oneoff"}}}
-           if log_group else {}),
+        **({"logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": log_group, "awslogs-stream-prefix": "oneoff"}}} if log_group else {}),
     }
     definition = ecs.register_task_definition(
         family=SERVICE, containerDefinitions=[container], requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512"
@@ -243,8 +244,12 @@ def test_blue_green_keeps_the_older_revision_serving_beside_the_new_one_until_th
     the bake, then stops; no request is refused."""
     ecs, secret_arn = running.ecs, running.secret_arn
     before = health(running.url)["version"]
-    ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=register(ecs, secret_arn, "2.0.0"),
-                       deploymentConfiguration={"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 4})
+    ecs.update_service(
+        cluster=CLUSTER,
+        service=SERVICE,
+        taskDefinition=register(ecs, secret_arn, "2.0.0"),
+        deploymentConfiguration={"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 4},
+    )
     versions, deployment = follow_deployment(running)
     assert deployment["status"] == "SUCCESSFUL", deployment
     assert "refused" not in versions, versions
@@ -257,10 +262,22 @@ def test_an_alarm_during_the_bake_rolls_back_and_the_older_revision_serves_on(ru
     """BLUE_GREEN with an alarm in ALARM during the bake: ECS rolls back; the new task stops, the older one never did."""
     ecs, secret_arn = running.ecs, running.secret_arn
     cloudwatch = emulator_client(running.emulator, "cloudwatch")
-    cloudwatch.put_metric_alarm(AlarmName="tasks-5xx", MetricName="HTTPCode_Target_5XX_Count", Namespace="AWS/ApplicationELB",
-                                Statistic="Sum", Period=60, EvaluationPeriods=2, Threshold=10, ComparisonOperator="GreaterThanThreshold")
-    ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=register(ecs, secret_arn, "2.0.1"), deploymentConfiguration={
-        "strategy": "BLUE_GREEN", "bakeTimeInMinutes": 30, "alarms": {"alarmNames": ["tasks-5xx"], "enable": True, "rollback": True}})
+    cloudwatch.put_metric_alarm(
+        AlarmName="tasks-5xx",
+        MetricName="HTTPCode_Target_5XX_Count",
+        Namespace="AWS/ApplicationELB",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=2,
+        Threshold=10,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    ecs.update_service(
+        cluster=CLUSTER,
+        service=SERVICE,
+        taskDefinition=register(ecs, secret_arn, "2.0.1"),
+        deploymentConfiguration={"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 30, "alarms": {"alarmNames": ["tasks-5xx"], "enable": True, "rollback": True}},
+    )
 
     def alarm_in_the_bake(deployment):
         if deployment.get("lifecycleStage") == "BAKE_TIME" and deployment["status"] == "IN_PROGRESS":
@@ -281,13 +298,54 @@ def test_an_alarm_during_the_bake_rolls_back_and_the_older_revision_serves_on(ru
     assert {health(running.url)["version"] for _ask in range(20)} == {"2.0.0"}, "the rolled-back revision no longer answers"
 
 
+def test_the_test_listener_reaches_the_new_revision_only_until_a_rollback_returns_it_to_the_older_one(running):
+    """BLUE_GREEN with a PAUSE hook at POST_TEST_TRAFFIC_SHIFT: the test listener (loadBalancers[].advancedConfiguration
+    .testListenerRule, here TRACETRACK_EMULATOR_ECS_TEST_ADDRESSES) reaches the new revision's task only while
+    production still reaches the older one; StopServiceDeployment (ROLLBACK) returns the test listener to the older
+    revision."""
+    ecs, secret_arn = running.ecs, running.secret_arn
+    before = health(running.url)["version"]
+    assert health(running.test_url)["version"] == before, "outside a deployment, the test listener reaches the service's task"
+    pause = {"targetType": "PAUSE", "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"], "timeoutConfiguration": {"timeoutInMinutes": 60, "action": "ROLLBACK"}}
+    ecs.update_service(
+        cluster=CLUSTER,
+        service=SERVICE,
+        taskDefinition=register(ecs, secret_arn, "3.0.0"),
+        deploymentConfiguration={"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 0, "lifecycleHooks": [pause]},
+    )
+    try:
+        arn = ecs.list_service_deployments(cluster=CLUSTER, service=SERVICE)["serviceDeployments"][0]["serviceDeploymentArn"]
+        deadline = time.monotonic() + START_TIMEOUT + 30
+        while time.monotonic() < deadline:
+            deployment = ecs.describe_service_deployments(serviceDeploymentArns=[arn])["serviceDeployments"][0]
+            if any(hook["status"] == "AWAITING_ACTION" for hook in deployment.get("lifecycleHookDetails", [])):
+                break
+            time.sleep(0.2)
+        assert deployment["lifecycleStage"] == "POST_TEST_TRAFFIC_SHIFT", deployment
+        tested = [(health(running.test_url) or {}).get("version") for _ask in range(20)]
+        assert set(tested) == {"3.0.0"}, f"the test listener reaches the new revision only: {tested}"
+        served = {(health(running.url) or {}).get("version") for _ask in range(20)}
+        assert served <= {before, "3.0.0"}, f"production: both revisions answer, none refuses: {served}"
+
+        ecs.stop_service_deployment(serviceDeploymentArn=arn, stopType="ROLLBACK")
+        tested = [(health(running.test_url) or {}).get("version") for _ask in range(20)]
+        assert set(tested) == {before}, f"rolled back: the test listener reaches the older revision again: {tested}"
+        while deployment["status"] != "ROLLBACK_SUCCESSFUL" and time.monotonic() < deadline:
+            deployment = ecs.describe_service_deployments(serviceDeploymentArns=[arn])["serviceDeployments"][0]
+        assert deployment["status"] == "ROLLBACK_SUCCESSFUL", deployment
+    finally:  # the tests after this one release as before (rolling)
+        ecs.update_service(cluster=CLUSTER, service=SERVICE, deploymentConfiguration={"strategy": "ROLLING"})
+
+
 def test_delete_service_stops_its_task(running):
     ecs, url, secret_arn = running.ecs, running.url, running.secret_arn
     ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=register(ecs, secret_arn, "1.0.4"))
     assert rollout(ecs)["rolloutState"] == "COMPLETED"
     assert health(url)["version"] == "1.0.4"
+    assert health(running.test_url)["version"] == "1.0.4"
     ecs.delete_service(cluster=CLUSTER, service=SERVICE, force=True)
     assert health(url) is None
+    assert health(running.test_url) is None, "the service's test listener stops with it"
 
 
 def test_the_emulator_stops_the_tasks_it_runs_when_it_stops(tmp_path):

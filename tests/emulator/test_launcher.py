@@ -65,3 +65,14 @@ def test_local_settings_name_the_task_address_the_registry_and_only_the_data_sto
         settings, _notes = local_settings(5300, app_port=9001, registry_port=9002)
     assert settings["TRACETRACK_EMULATOR_RDS_ENDPOINT"] == listening_at
     assert settings["TRACETRACK_EMULATOR_ECS_SERVICE_ADDRESSES"].endswith("=127.0.0.1:9001")
+
+
+def test_local_settings_put_the_services_test_listener_on_the_application_port_plus_one(monkeypatch):
+    """The local web service's test listener (ecs_tasks, TRACETRACK_EMULATOR_ECS_TEST_ADDRESSES): the application's
+    port + 1, 8101 for the emulator's default port 5100, or the port the caller chooses."""
+    monkeypatch.setenv("TRACETRACK_EMULATOR_ECS_TASKS", "gunicorn")
+    assert local_settings(5100)[0]["TRACETRACK_EMULATOR_ECS_TEST_ADDRESSES"] == "tracetrack-local-web=127.0.0.1:8101"
+    assert local_settings(5300, app_port=9001)[0]["TRACETRACK_EMULATOR_ECS_TEST_ADDRESSES"] == "tracetrack-local-web=127.0.0.1:9002"
+    settings, notes = local_settings(5300, app_port=9001, test_port=9005)
+    assert settings["TRACETRACK_EMULATOR_ECS_TEST_ADDRESSES"] == "tracetrack-local-web=127.0.0.1:9005"
+    assert any("test listener http://127.0.0.1:9005" in note for note in notes)

@@ -191,8 +191,18 @@ def test_ez_board_watches_and_scales_its_two_services_at_seed_002s_figures(conve
     # CPU > 70 % / > 90 %; connections > 80 %.
     per_group = {f"{service}-{what}-{level}": figure for service in ("frontend", "backend") for what, level, figure in (
         ("p95-latency", "warning", 1.0), ("p95-latency", "critical", 3.0), ("5xx-rate", "warning", 1.0), ("5xx-rate", "critical", 5.0))}
-    expected = {**per_group, "frontend-cpu-warning": 70.0, "backend-cpu-critical": 90.0, "db-connections-warning": 80.0}
+    # Each service's deployment alarms, at seed 001's rollback triggers (errors > 10 %, p95 > 500 ms), which production's
+    # CANARY deployments name.
+    deploy = {f"{service}-deploy-{what}": figure for service in ("frontend", "backend") for what, figure in (("5xx-rate", 10.0), ("p95-latency", 0.5))}
+    expected = {**per_group, **deploy, "frontend-cpu-warning": 70.0, "backend-cpu-critical": 90.0, "db-connections-warning": 80.0}
     assert {name: found[name]["Threshold"] for name in expected} == expected
+    if env_name == "production":  # CANARY: each service's alarms watch its target group and its alternate together
+        for service in ("frontend", "backend"):
+            pair = {target_group(emulator, f"{prefix}-{service}{alt}")["TargetGroupArn"].split(":")[-1] for alt in ("", "-alt")}
+            for what in ("no-healthy-hosts-critical", "5xx-rate-critical", "deploy-p95-latency"):
+                watched = {d["Value"] for q in found[f"{service}-{what}"]["Metrics"] if "MetricStat" in q
+                           for d in q["MetricStat"]["Metric"]["Dimensions"] if d["Name"] == "TargetGroup"}
+                assert watched == pair, (service, what)
     assert not [name for name in found if name.startswith("alb-")]
     # Its own services are watched, and nothing watches a "web" service it does not have.
     services = {dict((d["Name"], d["Value"]) for d in a.get("Dimensions", [])).get("ServiceName") for a in found.values()} - {None}

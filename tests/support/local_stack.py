@@ -43,7 +43,7 @@ def start_emulator() -> Emulator:
     the registry on free ports of their own too; without PostgreSQL or Redis the task runs on SQLite and the in-process
     cache, and this says so."""
     port = free_loopback_port()
-    settings, notes = local_settings(port, app_port=free_loopback_port(), registry_port=free_loopback_port())
+    settings, notes = local_settings(port, app_port=free_loopback_port(), registry_port=free_loopback_port(), test_port=free_loopback_port())
     for note in notes:
         say(note)
     instance = Emulator(port=port, state_dir=str(REPO_ROOT / ".local" / "test-emulator"), environment=settings)
@@ -94,10 +94,15 @@ def podman_env() -> dict | None:
     return env if info.returncode == 0 else None
 
 
+def test_listener_port(emulator) -> int:
+    """The loopback port of the web service's test listener (the revision a deployment that shifts traffic deploys)."""
+    return int(emulator.environment["TRACETRACK_EMULATOR_ECS_TEST_ADDRESSES"].rsplit(":", 1)[1])
+
+
 def isolation_vars(emulator) -> dict:
     """Where this test session's application answers, so that a `make deploy` stack beside it is never touched (the
     local inventory gives each emulator its own PostgreSQL role and database, tracetrack<port>, and Redis key prefix)."""
-    return {"tracking_app_public_url": f"http://127.0.0.1:{app_port(emulator)}"}
+    return {"tracking_app_public_url": f"http://127.0.0.1:{app_port(emulator)}", "service_test_url": f"http://127.0.0.1:{test_listener_port(emulator)}"}
 
 
 def local_database(emulator) -> str:

@@ -54,7 +54,7 @@ def expected(env_name):
         "VPC": nats * (p["nat_gateway"]["hour"] + p["public_ipv4"]["hour"]) * h,
         "CloudFront": 0.0,
         "Secrets Manager": 5 * p["secrets_manager"]["secret_month"],
-        "CloudWatch": 24 * p["cloudwatch"]["alarm_month"] + p["cloudwatch"]["dashboard_month"],
+        "CloudWatch": 26 * p["cloudwatch"]["alarm_month"] + p["cloudwatch"]["dashboard_month"],
     }
     if v.get("cdn_waf_enabled"):
         figures["WAF"] = p["waf"]["web_acl_month"] + p["waf"]["rules_per_web_acl"] * p["waf"]["rule_month"]

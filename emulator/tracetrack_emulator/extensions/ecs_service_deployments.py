@@ -33,12 +33,24 @@ AWS API reference, Amazon ECS (2014-11-13):
   PRE_PRODUCTION_TRAFFIC_SHIFT is the moment after POST_TEST_TRAFFIC_SHIFT, before production traffic moves.
 - StopServiceDeployment (`stopType` ROLLBACK, the default, or ABORT): an ongoing deployment is rolled back as an alarm
   would, or STOPPED where it is.
+- Service `loadBalancers[].advancedConfiguration` (`alternateTargetGroupArn`, `productionListenerRule`,
+  `testListenerRule`, `roleArn`; developer guide, "Required resources for Amazon ECS blue/green deployments"): ECS
+  moves the traffic itself, with Elastic Load Balancing v2 ModifyRule (as `roleArn`) on the two listener rules, whose
+  forward action weighs the service's target group (`targetGroupArn`) against the alternate one; the rules' conditions
+  stay as they are. The new revision's tasks register with the target group that takes no production traffic when the
+  deployment starts, so each deployment serves from the other group than the one before (the alternate when both
+  take traffic, or when the production rule forwards to neither). That group gets the test rule's traffic
+  (TEST_TRAFFIC_SHIFT), then each step's production weight, the other group the rest; a rollback returns all of both
+  rules' traffic to the other group; a successful deployment leaves all of it on the new one. ELBv2 DescribeRules
+  shows the weights as they move. A ROLLING deployment does not touch the rules.
 
 moto has none of this. Here a stage advances at each call that looks at the service's deployment (DescribeServices,
 DescribeServiceDeployments), once the service's tasks of the new revision run (ecs.py's rollout,
 or the local task of ecs_tasks); a stage that waits (a canary's or a linear step's bake, the bake time) lasts its
 minutes scaled by TRACETRACK_EMULATOR_ECS_MINUTE_SECONDS (default 1: a minute lasts one second), and so does a PAUSE
-hook's timeout; an AWS_LAMBDA hook is not called here (there is no Lambda): it is recorded as SUCCEEDED. A ROLLING deployment
+hook's timeout; an AWS_LAMBDA hook is not called here (there is no Lambda): it is recorded as SUCCEEDED. The listener
+rules are those of moto's ELBv2 backend in the service's account and region (a rule or target group it does not have
+is left alone; `roleArn` is not assumed); each change of the requested traffic weights is a ModifyRule. A ROLLING deployment
 is recorded too: IN_PROGRESS while its rollout is, then SUCCESSFUL; FAILED rollouts end ROLLBACK_SUCCESSFUL under a
 circuit breaker that rolls back (the older tasks serve on) and STOPPED otherwise; a deployment replaced by a newer one
 before it ended is STOPPED. Tasks started on this machine (ecs_tasks) follow the lifecycle: the older revision's task
@@ -56,6 +68,8 @@ from moto.core.utils import utcnow
 from moto.ecs import models as ecs_models
 from moto.ecs.exceptions import InvalidParameterException, ServiceNotFoundException
 from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.elbv2.exceptions import ELBClientError
+from moto.elbv2.models import elbv2_backends
 from moto.moto_api._internal import mock_random
 
 from . import ecs as ecs_extension
@@ -154,17 +168,21 @@ def record_deployment(service, source=None) -> dict:
     if source is not None:
         record["_source_deployment_id"] = source["id"]
         record["_source_task_definition"] = source.get("taskDefinition")
-        record["sourceServiceRevisions"] = [{
-            "arn": _revision_arn(service, source["id"]),
-            "requestedTaskCount": source.get("desiredCount", 0),
-            "runningTaskCount": source.get("runningCount", 0),
-            "pendingTaskCount": 0,
-            "requestedTestTrafficWeight": 100,
-            "requestedProductionTrafficWeight": 100,
-        }]
+        record["sourceServiceRevisions"] = [
+            {
+                "arn": _revision_arn(service, source["id"]),
+                "requestedTaskCount": source.get("desiredCount", 0),
+                "runningTaskCount": source.get("runningCount", 0),
+                "pendingTaskCount": 0,
+                "requestedTestTrafficWeight": 100,
+                "requestedProductionTrafficWeight": 100,
+            }
+        ]
     alarms = configuration.get("alarms") or {}
     if alarms:
         record["alarms"] = {"status": "MONITORING" if alarms.get("enable") else "DISABLED", "alarmNames": list(alarms.get("alarmNames") or [])}
+    if steps and source is not None:
+        record["_listener_rules"] = _listener_rules(service)
     if steps:
         record["lifecycleStage"] = steps[0][0]
         record["lifecycleHookDetails"] = []
@@ -194,13 +212,107 @@ def _enter(record: dict, stage: str) -> None:
 
 
 def _weights(record: dict, production: float, test: float) -> None:
+    """The traffic weights the deployment requests for its new revision (the source revision has the rest), applied to
+    the service's listener rules."""
     record["targetServiceRevision"].update(requestedProductionTrafficWeight=production, requestedTestTrafficWeight=test)
     for source in record["sourceServiceRevisions"]:
         source.update(requestedProductionTrafficWeight=100 - production, requestedTestTrafficWeight=100 - test)
+    _shift_rules(record, production, test)
+
+
+# --- the listener rules (ELBv2 ModifyRule, loadBalancers[].advancedConfiguration) ----------------------------------
+
+
+def _rule(backend, arn: str):
+    """The ELBv2 listener rule of an ARN; None when the backend has none."""
+    for balancer in backend.load_balancers.values():
+        for listener in balancer.listeners.values():
+            for rule in listener.rules.values():
+                if rule.arn == arn:
+                    return rule
+    return None
+
+
+def _forward_weights(rule) -> dict[str, float]:
+    """{target group ARN: weight} of the rule's forward actions (a plain forward weighs its group 1)."""
+    weights = {}
+    for action in rule.actions if rule is not None else []:
+        if action.data.get("Type") != "forward":
+            continue
+        groups = (action.data.get("ForwardConfig") or {}).get("TargetGroups") or []
+        for group in groups:
+            weights[group["TargetGroupArn"]] = float(group.get("Weight", 1))
+        if not groups and action.data.get("TargetGroupArn"):
+            weights[action.data["TargetGroupArn"]] = 1.0
+    return weights
+
+
+def _listener_rules(service) -> list[dict]:
+    """At the start of a deployment that shifts traffic: for each of the service's load balancers with an
+    `advancedConfiguration`, its rules and which target group the new revision serves from ("green": the one without
+    production traffic; the alternate when both have some, or when the production rule forwards to neither)."""
+    backend = elbv2_backends[service._account_id][service.region_name]
+    found = []
+    for balancer in service.load_balancers or []:
+        advanced = balancer.get("advancedConfiguration") or {}
+        primary, alternate, production = balancer.get("targetGroupArn"), advanced.get("alternateTargetGroupArn"), advanced.get("productionListenerRule")
+        if not (primary and alternate and production):
+            continue
+        weights = _forward_weights(_rule(backend, production))
+        green = alternate
+        if (primary in weights or alternate in weights) and weights.get(alternate, 0) and not weights.get(primary, 0):
+            green = primary
+        found.append(
+            {
+                "account": service._account_id,
+                "region": service.region_name,
+                "production": production,
+                "test": advanced.get("testListenerRule"),
+                "green": green,
+                "blue": primary if green == alternate else alternate,
+            }
+        )
+    return found
+
+
+def _forward(backend, arn: str, weights: dict[str, int]) -> None:
+    """ModifyRule: the rule's (first) forward action weighs the two target groups so; its conditions stay."""
+    rule = _rule(backend, arn)
+    if rule is None:
+        return
+    actions, replaced = [], False
+    for action in rule.actions:
+        data = copy.deepcopy(action.data)
+        if data.get("Type") == "forward" and not replaced:
+            config = data.get("ForwardConfig") or {}
+            listed = [group["TargetGroupArn"] for group in config.get("TargetGroups") or []] or [data.get("TargetGroupArn")]
+            order = [group for group in listed if group in weights] + [group for group in weights if group not in listed]
+            config["TargetGroups"] = [{"TargetGroupArn": group, "Weight": weights[group]} for group in order]
+            data.pop("TargetGroupArn", None)
+            data["ForwardConfig"] = config
+            replaced = True
+        actions.append(data)
+    if not replaced:
+        return
+    try:
+        backend.modify_rule(arn, [], actions)  # no conditions: the rule keeps its own
+    except ELBClientError:
+        pass  # a target group ELBv2 does not have: the rule is left as it is
+
+
+def _shift_rules(record: dict, production: float, test: float) -> None:
+    """The new revision's target group gets `production` on the production rule and `test` on the test rule, the other
+    group the rest."""
+    for entry in record.get("_listener_rules") or []:
+        backend = elbv2_backends[entry["account"]][entry["region"]]
+        for arn, weight in ((entry["production"], production), (entry["test"], test)):
+            if arn:
+                green = int(round(weight))
+                _forward(backend, arn, {entry["green"]: green, entry["blue"]: 100 - green})
 
 
 def _alarms_in_alarm(service, record: dict) -> list[str]:
-    alarms = (record["deploymentConfiguration"].get("alarms") or {})
+    alarms = record["deploymentConfiguration"].get("alarms") or {}
     if not alarms.get("enable"):
         return []
     backend = cloudwatch_backends[service._account_id][service.region_name]
@@ -226,13 +338,23 @@ def _roll_back(service, record: dict, reason: str, stop_only: bool = False) -> N
         record.update(status="STOPPED", statusReason=reason, finishedAt=now, stoppedAt=now, updatedAt=now)
         return
     ecs_tasks.roll_back_task(service, record["_deployment_id"])
-    record.update(status="ROLLBACK_IN_PROGRESS", statusReason=reason, updatedAt=now,
-                  rollback={"reason": reason, "startedAt": now, "serviceRevisionArn": record["sourceServiceRevisions"][0]["arn"]})
+    record.update(
+        status="ROLLBACK_IN_PROGRESS",
+        statusReason=reason,
+        updatedAt=now,
+        rollback={"reason": reason, "startedAt": now, "serviceRevisionArn": record["sourceServiceRevisions"][0]["arn"]},
+    )
     _weights(record, 0, 0)
     service.task_definition = record["_source_task_definition"]
     if primary is not None:
-        primary.update(status="ACTIVE", rolloutState="FAILED", rolloutStateReason=f"ECS deployment {primary['id']} rolled back: {reason}.",
-                       runningCount=0, pendingCount=0, updatedAt=now)
+        primary.update(
+            status="ACTIVE",
+            rolloutState="FAILED",
+            rolloutStateReason=f"ECS deployment {primary['id']} rolled back: {reason}.",
+            runningCount=0,
+            pendingCount=0,
+            updatedAt=now,
+        )
         ecs_extension._rollouts(service).pop(primary["id"], None)
     source.update(status="PRIMARY", rolloutState="COMPLETED", updatedAt=now)
     service.deployments.remove(source)
@@ -256,7 +378,7 @@ def _advance(service, record: dict) -> None:
             _weights(record, 100, 100)
             record.update(status="SUCCESSFUL", finishedAt=now, updatedAt=now)
         elif state == "FAILED":
-            breaker = (record["deploymentConfiguration"].get("deploymentCircuitBreaker") or {})
+            breaker = record["deploymentConfiguration"].get("deploymentCircuitBreaker") or {}
             status = "ROLLBACK_SUCCESSFUL" if breaker.get("enable") and breaker.get("rollback") and record["sourceServiceRevisions"] else "STOPPED"
             record.update(status=status, statusReason=deployment.get("rolloutStateReason", ""), finishedAt=now, updatedAt=now)
         return
@@ -283,6 +405,7 @@ def _advance(service, record: dict) -> None:
     record["_entered"] = time.monotonic()
     record["updatedAt"] = now
     if record["_step"] == len(record["_steps"]):
+        _weights(record, 100, 100)  # all traffic on the new revision's target group: the next deployment uses the other
         ecs_tasks.release_previous(service)
         record.update(status="SUCCESSFUL", finishedAt=now)
         if "alarms" in record and record["alarms"]["status"] == "MONITORING":

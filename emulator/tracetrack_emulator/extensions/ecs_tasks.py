@@ -13,12 +13,18 @@ AWS API reference, Amazon ECS (2014-11-13), and what the emulator does with it w
 - RunTask: `overrides.containerOverrides[].command` and `.environment` replace or extend the container's own.
   DescribeTasks reports a task that ended with `lastStatus` `STOPPED`, `stopCode` `EssentialContainerExited`,
   `stoppedReason` "Essential container in task exited" and each container's `exitCode`.
-- DeleteService: the service's tasks are stopped.
+- DeleteService: the service's tasks are stopped (and here its test listener closes).
 - DeploymentConfiguration `strategy` BLUE_GREEN, LINEAR or CANARY: the older revision's tasks are kept beside the new
   ones until the deployment ends (its traffic shifts and bake time, ecs_service_deployments); they stop then, or, when
   ECS rolls the deployment back, the new revision's tasks stop and the older ones serve on. Here both tasks answer on
   the service's loopback address meanwhile (SO_REUSEPORT: the kernel spreads connections between them); the
-  deployment's traffic weights are reported, not applied.
+  deployment's traffic weights are reported (and moved on the ELBv2 listener rules), not applied to that address.
+- Service `loadBalancers[].advancedConfiguration.testListenerRule` (developer guide, "Amazon ECS blue/green
+  deployments"): the test listener reaches the new revision's tasks from TEST_TRAFFIC_SHIFT on, before any production
+  traffic does, so that they can be tried; after a rollback it reaches the older revision again. Here the service's
+  test address (TRACETRACK_EMULATOR_ECS_TEST_ADDRESSES) forwards each connection to the newest task only (the one of
+  the service's newest deployment, or the older one again once a rollback stopped it), from the moment it is started -
+  not only from TEST_TRAFFIC_SHIFT: the address is there to try the revision being deployed.
 - ContainerDefinition `logConfiguration` with the `awslogs` driver: the container's output goes to the log group
   `awslogs-group`, stream `<awslogs-stream-prefix>/<container name>/<task id>` (Amazon ECS developer guide, "Send
   Amazon ECS logs to CloudWatch"). Here a one-off task's output is written there when it ends (CloudWatch Logs
@@ -37,6 +43,11 @@ once with exit code 0. This is the local environment's stand-in for Fargate. Set
     TRACETRACK_EMULATOR_ECS_SERVICE_ADDRESSES=<service>=<host>:<port>[,...]   the services whose task runs here, and
                           the loopback address it listens on. One task per service whatever its desired count (the
                           task shares the host's network, so there is one port); other services run nothing.
+    TRACETRACK_EMULATOR_ECS_TEST_ADDRESSES=<service>=<host>:<port>[,...]   the service's test listener: a loopback
+                          address the emulator listens on once the service's first task starts, forwarding each TCP
+                          connection to the service's newest task (on the task's own address, see GUNICORN_CMD_ARGS
+                          below), and closing it while there is none; it stops with the service (DeleteService) and the
+                          emulator.
     TRACETRACK_EMULATOR_ECS_TASK_START_TIMEOUT=180   seconds a new task may take to pass its health check.
     TRACETRACK_EMULATOR_ECS_RUN_TASK_WAIT=30   seconds RunTask waits for a one-off task to end before it answers (AWS
                           answers at once; the wait spares the caller's waiter its polling interval).
@@ -47,8 +58,8 @@ What differs on this machine from Fargate, all in the task's environment only, a
                            service's loopback address instead of 0.0.0.0 and the container port
     GUNICORN_CMD_ARGS      a service's task listens on the service's address with SO_REUSEPORT (--reuse-port), as the
                            older deployment's task does until it stops, and also on an address of its own in 127.0.0.0/8
-                           (same port) where the emulator checks its health: a load balancer's target health check
-                           reaches each task on its own address
+                           (same port) where the emulator checks its health and the test listener reaches it: a load
+                           balancer's target health check, and its target group, reach each task on its own address
     TRUSTED_PROXY_COUNT=0  no load balancer or CDN in front of it
     SESSION_COOKIE_SECURE  false: it answers plain HTTP on loopback
     DATABASE_URL, DATABASE_READ_URL   sslmode=disable instead of verify-full (and no sslrootcert): the loopback server
@@ -66,7 +77,10 @@ import itertools
 import json
 import os
 import re
+import selectors
 import signal
+import socket
+import socketserver
 import subprocess
 import sys
 import threading
@@ -84,6 +98,7 @@ from tracetrack_emulator.extensions import ecs as ecs_extension
 
 RUNNER_VARIABLE = "TRACETRACK_EMULATOR_ECS_TASKS"
 ADDRESSES_VARIABLE = "TRACETRACK_EMULATOR_ECS_SERVICE_ADDRESSES"
+TEST_ADDRESSES_VARIABLE = "TRACETRACK_EMULATOR_ECS_TEST_ADDRESSES"
 SOURCE_VARIABLE = "TRACETRACK_EMULATOR_ECS_APP_SOURCE"
 START_TIMEOUT_VARIABLE = "TRACETRACK_EMULATOR_ECS_TASK_START_TIMEOUT"
 RUN_TASK_WAIT_VARIABLE = "TRACETRACK_EMULATOR_ECS_RUN_TASK_WAIT"
@@ -99,16 +114,25 @@ def runner_kind() -> str:
     return os.environ.get(RUNNER_VARIABLE, "").strip()
 
 
-def service_addresses() -> dict[str, tuple[str, int]]:
-    """{service name: (host, port)} from TRACETRACK_EMULATOR_ECS_SERVICE_ADDRESSES."""
+def _addresses(variable: str) -> dict[str, tuple[str, int]]:
     addresses = {}
-    for entry in filter(None, (part.strip() for part in os.environ.get(ADDRESSES_VARIABLE, "").split(","))):
+    for entry in filter(None, (part.strip() for part in os.environ.get(variable, "").split(","))):
         name, _separator, address = entry.partition("=")
         host, _separator, port = address.rpartition(":")
         if not name or not host or not port.isdigit():
-            raise ValueError(f"{ADDRESSES_VARIABLE} entries are <service>=<host>:<port>, not {entry!r}")
+            raise ValueError(f"{variable} entries are <service>=<host>:<port>, not {entry!r}")
         addresses[name] = (host, int(port))
     return addresses
+
+
+def service_addresses() -> dict[str, tuple[str, int]]:
+    """{service name: (host, port)} from TRACETRACK_EMULATOR_ECS_SERVICE_ADDRESSES."""
+    return _addresses(ADDRESSES_VARIABLE)
+
+
+def service_test_addresses() -> dict[str, tuple[str, int]]:
+    """{service name: (host, port)} of the services' test listeners, from TRACETRACK_EMULATOR_ECS_TEST_ADDRESSES."""
+    return _addresses(TEST_ADDRESSES_VARIABLE)
 
 
 def task_dir() -> Path:
@@ -222,9 +246,7 @@ class ContainerRunner(Runner):
         self.environment = dict(os.environ)
         if engine == "podman":
             # The project's podman configuration (runtime, storage under .local/).
-            out = subprocess.run(
-                ["bash", "-c", ". scripts/containers/env.sh && env -0"], cwd=REPO_ROOT, capture_output=True, check=True
-            ).stdout
+            out = subprocess.run(["bash", "-c", ". scripts/containers/env.sh && env -0"], cwd=REPO_ROOT, capture_output=True, check=True).stdout
             self.environment = dict(item.split("=", 1) for item in out.decode().split("\0") if "=" in item)
 
     def _command(self, *arguments: str) -> list[str]:
@@ -250,9 +272,7 @@ class ContainerRunner(Runner):
             )
 
     def remove(self, name: str) -> None:
-        subprocess.run(
-            self._command("rm", "--force", "--time", "10", name), env=self.environment, capture_output=True, check=False, timeout=120
-        )
+        subprocess.run(self._command("rm", "--force", "--time", "10", name), env=self.environment, capture_output=True, check=False, timeout=120)
 
     def stop(self, name, process):
         self.remove(name)
@@ -423,14 +443,77 @@ class ServiceTask(LocalTask):
 _lock = threading.RLock()
 _service_tasks: dict[str, ServiceTask] = {}  # service ARN -> the task of its latest deployment
 _one_off_tasks: dict[str, LocalTask] = {}  # task ARN -> its process
+_test_listeners: dict[str, "ServiceTestListener"] = {}  # service ARN -> its test listener
+
+
+# --- the test listener --------------------------------------------------------------------------------------------
+
+
+class _Forward(socketserver.BaseRequestHandler):
+    """One connection to the test address: copied both ways to the service's newest task until either side closes."""
+
+    def handle(self) -> None:
+        task = _service_tasks.get(self.server.service_arn)
+        if task is None:
+            return  # no task: the connection closes
+        try:
+            backend = socket.create_connection((task.probe, task.address[1]), timeout=5)
+        except OSError:
+            return
+        with backend, selectors.DefaultSelector() as selector:
+            backend.settimeout(None)
+            selector.register(self.request, selectors.EVENT_READ, backend)
+            selector.register(backend, selectors.EVENT_READ, self.request)
+            while True:
+                for key, _events in selector.select():
+                    try:
+                        data = key.fileobj.recv(65536)
+                        if data:
+                            key.data.sendall(data)
+                    except OSError:
+                        data = b""
+                    if not data:
+                        return
+
+
+class ServiceTestListener(socketserver.ThreadingTCPServer):
+    """A service's test address, served in a thread of its own."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], service_arn: str):
+        self.service_arn = service_arn
+        super().__init__(address, _Forward)
+        threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+def start_test_listener(service) -> None:
+    """The service's test address, when it has one and it is not listening yet."""
+    address = service_test_addresses().get(service.name)
+    if address is None or service.arn in _test_listeners:
+        return
+    try:
+        _test_listeners[service.arn] = ServiceTestListener(address, service.arn)
+    except OSError as error:
+        print(f"ecs_tasks: the test listener of {service.name} cannot listen on {address[0]}:{address[1]}: {error}", file=sys.stderr)
+
+
+def stop_test_listener(service_arn: str) -> None:
+    with _lock:
+        listener = _test_listeners.pop(service_arn, None)
+    if listener is not None:
+        listener.stop()
 
 
 def _app_container(definition, name: str | None = None) -> dict:
     """The container a task runs here: the one named, else the first essential container (sidecars do not run)."""
     containers = definition.container_definitions
-    return next((c for c in containers if c.get("name") == name), None) or next(
-        (c for c in containers if c.get("essential", True)), containers[0]
-    )
+    return next((c for c in containers if c.get("name") == name), None) or next((c for c in containers if c.get("essential", True)), containers[0])
 
 
 def start_service_task(backend, service) -> None:
@@ -474,8 +557,13 @@ def start_service_task(backend, service) -> None:
             command=container.get("command"),
         )
         _service_tasks[service.arn] = task
-    deployment.update(rolloutState="IN_PROGRESS", rolloutStateReason=f"ECS deployment {deployment['id']} in progress.",
-                      runningCount=0, pendingCount=deployment["desiredCount"])
+        start_test_listener(service)
+    deployment.update(
+        rolloutState="IN_PROGRESS",
+        rolloutStateReason=f"ECS deployment {deployment['id']} in progress.",
+        runningCount=0,
+        pendingCount=deployment["desiredCount"],
+    )
 
 
 def release_previous(service) -> None:
@@ -498,6 +586,7 @@ def roll_back_task(service, deployment_id: str) -> None:
 
 
 def stop_service_task(service) -> None:
+    stop_test_listener(service.arn)
     with _lock:
         task = _service_tasks.pop(service.arn, None)
     if task is not None:
@@ -506,6 +595,8 @@ def stop_service_task(service) -> None:
 
 def stop_all() -> None:
     """Every task this emulator started (the emulator stops)."""
+    for service_arn in list(_test_listeners):
+        stop_test_listener(service_arn)
     with _lock:
         tasks = list(_service_tasks.values()) + list(_one_off_tasks.values())
         _service_tasks.clear()

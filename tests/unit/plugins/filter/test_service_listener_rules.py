@@ -27,6 +27,19 @@ def test_without_a_catch_all_every_service_gets_a_rule():
     assert [r["priority"] for r in service_listener_rules([API, dict(API, name="b", full_name="p-b")], "")] == [10, 20]
 
 
+def test_with_an_alternate_target_group_each_rule_forwards_to_both_and_keeps_the_weights_ecs_sets():
+    rules = service_listener_rules([WEB, API], "web", [], "-alt")
+    assert [r["priority"] for r in rules] == [50000, 20]  # the catch-all needs a rule: ECS names a rule, not a default action
+    assert rules[1] == {
+        "priority": 20,
+        "conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}}],
+        "actions": [{"Type": "forward", "ForwardConfig": {"TargetGroups": [{"TargetGroupName": "p-api", "Weight": 100},
+                                                                           {"TargetGroupName": "p-api-alt", "Weight": 0}]}}],
+        "keep_weights": True,
+    }
+    assert service_listener_rules([WEB, API], "web", HEADER, "-alt")[0]["conditions"][1:] == HEADER
+
+
 def test_the_input_must_be_a_list():
     with pytest.raises(AnsibleFilterError):
         service_listener_rules("web")

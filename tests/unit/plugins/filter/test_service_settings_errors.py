@@ -72,6 +72,13 @@ def test_sound_settings_have_no_problem():
         (settings(service_strict=True), "service_certificate_arn"),
         (settings(service_trusted_proxy_count="two"), "service_trusted_proxy_count"),
         (settings(service_trusted_proxy_count=9), "service_trusted_proxy_count"),
+        (settings(service_deployment_strategy="RED_BLACK"), "service_deployment_strategy"),
+        (settings(service_deployment_bake_minutes=2000), "service_deployment_bake_minutes"),
+        (settings(service_deployment_canary_percent=0), "service_deployment_canary_percent"),
+        (settings(service_deployment_linear_step_percent=2), "service_deployment_linear_step_percent"),
+        (settings(service_deployment_test_pause_minutes=-1), "service_deployment_test_pause_minutes"),
+        (settings(service_deployment_strategy="CANARY", service_test_listener_port=443), "service_test_listener_port"),
+        (settings([{"name": "a-long-service-name"}], service_deployment_strategy="BLUE_GREEN"), "service_services"),
     ],
 )
 def test_each_problem_names_exactly_the_variable_at_fault(given, variable):
@@ -94,6 +101,14 @@ def test_a_strict_environment_needs_https_to_the_origin_and_takes_a_proxy_count_
     assert service_settings_errors(settings(service_strict=True, service_state="absent")) == []
     for proxies in ("auto", 0, 2, "1"):
         assert service_settings_errors(settings(service_trusted_proxy_count=proxies)) == [], proxies
+
+
+def test_a_strategy_that_shifts_traffic_needs_room_for_the_alternate_target_group_name():
+    name = "a" * (32 - len("tracetrack-local-") - len("-alt"))
+    assert service_settings_errors(settings([{"name": name}], service_deployment_strategy="LINEAR")) == []
+    assert service_settings_errors(settings([{"name": name + "b"}], service_deployment_strategy="ROLLING")) == []
+    (problem,) = service_settings_errors(settings([{"name": name + "b"}], service_deployment_strategy="LINEAR"))
+    assert "-alt' has 33 characters" in problem
 
 
 def test_the_input_must_be_a_dictionary():

@@ -133,6 +133,10 @@ MONITORING = {
     "monitoring_period_seconds": 60,
     "monitoring_evaluation_periods": 5,
     "monitoring_datapoints_to_alarm": 3,
+    "monitoring_deploy_error_rate_percent": 10,
+    "monitoring_deploy_error_rate_minutes": 2,
+    "monitoring_deploy_p95_seconds": 0.5,
+    "monitoring_deploy_p95_minutes": 5,
     "monitoring_xray_filter_expression": 'service("tracetrack-local-web")',
     "monitoring_xray_sampling_priority": 1000,
     "monitoring_xray_sampling_reservoir_size": 1,
@@ -205,6 +209,17 @@ BAD = [
      "monitoring_service_thresholds {'web': {'error_rate_critical_percent': 120}} service 'web' error_rate: warning 1.0 and critical 120.0 must be"),
     (monitoring_settings_errors, MONITORING, {"monitoring_service_thresholds": {"web": {"latency": 1}}},
      "monitoring_service_thresholds {'web': {'latency': 1}} service 'web' sets ['latency']"),
+    (monitoring_settings_errors, MONITORING, {"monitoring_service_thresholds": {"web": {"deploy_error_rate_percent": 150}}},
+     "monitoring_service_thresholds {'web': {'deploy_error_rate_percent': 150}} service 'web' deploy_error_rate_percent 150 must be a number above 0 and"),
+    (monitoring_settings_errors, MONITORING, {"monitoring_service_thresholds": {"web": {"deploy_p95_seconds": 0}}},
+     "monitoring_service_thresholds {'web': {'deploy_p95_seconds': 0}} service 'web' deploy_p95_seconds 0 must be a number of seconds above 0"),
+    (monitoring_settings_errors, MONITORING, {"monitoring_deploy_error_rate_percent": 0}, "monitoring_deploy_error_rate_percent 0 must be a number above 0"),
+    (monitoring_settings_errors, MONITORING, {"monitoring_deploy_error_rate_percent": 101}, "monitoring_deploy_error_rate_percent 101 must be a number"),
+    (monitoring_settings_errors, MONITORING, {"monitoring_deploy_p95_seconds": "slow"}, "monitoring_deploy_p95_seconds 'slow' must be a number of"),
+    (monitoring_settings_errors, MONITORING, {"monitoring_deploy_p95_seconds": -0.5}, "monitoring_deploy_p95_seconds -0.5 must be a number of seconds above 0"),
+    (monitoring_settings_errors, MONITORING, {"monitoring_deploy_error_rate_minutes": 0}, "monitoring_deploy_error_rate_minutes 0 must be a whole number"),
+    (monitoring_settings_errors, MONITORING, {"monitoring_deploy_p95_minutes": 61}, "monitoring_deploy_p95_minutes 61 must be a whole number of minutes, 1-60"),
+    (monitoring_settings_errors, MONITORING, {"monitoring_deploy_p95_minutes": 2.5}, "monitoring_deploy_p95_minutes 2.5 must be a whole number"),
     (monitoring_settings_errors, MONITORING, {"monitoring_cache_hit_rate_critical_percent": 99},
      "monitoring_cache_hit_rate_critical_percent 99 must be below"),
     (monitoring_settings_errors, MONITORING, {"monitoring_alert_emails": ["not-an-address"]}, "monitoring_alert_emails ['not-an-address'] holds"),
@@ -304,3 +319,12 @@ def test_a_strict_network_with_one_nat_gateway_per_zone_is_sound():
 
 def test_the_database_thresholds_are_not_checked_without_a_database():
     assert monitoring_settings_errors({**MONITORING, "monitoring_database_enabled": False, "monitoring_db_allocated_storage_gb": 1}) == []
+
+
+def test_the_deployment_alarms_take_their_whole_ranges_and_a_services_own_thresholds():
+    """Seed 001's rollback triggers may be set anywhere in their ranges: any share of errors up to all of them, 1-60 minutes."""
+    edges = {"monitoring_deploy_error_rate_percent": 100, "monitoring_deploy_error_rate_minutes": 1, "monitoring_deploy_p95_seconds": 0.01,
+             "monitoring_deploy_p95_minutes": 60}
+    assert monitoring_settings_errors({**MONITORING, **edges}) == []
+    own = {"web": {"deploy_error_rate_percent": 25, "deploy_p95_seconds": 2, "p95_warning_seconds": 0.3, "p95_critical_seconds": 1}}
+    assert monitoring_settings_errors({**MONITORING, "monitoring_service_thresholds": own}) == []

@@ -349,3 +349,15 @@ def test_a_lambda_hook_without_its_function_is_refused():
     hook = dict(PAUSE_HOOK, target_type="AWS_LAMBDA")
     assert ecs_service.deployment_problem(deployment(strategy="BLUE_GREEN", lifecycle_hooks=[hook]), BLUE_GREEN_LB) == (
         "deployment_configuration.lifecycle_hooks[0] calls a Lambda function: it needs hook_target_arn and role_arn")
+
+
+def test_a_service_whose_target_groups_ecs_swapped_is_no_change():
+    """Which of the pair serves production traffic changes with every blue/green deployment: the pair is compared."""
+    swapped = blue_green_service(strategy="BLUE_GREEN")
+    swapped["loadBalancers"][0]["targetGroupArn"] = GREEN
+    swapped["loadBalancers"][0]["advancedConfiguration"]["alternateTargetGroupArn"] = TG
+    wanted = deployment(strategy="BLUE_GREEN")
+    assert "loadBalancers" not in ecs_service.planned_update(swapped, params(load_balancers=BLUE_GREEN_LB, deployment_configuration=wanted))
+    other = copy.deepcopy(BLUE_GREEN_LB)
+    other[0]["advanced_configuration"] = dict(ADVANCED, alternate_target_group_arn=TG.replace("web/", "web-other/"))
+    assert "loadBalancers" in ecs_service.planned_update(swapped, params(load_balancers=other, deployment_configuration=wanted))

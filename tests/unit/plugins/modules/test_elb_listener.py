@@ -186,3 +186,16 @@ def test_another_target_group_is_a_difference_even_when_weights_are_kept():
     other["ForwardConfig"]["TargetGroups"][1]["TargetGroupArn"] = API
     _delete, modify, _create = elb_listener.plan_rules(after_a_deployment, [ecs_rule([path("/*")], [other])], True)
     assert len(modify) == 1
+
+
+def test_target_groups_of_a_weighted_forward_are_named_and_the_rule_arns_are_returned():
+    client = fake_client([LISTENER_NOW], [RULE_NOW])
+    named = {"Type": "forward", "ForwardConfig": {"TargetGroups": [{"TargetGroupName": "tracetrack-local-api", "Weight": 100},
+                                                                   {"TargetGroupName": "tracetrack-local-web", "Weight": 0}]}}
+    rule = {"priority": 10, "conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}}], "actions": [named],
+            "keep_weights": True}
+    result = run(client, fake_module(rules=[rule]))
+    ((arn, actions),) = [(call.kwargs["RuleArn"], call.kwargs["Actions"]) for call in client.modify_rule.call_args_list]
+    assert arn == "rule-10"
+    assert [g["TargetGroupArn"] for g in actions[0]["ForwardConfig"]["TargetGroups"]] == [API, WEB]
+    assert result["rule_arns"] == {"10": "rule-10"}
