@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tests.support.clients import emulator_client
+from tests.support.clients import emulator_client, put_5xx_alarm
 
 CONTAINERS = [{"name": "web", "image": "public.ecr.aws/nginx/nginx:latest", "memory": 512, "essential": True}]
 TARGET_GROUP = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"
@@ -27,16 +27,7 @@ def ecs(clean_emulator):
             family="web", containerDefinitions=CONTAINERS, requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512"
         )
     client.cloudwatch = emulator_client(clean_emulator, "cloudwatch")
-    client.cloudwatch.put_metric_alarm(
-        AlarmName=ALARM,
-        MetricName="HTTPCode_Target_5XX_Count",
-        Namespace="AWS/ApplicationELB",
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=2,
-        Threshold=10,
-        ComparisonOperator="GreaterThanThreshold",
-    )
+    put_5xx_alarm(client.cloudwatch, ALARM)
     return client
 
 

@@ -16,7 +16,7 @@ import urllib.request
 import pytest
 
 from tests.conftest import REPO_ROOT
-from tests.support.clients import emulator_client
+from tests.support.clients import emulator_client, put_5xx_alarm
 from tracetrack_emulator.control import Emulator, free_loopback_port
 
 CLUSTER = "tasks"
@@ -262,16 +262,7 @@ def test_an_alarm_during_the_bake_rolls_back_and_the_older_revision_serves_on(ru
     """BLUE_GREEN with an alarm in ALARM during the bake: ECS rolls back; the new task stops, the older one never did."""
     ecs, secret_arn = running.ecs, running.secret_arn
     cloudwatch = emulator_client(running.emulator, "cloudwatch")
-    cloudwatch.put_metric_alarm(
-        AlarmName="tasks-5xx",
-        MetricName="HTTPCode_Target_5XX_Count",
-        Namespace="AWS/ApplicationELB",
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=2,
-        Threshold=10,
-        ComparisonOperator="GreaterThanThreshold",
-    )
+    put_5xx_alarm(cloudwatch, "tasks-5xx")
     ecs.update_service(
         cluster=CLUSTER,
         service=SERVICE,

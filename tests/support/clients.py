@@ -33,3 +33,17 @@ def edge_get(emulator, domain: str, path: str) -> tuple[int, bytes]:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
+
+
+def put_5xx_alarm(cloudwatch, name: str) -> None:
+    """A deployment alarm as the monitoring role makes one (a target group's 5xx answers), for tests that set its state."""
+    cloudwatch.put_metric_alarm(
+        AlarmName=name,
+        MetricName="HTTPCode_Target_5XX_Count",
+        Namespace="AWS/ApplicationELB",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=2,
+        Threshold=10,
+        ComparisonOperator="GreaterThanThreshold",
+    )

@@ -5,19 +5,18 @@ The tests run in this order, each on what the one before left (tests/README.md m
 1. provision: the AWX "provision" job template (site.yml through ansible-runner) builds every tier; the stack's
    shape is then read back tier by tier (tags, least privilege, data stores, edge, alarms);
 2. first release: the "deploy" template builds, pushes, migrates, rolls out and records the application;
-3. re-run: what `make deploy` runs (site.yml + deploy.yml, at -vvv) changes nothing and makes no write call, nor
-   does the service role run alone (the origin lock read from its secret);
+3. re-run: what `make deploy` runs (site.yml + deploy.yml, at -vvv) changes nothing and makes no write call;
 4. rotation: site.yml through ansible-runner renews the database password, SECRET_KEY, the Redis token and METRICS_TOKEN
    while a scanner keeps scanning (no request fails), redeploys the service and refuses the old credentials;
-5. next release (the "deploy" template with a tag), a broken release (rolled back by the health gate); the service
-   tier switched to blue/green (check mode first): a release smoke-tested on the test listener, shifted and baked, a
-   re-run that writes nothing, a release whose error alarm fires during the bake rolled back by ECS while a client
-   polls, the switch back to rolling; then the "rollback" template; the "health check", "scaling check" and "cost
-   report" templates on the running release;
+5. next release (the "deploy" template with a tag), a broken release (rolled back by the health gate), then the
+   "rollback" template; the "health check", "scaling check" and "cost report" templates on the running release;
 6. drift: resources changed behind the collection's back; the audit names the one that breaks the baseline,
    `make plan` (with changed settings too) lists exactly them, a re-converge writes exactly the fixes, and the
    "audit" template passes;
-6b. restore drill (docs/RUNBOOK.md): scans, a snapshot, more scans; the "restore" template restores, checks and
+6b. blue/green: the service tier switched (check mode first) and a release smoke-tested on the test listener,
+   shifted and baked; the service tier run alone (the origin lock read from its secret) and the release again write
+   nothing; a release whose error alarm fires during the bake rolled back by ECS while a client polls the local URL;
+6c. restore drill (docs/RUNBOOK.md), the service still blue/green: scans, a snapshot, more scans; the "restore" template restores, checks and
    switches, the application has exactly the scans from before the snapshot; a second run changes nothing; the
    cleanup deletes the former primary only when confirmed;
 7. no generated secret (any value of any secret of the environment) in any output, the -vvv one included, or
@@ -484,26 +483,6 @@ def test_make_deploy_again_changes_nothing_and_writes_nothing(stack):
         assert stack.serving() == stack.state["v1"]
 
 
-def test_the_service_role_run_alone_keeps_the_origin_lock_and_the_proxy_count(stack):
-    """No origin header passed: the role reads it from its secret, so the listener rules keep requiring it and the
-    task definition keeps TRUSTED_PROXY_COUNT 2 - nothing to change, nothing written."""
-    run = stack.play("tests/system/playbooks/service_tier.yml")
-    assert run.returncode == 0, run.explain()
-    assert run.changed == 0, run.explain()
-    assert run.calls.writes == [], run.calls.writes
-    elbv2 = stack.client("elbv2")
-    (alb,) = elbv2.describe_load_balancers(Names=[f"{PREFIX}-alb"])["LoadBalancers"]
-    (listener,) = elbv2.describe_listeners(LoadBalancerArn=alb["LoadBalancerArn"])["Listeners"]
-    rules = elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
-    header = secret_json(stack.emulator, f"{PREFIX}/cdn-origin")["header_value"]
-    for rule in rules:
-        if rule["IsDefault"]:
-            assert rule["Actions"][0]["FixedResponseConfig"]["StatusCode"] == "403"
-        else:
-            headers = [c["HttpHeaderConfig"] for c in rule["Conditions"] if c["Field"] == "http-header"]
-            assert headers == [{"HttpHeaderName": "X-Origin-Verify", "Values": [header]}], rule["RuleArn"]
-
-
 # --- 4. rotation ----------------------------------------------------------------------------------------------------
 
 
@@ -777,135 +756,12 @@ def test_a_failing_version_is_rolled_back_and_names_the_threshold(stack, engine,
     assert stack.serving() == stack.state["v2"]
 
 
-# --- 5b. progressive delivery: blue/green with alarm-based rollback ------------------------------------------------
-
-BLUE_GREEN = {"service_deployment_strategy": "BLUE_GREEN"}
-DEPLOY_ALARM = f"{SERVICE}-deploy-5xx-rate"
-
-
-def production_weights(stack) -> dict:
-    """{target group name: weight} of the web service's rule on the production listener (port 80)."""
-    elbv2 = stack.client("elbv2")
-    (alb,) = elbv2.describe_load_balancers(Names=[f"{PREFIX}-alb"])["LoadBalancers"]
-    listener = next(each for each in elbv2.describe_listeners(LoadBalancerArn=alb["LoadBalancerArn"])["Listeners"] if each["Port"] == 80)
-    rule = next(r for r in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r["IsDefault"] and r["Priority"] == "50000")
-    groups = rule["Actions"][0]["ForwardConfig"]["TargetGroups"]
-    return {g["TargetGroupArn"].split(":targetgroup/")[1].split("/")[0]: g["Weight"] for g in groups}
-
-
-class Poller(threading.Thread):
-    """A client asking the local URL for its health every 50 ms, on a new connection each: what answered, and every
-    answer but 200 (or a refused connection) as a failure."""
-
-    def __init__(self, url: str):
-        super().__init__(daemon=True)
-        self.url = url
-        self.done = threading.Event()
-        self.versions: list[str] = []
-        self.failures: list[str] = []
-
-    def run(self) -> None:
-        while not self.done.is_set():
-            try:
-                status, body = get_json(f"{self.url}/health")
-                if status == 200:
-                    self.versions.append(body["version"])
-                else:
-                    self.failures.append(f"{status} {body}")
-            except OSError as error:
-                self.failures.append(str(error))
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        self.done.set()
-        self.join(timeout=10)
-
-
-def test_check_mode_reports_the_switch_to_blue_green_and_a_release_goes_through_test_traffic_production_and_bake(stack, engine):
-    """The service tier switched to BLUE_GREEN: check mode shows the strategy's change and writes nothing; then a
-    release starts the new revision beside the old one, smoke-tests it on the test listener, moves production traffic
-    (the emulator moves the rule's weights as ECS does) and bakes; a re-run of both changes nothing, writes nothing."""
-    plan = stack.play("tests/system/playbooks/service_tier.yml", extra_vars=BLUE_GREEN, args=["--check", "--diff"])
-    assert plan.returncode == 0, plan.explain()
-    assert plan.calls.writes == [], plan.calls.writes
-    assert '-        "strategy": "ROLLING"' in plan.stdout and '+        "strategy": "BLUE_GREEN"' in plan.stdout, plan.stdout[-6000:]
-    assert '"alternateTargetGroupArn"' in plan.stdout and f"{PREFIX}-ecs-infrastructure" in plan.stdout, plan.stdout[-6000:]
-    switch = stack.play("tests/system/playbooks/service_tier.yml", extra_vars=BLUE_GREEN)
-    assert switch.returncode == 0, switch.explain()
-    assert production_weights(stack) == {SERVICE: 100, f"{SERVICE}-alt": 0}
-
-    version = f"{stack.state['v2']}-bg"
-    run = stack.play("playbooks/deploy.yml", extra_vars={"app_image_tag": version})
-    assert run.returncode == 0, run.explain()
-    for stage in ("TEST_TRAFFIC_SHIFT: 0 % of production, 100 % of test traffic", "PRODUCTION_TRAFFIC_SHIFT: 100 % of production",
-                  "BAKE_TIME: 100 % of production", "SUCCESSFUL"):
-        assert stage in run.stdout, run.stdout[-6000:]
-    writes = run.calls.writes
-    assert "ecs:ContinueServiceDeployment" in writes and writes.index("ecs:UpdateService") < writes.index("ecs:ContinueServiceDeployment")
-    assert stack.serving() == version
-    assert recorded(stack.emulator)[VERSION_PARAMETER] == version
-    assert production_weights(stack) == {SERVICE: 0, f"{SERVICE}-alt": 100}, "the new revision serves from the other target group"
-    stack.state["v3"] = version
-
-    again = stack.play("tests/system/playbooks/service_tier.yml", "playbooks/deploy.yml", extra_vars={**BLUE_GREEN, "app_image_tag": version})
-    assert again.returncode == 0, again.explain()
-    assert again.changed == 0, again.explain()
-    assert again.calls.writes == [], again.calls.writes
-
-
-def test_a_version_whose_error_alarm_fires_during_the_bake_is_rolled_back_by_ecs_while_the_old_one_serves(stack, engine):
-    """The new version passes its smoke test and takes production traffic; its 5xx-rate alarm goes to ALARM during the
-    bake (SetAlarmState): ECS returns production traffic to the old revision and fails the deployment, the release
-    rolls back and records nothing, and a client polling the local URL meanwhile sees no failed request."""
-    cloudwatch, ecs = stack.client("cloudwatch"), stack.client("ecs")
-    before = recorded(stack.emulator)
-    fired = threading.Event()
-
-    def fire_during_the_bake():
-        deadline = time.monotonic() + 600
-        while not fired.is_set() and time.monotonic() < deadline:
-            (newest, *_older) = ecs.list_service_deployments(cluster=PREFIX, service=SERVICE)["serviceDeployments"] or [None]
-            if newest and newest["status"] == "IN_PROGRESS":
-                (deployment,) = ecs.describe_service_deployments(serviceDeploymentArns=[newest["serviceDeploymentArn"]])["serviceDeployments"]
-                if deployment.get("lifecycleStage") == "BAKE_TIME":
-                    cloudwatch.set_alarm_state(AlarmName=DEPLOY_ALARM, StateValue="ALARM", StateReason="5xx rate above 10 % for 2 minutes")
-                    fired.set()
-                    return
-            time.sleep(0.3)
-
-    poller = Poller(stack.url)
-    poller.start()
-    alarm = threading.Thread(target=fire_during_the_bake, daemon=True)
-    alarm.start()
-    try:
-        run = stack.play("playbooks/deploy.yml", extra_vars={"app_image_tag": f"{stack.state['v3']}-alarmed"})
-    finally:
-        fired.set()
-        alarm.join(timeout=10)
-        poller.stop()
-        cloudwatch.set_alarm_state(AlarmName=DEPLOY_ALARM, StateValue="OK", StateReason="test over")
-    assert run.returncode != 0, run.explain()
-    assert DEPLOY_ALARM in run.stdout and "Rolled back" in run.stdout, run.explain()
-    say(f"polling client during the release: {len(poller.versions)} answers, {len(poller.failures)} failed, versions {sorted(set(poller.versions))}")
-    assert poller.failures == [], poller.failures[:10]
-    assert stack.state["v3"] in poller.versions and poller.versions[-1] == stack.state["v3"]
-    after = recorded(stack.emulator)
-    assert after[VERSION_PARAMETER] == before[VERSION_PARAMETER] == stack.state["v3"] and after["tag"] == stack.state["v3"]
-    assert after["task_definition"] == before["task_definition"] and after["latest_active"] == before["task_definition"]
-    assert stack.serving() == stack.state["v3"]
-    assert production_weights(stack) == {SERVICE: 0, f"{SERVICE}-alt": 100}, "production traffic stayed with the old revision"
-
-    back = stack.play("tests/system/playbooks/service_tier.yml")
-    assert back.returncode == 0, back.explain()
-    assert ecs.describe_services(cluster=PREFIX, services=[SERVICE])["services"][0]["deploymentConfiguration"].get("strategy", "ROLLING") == "ROLLING"
-
-
 def test_rollback_template_returns_to_the_previous_version(stack, engine):
     stack.launch("TraceTrack rollback")
-    assert stack.serving() == stack.state["v2"]
+    assert stack.serving() == stack.state["v1"]
     state = recorded(stack.emulator)
-    assert state[VERSION_PARAMETER] == stack.state["v2"] and state["tag"] == stack.state["v2"]
-    assert state[PREVIOUS_PARAMETER] == stack.state["v3"]
+    assert state[VERSION_PARAMETER] == stack.state["v1"] and state["tag"] == stack.state["v1"]
+    assert state[PREVIOUS_PARAMETER] == stack.state["v2"]
 
 
 @pytest.mark.parametrize("name", ["TraceTrack health check", "TraceTrack scaling check", "TraceTrack cost report"])
@@ -1022,7 +878,153 @@ def test_reconverge_writes_exactly_the_fixes_and_the_audit_template_passes(stack
     assert audit.calls.writes == []
 
 
-# --- 6b. restore drill ---------------------------------------------------------------------------------------------------
+# --- 6b. progressive delivery: blue/green with alarm-based rollback ------------------------------------------------
+
+BLUE_GREEN = {"service_deployment_strategy": "BLUE_GREEN"}
+DEPLOY_ALARM = f"{SERVICE}-deploy-5xx-rate"
+
+
+def production_weights(stack) -> dict:
+    """{target group name: weight} of the web service's rule on the production listener (port 80)."""
+    elbv2 = stack.client("elbv2")
+    (alb,) = elbv2.describe_load_balancers(Names=[f"{PREFIX}-alb"])["LoadBalancers"]
+    listener = next(each for each in elbv2.describe_listeners(LoadBalancerArn=alb["LoadBalancerArn"])["Listeners"] if each["Port"] == 80)
+    rule = next(r for r in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r["IsDefault"] and r["Priority"] == "50000")
+    groups = rule["Actions"][0]["ForwardConfig"]["TargetGroups"]
+    return {g["TargetGroupArn"].split(":targetgroup/")[1].split("/")[0]: g["Weight"] for g in groups}
+
+
+def assert_the_origin_lock_holds(stack):
+    """Every rule of the production listener requires the CDN's header from its secret, and the default action answers
+    403; the test listener's rules do not (its port is the VPC's only)."""
+    elbv2 = stack.client("elbv2")
+    (alb,) = elbv2.describe_load_balancers(Names=[f"{PREFIX}-alb"])["LoadBalancers"]
+    listener = next(each for each in elbv2.describe_listeners(LoadBalancerArn=alb["LoadBalancerArn"])["Listeners"] if each["Port"] == 80)
+    header = secret_json(stack.emulator, f"{PREFIX}/cdn-origin")["header_value"]
+    for rule in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]:
+        if rule["IsDefault"]:
+            assert rule["Actions"][0]["FixedResponseConfig"]["StatusCode"] == "403"
+        else:
+            headers = [c["HttpHeaderConfig"] for c in rule["Conditions"] if c["Field"] == "http-header"]
+            assert headers == [{"HttpHeaderName": "X-Origin-Verify", "Values": [header]}], rule["RuleArn"]
+
+
+class Poller(threading.Thread):
+    """A client asking the local URL for its health every 50 ms, on a new connection each: what answered, and every
+    answer but 200 (or a refused connection) as a failure."""
+
+    def __init__(self, url: str):
+        super().__init__(daemon=True)
+        self.url = url
+        self.done = threading.Event()
+        self.versions: list[str] = []
+        self.failures: list[str] = []
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            try:
+                status, body = get_json(f"{self.url}/health")
+                if status == 200:
+                    self.versions.append(body["version"])
+                else:
+                    self.failures.append(f"{status} {body}")
+            except OSError as error:
+                self.failures.append(str(error))
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join(timeout=10)
+
+
+def test_check_mode_reports_the_switch_to_blue_green_and_a_release_goes_through_test_traffic_production_and_bake(stack, engine):
+    """The service tier switched to BLUE_GREEN: check mode shows the strategy's change and writes nothing; then a
+    release starts the new revision beside the old one, smoke-tests it on the test listener, moves production traffic
+    (the emulator moves the rule's weights as ECS does) and bakes; a re-run of both changes nothing, writes nothing."""
+    plan = stack.play("tests/system/playbooks/service_tier.yml", extra_vars=BLUE_GREEN, args=["--check", "--diff"])
+    assert plan.returncode == 0, plan.explain()
+    assert plan.calls.writes == [], plan.calls.writes
+    # The service's diff names the strategy, its settings and the load balancer's new settings, nothing else.
+    diff = plan.stdout.rsplit("TASK [tracetrack.aws.service : ECS services]", 1)[1].split("TASK [", 1)[0]
+    changed = {line[1:].strip().lstrip("- ").split(":")[0] for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("---", "+++")}
+    assert "-        strategy: ROLLING" in diff and "+        strategy: BLUE_GREEN" in diff, diff
+    assert "+            alternateTargetGroupArn: ''" in diff and "+        bakeTimeInMinutes: 5" in diff, diff
+    assert changed - {""} <= {
+        "strategy", "bakeTimeInMinutes", "alarms", "alarmNames", f"{SERVICE}-deploy-5xx-rate", f"{SERVICE}-deploy-p95-latency", "enable",
+        "rollback", "lifecycleHooks", "lifecycleStages", "POST_TEST_TRAFFIC_SHIFT", "targetType", "timeoutConfiguration", "action",
+        "timeoutInMinutes", "containerName", "advancedConfiguration", "alternateTargetGroupArn", "productionListenerRule", "testListenerRule",
+        "roleArn",
+    }, changed
+    # Beside it: ECS's infrastructure role to be made, the listeners' rules (hidden: they hold the origin header).
+    assert re.search(r"IAM role ECS shifts the load balancer's traffic with\] \*+\nchanged", plan.stdout), plan.stdout[-6000:]
+    assert plan.changed == 3, plan.explain()
+
+    # The switch and a release in one run, as an operator would run them.
+    version = f"{stack.state['v1']}-bg"
+    run = stack.play("tests/system/playbooks/service_tier.yml", "playbooks/deploy.yml", extra_vars={**BLUE_GREEN, "app_image_tag": version})
+    assert run.returncode == 0, run.explain()
+    for stage in ("TEST_TRAFFIC_SHIFT: 0 % of production, 100 % of test traffic", "PRODUCTION_TRAFFIC_SHIFT: 100 % of production",
+                  "BAKE_TIME: 100 % of production", "SUCCESSFUL"):
+        assert stage in run.stdout, run.stdout[-6000:]
+    writes = run.calls.writes
+    assert "ecs:ContinueServiceDeployment" in writes and writes.index("ecs:UpdateService") < writes.index("ecs:ContinueServiceDeployment")
+    assert stack.serving() == version
+    assert recorded(stack.emulator)[VERSION_PARAMETER] == version
+    assert production_weights(stack) == {SERVICE: 0, f"{SERVICE}-alt": 100}, "the new revision serves from the other target group"
+    stack.state["v3"] = version
+
+    # The service tier run alone (no origin header passed: the role reads it from its secret) and the release again.
+    again = stack.play("tests/system/playbooks/service_tier.yml", "playbooks/deploy.yml", extra_vars={**BLUE_GREEN, "app_image_tag": version})
+    assert again.returncode == 0, again.explain()
+    assert again.changed == 0, again.explain()
+    assert again.calls.writes == [], again.calls.writes
+    assert_the_origin_lock_holds(stack)
+
+
+def test_a_version_whose_error_alarm_fires_during_the_bake_is_rolled_back_by_ecs_while_the_old_one_serves(stack, engine):
+    """The new version passes its smoke test and takes production traffic; its 5xx-rate alarm goes to ALARM during the
+    bake (SetAlarmState): ECS returns production traffic to the old revision and fails the deployment, the release
+    rolls back and records nothing, and a client polling the local URL meanwhile sees no failed request."""
+    cloudwatch, ecs = stack.client("cloudwatch"), stack.client("ecs")
+    before = recorded(stack.emulator)
+    fired = threading.Event()
+
+    def fire_during_the_bake():
+        deadline = time.monotonic() + 600
+        while not fired.is_set() and time.monotonic() < deadline:
+            (newest, *_older) = ecs.list_service_deployments(cluster=PREFIX, service=SERVICE)["serviceDeployments"] or [None]
+            if newest and newest["status"] == "IN_PROGRESS":
+                (deployment,) = ecs.describe_service_deployments(serviceDeploymentArns=[newest["serviceDeploymentArn"]])["serviceDeployments"]
+                if deployment.get("lifecycleStage") == "BAKE_TIME":
+                    cloudwatch.set_alarm_state(AlarmName=DEPLOY_ALARM, StateValue="ALARM", StateReason="5xx rate above 10 % for 2 minutes")
+                    fired.set()
+                    return
+            time.sleep(0.3)
+
+    poller = Poller(stack.url)
+    poller.start()
+    alarm = threading.Thread(target=fire_during_the_bake, daemon=True)
+    alarm.start()
+    try:
+        run = stack.play("playbooks/deploy.yml", extra_vars={"app_image_tag": f"{stack.state['v3']}-alarmed"})
+    finally:
+        fired.set()
+        alarm.join(timeout=10)
+        poller.stop()
+        cloudwatch.set_alarm_state(AlarmName=DEPLOY_ALARM, StateValue="OK", StateReason="test over")
+    assert run.returncode != 0, run.explain()
+    assert DEPLOY_ALARM in run.stdout and "Rolled back" in run.stdout, run.explain()
+    say(f"polling client during the release: {len(poller.versions)} answers, {len(poller.failures)} failed, versions {sorted(set(poller.versions))}")
+    assert poller.failures == [], poller.failures[:10]
+    assert stack.state["v3"] in poller.versions and poller.versions[-1] == stack.state["v3"]
+    after = recorded(stack.emulator)
+    assert after[VERSION_PARAMETER] == before[VERSION_PARAMETER] == stack.state["v3"] and after["tag"] == stack.state["v3"]
+    assert after["task_definition"] == before["task_definition"] and after["latest_active"] == before["task_definition"]
+    assert stack.serving() == stack.state["v3"]
+    assert production_weights(stack) == {SERVICE: 0, f"{SERVICE}-alt": 100}, "production traffic stayed with the old revision"
+
+
+# --- 6c. restore drill ---------------------------------------------------------------------------------------------------
 
 DRILL_SNAPSHOT = f"{PREFIX}-db-drill"
 BEFORE_SNAPSHOT = ["SB90001", "SB90002"]
@@ -1093,7 +1095,7 @@ def test_restore_drill_brings_back_exactly_the_scans_before_the_snapshot(stack, 
     assert "Give the restored database the application's login as it is now" in run.stdout
     assert "healthy" in run.stdout and "NOT healthy" not in run.stdout
     assert bags_found(stack, key, "SB900") == BEFORE_SNAPSHOT, "exactly the scans from before the snapshot"
-    assert stack.serving() == stack.state["v2"]
+    assert stack.serving() == stack.state["v3"]
     primary = rds.describe_db_instances(DBInstanceIdentifier=f"{PREFIX}-db")["DBInstances"][0]
     names = [i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]]
     (replaced,) = [name for name in names if name.startswith(f"{PREFIX}-db-replaced-")]
