@@ -303,7 +303,9 @@ def evaluate(service, expected_task_definition=None):
 
     rollback_reason = None
     failed_others = [d for d in deployments if d is not primary and d.get("rolloutState") == "FAILED"]
-    if not task_definition_matches(primary.get("taskDefinition"), expected_task_definition):
+    if returned_to(primary, expected_task_definition):
+        pass  # a deployment of another revision failed and ECS returned to the one waited for: what the caller waits for
+    elif not task_definition_matches(primary.get("taskDefinition"), expected_task_definition):
         rollback_reason = (
             f"the primary deployment {primary.get('id')} runs {primary.get('taskDefinition')}, "
             f"not {expected_task_definition} (rolled back by the circuit breaker, or replaced by a newer deployment)"
@@ -336,12 +338,24 @@ def evaluate(service, expected_task_definition=None):
     return RolloutStatus(IN_PROGRESS, reason, rollback_reason)
 
 
-def apply_lifecycle(status, lifecycle):
+def returned_to(primary, expected_task_definition):
+    """Whether the primary deployment runs exactly the revision waited for (an ARN or family:revision), so that ECS
+    rolling another revision's deployment back to it is the end waited for, not a rollback of it."""
+    exact = bool(expected_task_definition) and (expected_task_definition.startswith("arn:") or ":" in expected_task_definition)
+    return exact and task_definition_matches((primary or {}).get("taskDefinition"), expected_task_definition)
+
+
+def apply_lifecycle(status, lifecycle, returned=False):
     """The rollout as the service deployment of a traffic-shifting strategy has it: not finished before it is
-    SUCCESSFUL, rolled back or failed as ECS says."""
+    SUCCESSFUL, rolled back or failed as ECS says. `returned`: the primary deployment runs exactly the revision waited
+    for (returned_to) - a rollback to it ends the wait once ECS finished it (ROLLBACK_SUCCESSFUL)."""
     state = lifecycle.get("status")
     reason = lifecycle.get("statusReason") or "no reason given"
     stage = lifecycle.get("lifecycleStage") or "no stage"
+    if state in ROLLED_BACK and returned:
+        if state == "ROLLBACK_SUCCESSFUL":
+            return status
+        return RolloutStatus(IN_PROGRESS, f"ECS is rolling the service deployment back to the revision waited for ({state})")
     if state in ROLLED_BACK:
         triggered = (lifecycle.get("alarms") or {}).get("triggeredAlarmNames") or []
         alarms = f" (alarm(s) {', '.join(triggered)})" if triggered else ""
@@ -407,7 +421,7 @@ def wait_for_rollout(client, module, clock=time.monotonic, sleep=time.sleep):
             deployment_arn = deployment_arn or newest_service_deployment(client, module, service["clusterArn"], service["serviceArn"])
             if deployment_arn:
                 lifecycle = describe_service_deployment(client, module, deployment_arn)
-                status = apply_lifecycle(status, lifecycle)
+                status = apply_lifecycle(status, lifecycle, returned_to(find_primary(service.get("deployments") or []), params["task_definition"]))
                 if not stages or stages[-1] != stage_of(lifecycle):
                     stages.append(stage_of(lifecycle))
         elapsed = round(clock() - started, 1)

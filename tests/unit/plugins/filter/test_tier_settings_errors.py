@@ -278,7 +278,7 @@ BAD = [
     (network_settings_errors, NETWORK, {"network_app_ports": [70000]}, "network_app_ports [70000] must list"),
     (network_settings_errors, NETWORK, {"network_alb_ingress_cidrs": ["everyone"]}, "network_alb_ingress_cidrs ['everyone'] holds"),
     (network_settings_errors, NETWORK, {"network_alb_test_ingress_cidrs": ["vpc"]}, "network_alb_test_ingress_cidrs ['vpc'] holds"),
-    (network_settings_errors, NETWORK, {"network_alb_test_listener": True, "network_alb_test_port": 0}, "network_alb_test_port 0 must be a whole number 1-65535"),
+    (network_settings_errors, NETWORK, {"network_alb_test_listener": True, "network_alb_test_port": 0}, "network_alb_test_port 0 must be a whole number"),
     (network_settings_errors, NETWORK, {"network_database_port": 80}, "network_database_port 80 must be a whole number 1150-65535"),
     (network_settings_errors, NETWORK, {"network_strict": True}, "network_nat_gateway_mode 'single' is not allowed in a strict"),
     (registry_settings_errors, REGISTRY, {"registry_repository_name": "Tracetrack/Local"}, "registry_repository_name 'Tracetrack/Local'"),

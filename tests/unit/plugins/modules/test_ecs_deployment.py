@@ -334,3 +334,16 @@ def test_until_paused_returns_at_a_pause_hook_and_otherwise_the_wait_goes_on():
     outcome = run(fake_module(timeout=15), client_with_lifecycle([tasks_up] * 3, [waiting] * 3))[0]
     assert outcome.failed
     assert "awaits an action at its POST_TEST_TRAFFIC_SHIFT hook h-1" in outcome.result["msg"]
+
+
+def test_waiting_for_the_revision_ecs_rolled_back_to_ends_once_the_rollback_is_done():
+    """A release's own return to the previous revision after ECS rolled its deployment back (an alarm in the bake):
+    the service runs the revision waited for - done, not a rollback of it."""
+    rolled = lifecycle("BAKE_TIME", 0, "ROLLBACK_SUCCESSFUL", statusReason="alarm(s) web-5xx in ALARM state")
+    back = shifting([deployment(task_definition=TD_OLD), deployment("ACTIVE", TD_NEW, rollout="FAILED", running=0)])
+    outcome = run(fake_module(task_definition=TD_OLD), client_with_lifecycle([back], [rolled]))[0]
+    assert not outcome.failed and outcome.result["rolled_back"] is False
+    rolling_back = ecs_deployment.apply_lifecycle(ecs_deployment.evaluate(back, TD_OLD), dict(rolled, status="ROLLBACK_IN_PROGRESS"), True)
+    assert rolling_back.progress == ecs_deployment.IN_PROGRESS and rolling_back.rollback_reason is None
+    # Waiting for the new revision, the same rollback is one.
+    assert run(fake_module(task_definition=TD_NEW), client_with_lifecycle([back], [rolled]))[0].failed
