@@ -65,7 +65,8 @@ def network_settings_errors(values):
             settings.problem("network_app_ports", "must list the container ports (1-65535) the load balancer may reach")
             break
     for name in ("network_alb_ingress_cidrs", "network_alb_test_ingress_cidrs"):
-        for cidr in settings[name] or []:
+        # The test listener's default source is the VPC's CIDR, checked (and named) as network_vpc_cidr already.
+        for cidr in [c for c in settings[name] or [] if name == "network_alb_ingress_cidrs" or c != settings["network_vpc_cidr"]]:
             try:
                 ipaddress.ip_network(str(cidr), strict=True)
             except ValueError:
