@@ -79,6 +79,7 @@ RANGES = (
     ("service_deployment_linear_step_bake_minutes", 0, 1440),
     ("service_deployment_test_pause_minutes", 0, 1440),
     ("service_test_listener_port", 1, 65535),
+    ("service_wait_poll_interval", 1, 300),
 )
 # (variable, lowest, highest): percentages of a deployment's traffic.
 PERCENT_RANGES = (
