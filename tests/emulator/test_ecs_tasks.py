@@ -258,9 +258,47 @@ def test_blue_green_keeps_the_older_revision_serving_beside_the_new_one_until_th
     assert {health(running.url)["version"] for _ask in range(20)} == {"2.0.0"}, "the older task stopped once it ended"
 
 
+def test_the_service_address_weighs_connections_as_the_canary_requests(running):
+    """CANARY 30 %: the service's address (its load balancer's production listener) sends new connections to the older
+    revision only until production traffic shifts, then about 30 % of them to the new one through the canary's bake,
+    then all of them; no request fails."""
+    ecs, secret_arn = running.ecs, running.secret_arn
+    before = health(running.url)["version"]
+    ecs.update_service(
+        cluster=CLUSTER,
+        service=SERVICE,
+        taskDefinition=register(ecs, secret_arn, "2.1.0"),
+        deploymentConfiguration={"strategy": "CANARY", "bakeTimeInMinutes": 2, "canaryConfiguration": {"canaryPercent": 30, "canaryBakeTimeInMinutes": 8}},
+    )
+    arn = ecs.list_service_deployments(cluster=CLUSTER, service=SERVICE)["serviceDeployments"][0]["serviceDeploymentArn"]
+    served: dict[float, list] = {}  # the production weight requested for the new revision -> the versions that answered
+    deadline = time.monotonic() + START_TIMEOUT + 60
+    try:
+        while time.monotonic() < deadline:
+            # Stages move only when the deployment is looked at: between two looks the weight holds.
+            deployment = ecs.describe_service_deployments(serviceDeploymentArns=[arn])["serviceDeployments"][0]
+            if deployment["status"] != "IN_PROGRESS":
+                break
+            weight = deployment["targetServiceRevision"]["requestedProductionTrafficWeight"]
+            served.setdefault(weight, []).append((health(running.url) or {}).get("version"))
+            time.sleep(0.02)
+    finally:  # the tests after this one release as before (rolling)
+        ecs.update_service(cluster=CLUSTER, service=SERVICE, deploymentConfiguration={"strategy": "ROLLING"})
+    assert deployment["status"] == "SUCCESSFUL", deployment
+    assert set(served) == {0, 30, 100}, f"the weights the canary requested: {sorted(served)}"
+    assert set(served[0]) == {before}, f"before production traffic shifts, the older revision takes it all: {served[0]}"
+    canary = served[30]
+    assert set(canary) == {before, "2.1.0"}, f"during the canary's bake, both revisions answer and none fails: {canary}"
+    share = canary.count("2.1.0") / len(canary)
+    assert 0.1 < share < 0.55, f"about 30 % of {len(canary)} connections reached the canary: {share:.0%}"
+    assert set(served[100]) == {"2.1.0"}, f"then the new revision takes it all: {served[100]}"
+    assert rollout(ecs)["rolloutState"] == "COMPLETED"
+
+
 def test_an_alarm_during_the_bake_rolls_back_and_the_older_revision_serves_on(running):
     """BLUE_GREEN with an alarm in ALARM during the bake: ECS rolls back; the new task stops, the older one never did."""
     ecs, secret_arn = running.ecs, running.secret_arn
+    before = health(running.url)["version"]
     cloudwatch = emulator_client(running.emulator, "cloudwatch")
     put_5xx_alarm(cloudwatch, "tasks-5xx")
     ecs.update_service(
@@ -286,7 +324,7 @@ def test_an_alarm_during_the_bake_rolls_back_and_the_older_revision_serves_on(ru
     assert service["taskDefinition"] == service["deployments"][0]["taskDefinition"], "the service runs the older revision again"
     assert service["deployments"][1]["rolloutState"] == "FAILED" and "tasks-5xx" in service["deployments"][1]["rolloutStateReason"]
     time.sleep(2)  # the new task's stop
-    assert {health(running.url)["version"] for _ask in range(20)} == {"2.0.0"}, "the rolled-back revision no longer answers"
+    assert {health(running.url)["version"] for _ask in range(20)} == {before}, "the rolled-back revision no longer answers"
 
 
 def test_the_test_listener_reaches_the_new_revision_only_until_a_rollback_returns_it_to_the_older_one(running):
@@ -315,8 +353,8 @@ def test_the_test_listener_reaches_the_new_revision_only_until_a_rollback_return
         assert deployment["lifecycleStage"] == "POST_TEST_TRAFFIC_SHIFT", deployment
         tested = [(health(running.test_url) or {}).get("version") for _ask in range(20)]
         assert set(tested) == {"3.0.0"}, f"the test listener reaches the new revision only: {tested}"
-        served = {(health(running.url) or {}).get("version") for _ask in range(20)}
-        assert served <= {before, "3.0.0"}, f"production: both revisions answer, none refuses: {served}"
+        served = [(health(running.url) or {}).get("version") for _ask in range(20)]
+        assert set(served) == {before}, f"production traffic has not moved yet: the older revision serves it all: {served}"
 
         ecs.stop_service_deployment(serviceDeploymentArn=arn, stopType="ROLLBACK")
         tested = [(health(running.test_url) or {}).get("version") for _ask in range(20)]
@@ -362,4 +400,5 @@ def test_a_loopback_database_url_loses_its_tls_settings_only():
     adjusted = loopback_environment({"DATABASE_URL": url, "DATABASE_READ_URL": url}, REPO_ROOT, ("127.0.0.1", 8100), "127.0.0.9")
     assert adjusted["DATABASE_URL"] == "postgresql+psycopg://u:p@127.0.0.1:5432/db?application_name=web&sslmode=disable"
     assert adjusted["DATABASE_READ_URL"] == adjusted["DATABASE_URL"]
-    assert adjusted["GUNICORN_CMD_ARGS"] == "--bind 127.0.0.1:8100 --bind 127.0.0.9:8100 --reuse-port"
+    assert (adjusted["BIND_HOST"], adjusted["PORT"]) == ("127.0.0.9", "8100"), "the task's own address; the emulator listens on the service's"
+    assert "GUNICORN_CMD_ARGS" not in adjusted

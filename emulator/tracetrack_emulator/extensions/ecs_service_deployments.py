@@ -54,7 +54,8 @@ is left alone; `roleArn` is not assumed); each change of the requested traffic w
 is recorded too: IN_PROGRESS while its rollout is, then SUCCESSFUL; FAILED rollouts end ROLLBACK_SUCCESSFUL under a
 circuit breaker that rolls back (the older tasks serve on) and STOPPED otherwise; a deployment replaced by a newer one
 before it ended is STOPPED. Tasks started on this machine (ecs_tasks) follow the lifecycle: the older revision's task
-serves beside the new one until the deployment ends, and a rollback stops the new one.
+serves beside the new one until the deployment ends, the service's loopback address weighs new connections between
+them as the deployment requests, and a rollback stops the new one.
 """
 
 import copy
@@ -218,6 +219,7 @@ def _weights(record: dict, production: float, test: float) -> None:
     for source in record["sourceServiceRevisions"]:
         source.update(requestedProductionTrafficWeight=100 - production, requestedTestTrafficWeight=100 - test)
     _shift_rules(record, production, test)
+    ecs_tasks.shift(record["serviceArn"], record["_deployment_id"], production)
 
 
 # --- the listener rules (ELBv2 ModifyRule, loadBalancers[].advancedConfiguration) ----------------------------------

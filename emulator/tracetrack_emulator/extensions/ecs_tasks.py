@@ -16,9 +16,15 @@ AWS API reference, Amazon ECS (2014-11-13), and what the emulator does with it w
 - DeleteService: the service's tasks are stopped (and here its test listener closes).
 - DeploymentConfiguration `strategy` BLUE_GREEN, LINEAR or CANARY: the older revision's tasks are kept beside the new
   ones until the deployment ends (its traffic shifts and bake time, ecs_service_deployments); they stop then, or, when
-  ECS rolls the deployment back, the new revision's tasks stop and the older ones serve on. Here both tasks answer on
-  the service's loopback address meanwhile (SO_REUSEPORT: the kernel spreads connections between them); the
-  deployment's traffic weights are reported (and moved on the ELBv2 listener rules), not applied to that address.
+  ECS rolls the deployment back, the new revision's tasks stop and the older ones serve on. Here the service's
+  loopback address sends each new connection to the new revision's task with the production traffic weight the
+  deployment requests (0 until PRODUCTION_TRAFFIC_SHIFT, the canary's or each linear step's share, then 100), else to
+  the older one - the weights ECS also moves on the ELBv2 listener rules.
+- Elastic Load Balancing v2 target deregistration (`deregistration_delay.timeout_seconds`): a target taken out of a
+  target group gets no new connection, and the ones it has finish, before it is stopped. Here a task that the service's
+  address no longer chooses (an older revision once the new one is healthy or the deployment ended, a rolled-back
+  revision) is stopped TRACETRACK_EMULATOR_ECS_DEREGISTRATION_DELAY seconds later, and gunicorn's graceful stop
+  finishes the requests it holds: no client connection is reset by a deployment.
 - Service `loadBalancers[].advancedConfiguration.testListenerRule` (developer guide, "Amazon ECS blue/green
   deployments"): the test listener reaches the new revision's tasks from TEST_TRAFFIC_SHIFT on, before any production
   traffic does, so that they can be tried; after a rollback it reaches the older revision again. Here the service's
@@ -41,25 +47,27 @@ once with exit code 0. This is the local environment's stand-in for Fargate. Set
                           application source (TRACETRACK_EMULATOR_ECS_APP_SOURCE, default app/) with the emulator's
                           own Python, as the image would run it. Unset: nothing runs (moto's behaviour above).
     TRACETRACK_EMULATOR_ECS_SERVICE_ADDRESSES=<service>=<host>:<port>[,...]   the services whose task runs here, and
-                          the loopback address it listens on. One task per service whatever its desired count (the
-                          task shares the host's network, so there is one port); other services run nothing.
+                          the loopback address their clients use: the emulator listens there, as the service's load
+                          balancer, from the service's first task on, and forwards each TCP connection to a task of
+                          the service (see the deployment's weights above; while none runs, it answers 503 as a load
+                          balancer without a healthy target does). One task per deployment whatever the desired count;
+                          other services run nothing.
     TRACETRACK_EMULATOR_ECS_TEST_ADDRESSES=<service>=<host>:<port>[,...]   the service's test listener: a loopback
                           address the emulator listens on once the service's first task starts, forwarding each TCP
-                          connection to the service's newest task (on the task's own address, see GUNICORN_CMD_ARGS
-                          below), and closing it while there is none; it stops with the service (DeleteService) and the
-                          emulator.
+                          connection to the service's newest task (on the task's own address, see PORT, BIND_HOST
+                          below), or answering 503 while it does not run; it stops with the service (DeleteService) and
+                          the emulator, as the service's address does.
     TRACETRACK_EMULATOR_ECS_TASK_START_TIMEOUT=180   seconds a new task may take to pass its health check.
+    TRACETRACK_EMULATOR_ECS_DEREGISTRATION_DELAY=1   seconds between the last connection sent to a task and its stop.
     TRACETRACK_EMULATOR_ECS_RUN_TASK_WAIT=30   seconds RunTask waits for a one-off task to end before it answers (AWS
                           answers at once; the wait spares the caller's waiter its polling interval).
     TRACETRACK_EMULATOR_TASK_DIR   where logs and the embedded database live (control.py sets it per emulator).
 
 What differs on this machine from Fargate, all in the task's environment only, and why:
-    PORT, BIND_HOST        the task shares the host's network (to reach the loopback servers), so it listens on the
-                           service's loopback address instead of 0.0.0.0 and the container port
-    GUNICORN_CMD_ARGS      a service's task listens on the service's address with SO_REUSEPORT (--reuse-port), as the
-                           older deployment's task does until it stops, and also on an address of its own in 127.0.0.0/8
-                           (same port) where the emulator checks its health and the test listener reaches it: a load
-                           balancer's target health check, and its target group, reach each task on its own address
+    PORT, BIND_HOST        the task shares the host's network (to reach the loopback servers), so it listens on an
+                           address of its own in 127.0.0.0/8 with the service address's port instead of 0.0.0.0 and the
+                           container port: the emulator checks its health and forwards the service's and the test
+                           listener's connections there, as a load balancer reaches each target on its own address
     TRUSTED_PROXY_COUNT=0  no load balancer or CDN in front of it
     SESSION_COOKIE_SECURE  false: it answers plain HTTP on loopback
     DATABASE_URL, DATABASE_READ_URL   sslmode=disable instead of verify-full (and no sslrootcert): the loopback server
@@ -73,9 +81,11 @@ What differs on this machine from Fargate, all in the task's environment only, a
 The values reach the process through its environment only, never its command line or the emulator's log.
 """
 
+import contextlib
 import itertools
 import json
 import os
+import random
 import re
 import selectors
 import signal
@@ -102,6 +112,7 @@ TEST_ADDRESSES_VARIABLE = "TRACETRACK_EMULATOR_ECS_TEST_ADDRESSES"
 SOURCE_VARIABLE = "TRACETRACK_EMULATOR_ECS_APP_SOURCE"
 START_TIMEOUT_VARIABLE = "TRACETRACK_EMULATOR_ECS_TASK_START_TIMEOUT"
 RUN_TASK_WAIT_VARIABLE = "TRACETRACK_EMULATOR_ECS_RUN_TASK_WAIT"
+DEREGISTRATION_DELAY_VARIABLE = "TRACETRACK_EMULATOR_ECS_DEREGISTRATION_DELAY"
 TASK_DIR_VARIABLE = "TRACETRACK_EMULATOR_TASK_DIR"
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -185,9 +196,7 @@ def loopback_environment(environment: dict, database_dir: Path, address: tuple[s
     """The adjustments of this machine (the module's docstring says which and why)."""
     adjusted = dict(environment, TRUSTED_PROXY_COUNT="0", SESSION_COOKIE_SECURE="false")
     if address:
-        adjusted.update(BIND_HOST=address[0], PORT=str(address[1]))
-        if probe:
-            adjusted["GUNICORN_CMD_ARGS"] = f"--bind {address[0]}:{address[1]} --bind {probe}:{address[1]} --reuse-port"
+        adjusted.update(BIND_HOST=probe or address[0], PORT=str(address[1]))
     if _on_loopback(adjusted.get("DATABASE_URL", "")):
         for key in ("DATABASE_URL", "DATABASE_READ_URL"):
             if key in adjusted:
@@ -377,9 +386,21 @@ class LocalTask:
         runner().stop(self.name, self.process)
 
 
+def retire(tasks) -> None:
+    """Tasks the service's address no longer chooses: stopped after the deregistration delay, in the background."""
+
+    def stop_after_delay() -> None:
+        time.sleep(_seconds(DEREGISTRATION_DELAY_VARIABLE, 1))
+        for task in tasks:
+            task.stop()
+
+    if tasks:
+        threading.Thread(target=stop_after_delay, daemon=True).start()
+
+
 class ServiceTask(LocalTask):
-    """The task of a service's deployment, listening on the service's loopback address, and on `probe` (same port)
-    where its own health is checked while an older task still answers on the service's address."""
+    """The task of a service's deployment, listening on `probe`, a loopback address of its own, at the port of the
+    service's address (where the emulator listens for the service's clients)."""
 
     def __init__(self, deployment_id, address, probe, health, previous=(), keep_previous=False, **kwargs):
         self.deployment_id = deployment_id
@@ -387,6 +408,8 @@ class ServiceTask(LocalTask):
         self.probe = probe
         self.health = health
         self.healthy = False
+        # The production traffic weight (percent) its deployment requests for it while it keeps older tasks.
+        self.weight = 0.0
         # The older deployments' tasks: stopped once this one is healthy, or, with keep_previous (a deployment that
         # shifts traffic), once the deployment ends (release_previous) - unless it is rolled back (roll_back_task).
         self.previous = list(previous)
@@ -396,11 +419,22 @@ class ServiceTask(LocalTask):
 
     def _stop_previous(self) -> None:
         try:
+            time.sleep(_seconds(DEREGISTRATION_DELAY_VARIABLE, 1))  # the service's address chooses this task already
             for task in self.previous:
                 task.stop()
             self.previous = []
         finally:
             self.previous_stopped.set()
+
+    def serving(self) -> "ServiceTask":
+        """The task the service's address sends a new connection to: this one, or the older task it keeps - by the
+        deployment's production weight while its traffic shifts, else once this one is healthy."""
+        older = self.previous[0] if self.previous else None
+        if older is None:
+            return self
+        if self.keep_previous:
+            return self if random.uniform(0, 100) < self.weight else older  # noqa: S311 (traffic split, not a secret)
+        return self if self.healthy else older
 
     def stop(self) -> None:
         super().stop()
@@ -443,22 +477,41 @@ class ServiceTask(LocalTask):
 _lock = threading.RLock()
 _service_tasks: dict[str, ServiceTask] = {}  # service ARN -> the task of its latest deployment
 _one_off_tasks: dict[str, LocalTask] = {}  # task ARN -> its process
-_test_listeners: dict[str, "ServiceTestListener"] = {}  # service ARN -> its test listener
+_listeners: dict[tuple[str, str], "ServiceListener"] = {}  # (service ARN, "production" or "test") -> its listener
+
+NO_TARGET = (
+    b"HTTP/1.1 503 Service Temporarily Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 24\r\nConnection: close\r\n\r\n"
+    b"no task of the service.\n"
+)
 
 
-# --- the test listener --------------------------------------------------------------------------------------------
+# --- the service's address and its test listener -----------------------------------------------------------------
+
+
+def production_task(service_arn: str) -> ServiceTask | None:
+    """The task the service's address sends a new connection to (see ServiceTask.serving)."""
+    task = _service_tasks.get(service_arn)
+    return task.serving() if task is not None else None
+
+
+def newest_task(service_arn: str) -> ServiceTask | None:
+    """The task the test listener sends a new connection to: the one of the service's newest deployment."""
+    return _service_tasks.get(service_arn)
 
 
 class _Forward(socketserver.BaseRequestHandler):
-    """One connection to the test address: copied both ways to the service's newest task until either side closes."""
+    """One connection: copied both ways to the task the listener chooses until either side closes; a 503 when no task
+    takes it (none runs yet, or it does not accept the connection), as a load balancer without a healthy target."""
 
     def handle(self) -> None:
-        task = _service_tasks.get(self.server.service_arn)
-        if task is None:
-            return  # no task: the connection closes
+        task = self.server.choose(self.server.service_arn)
         try:
+            if task is None:
+                raise ConnectionRefusedError
             backend = socket.create_connection((task.probe, task.address[1]), timeout=5)
         except OSError:
+            with contextlib.suppress(OSError):
+                self.request.sendall(NO_TARGET)
             return
         with backend, selectors.DefaultSelector() as selector:
             backend.settimeout(None)
@@ -476,14 +529,17 @@ class _Forward(socketserver.BaseRequestHandler):
                         return
 
 
-class ServiceTestListener(socketserver.ThreadingTCPServer):
-    """A service's test address, served in a thread of its own."""
+class ServiceListener(socketserver.ThreadingTCPServer):
+    """A service's address or its test address, served in a thread of its own; `choose` names the task of each
+    connection."""
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 256  # clients connecting at once wait in the backlog, as at a load balancer
 
-    def __init__(self, address: tuple[str, int], service_arn: str):
+    def __init__(self, address: tuple[str, int], service_arn: str, choose):
         self.service_arn = service_arn
+        self.choose = choose
         super().__init__(address, _Forward)
         threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
 
@@ -492,21 +548,23 @@ class ServiceTestListener(socketserver.ThreadingTCPServer):
         self.server_close()
 
 
-def start_test_listener(service) -> None:
-    """The service's test address, when it has one and it is not listening yet."""
-    address = service_test_addresses().get(service.name)
-    if address is None or service.arn in _test_listeners:
-        return
-    try:
-        _test_listeners[service.arn] = ServiceTestListener(address, service.arn)
-    except OSError as error:
-        print(f"ecs_tasks: the test listener of {service.name} cannot listen on {address[0]}:{address[1]}: {error}", file=sys.stderr)
+def start_listeners(service) -> None:
+    """The service's address and its test address (when it has one), unless they listen already."""
+    kinds = (("production", service_addresses(), production_task), ("test", service_test_addresses(), newest_task))
+    for kind, addresses, choose in kinds:
+        address = addresses.get(service.name)
+        if address is None or (service.arn, kind) in _listeners:
+            continue
+        try:
+            _listeners[(service.arn, kind)] = ServiceListener(address, service.arn, choose)
+        except OSError as error:
+            print(f"ecs_tasks: the {kind} listener of {service.name} cannot listen on {address[0]}:{address[1]}: {error}", file=sys.stderr)
 
 
-def stop_test_listener(service_arn: str) -> None:
+def stop_listeners(service_arn: str) -> None:
     with _lock:
-        listener = _test_listeners.pop(service_arn, None)
-    if listener is not None:
+        listeners = [_listeners.pop(key) for key in list(_listeners) if key[0] == service_arn]
+    for listener in listeners:
         listener.stop()
 
 
@@ -533,12 +591,11 @@ def start_service_task(backend, service) -> None:
             serving = [previous] if previous.healthy else list(previous.previous)
             if not previous.healthy:
                 previous.previous = []
-                threading.Thread(target=previous.stop, daemon=True).start()
+                retire([previous])
             elif previous.previous:
                 # A healthy task still keeping older ones (its deployment shifted traffic and had not ended): they stop.
                 older, previous.previous = previous.previous, []
-                for task in older:
-                    threading.Thread(target=task.stop, daemon=True).start()
+                retire(older)
         environment = container_environment(container, backend.account_id, backend.region_name)
         cluster = service.cluster_arn.split("/")[-1]
         probe = probe_host()
@@ -557,7 +614,7 @@ def start_service_task(backend, service) -> None:
             command=container.get("command"),
         )
         _service_tasks[service.arn] = task
-        start_test_listener(service)
+        start_listeners(service)
     deployment.update(
         rolloutState="IN_PROGRESS",
         rolloutStateReason=f"ECS deployment {deployment['id']} in progress.",
@@ -574,19 +631,26 @@ def release_previous(service) -> None:
         threading.Thread(target=task._stop_previous, daemon=True).start()
 
 
+def shift(service_arn: str, deployment_id: str, production: float) -> None:
+    """The production traffic weight a deployment that shifts traffic requests for its new revision's task."""
+    task = _service_tasks.get(service_arn)
+    if task is not None and task.deployment_id == deployment_id:
+        task.weight = production
+
+
 def roll_back_task(service, deployment_id: str) -> None:
-    """ECS rolled the deployment back: its task stops, and the older task it kept is the service's task again."""
+    """ECS rolled the deployment back: the older task it kept is the service's task again, and it stops."""
     with _lock:
         task = _service_tasks.get(service.arn)
         if task is None or task.deployment_id != deployment_id or not task.previous:
             return
         _service_tasks[service.arn] = task.previous[0]
         task.previous = []
-    threading.Thread(target=task.stop, daemon=True).start()
+    retire([task])
 
 
 def stop_service_task(service) -> None:
-    stop_test_listener(service.arn)
+    stop_listeners(service.arn)
     with _lock:
         task = _service_tasks.pop(service.arn, None)
     if task is not None:
@@ -595,8 +659,8 @@ def stop_service_task(service) -> None:
 
 def stop_all() -> None:
     """Every task this emulator started (the emulator stops)."""
-    for service_arn in list(_test_listeners):
-        stop_test_listener(service_arn)
+    for service_arn in {key[0] for key in list(_listeners)}:
+        stop_listeners(service_arn)
     with _lock:
         tasks = list(_service_tasks.values()) + list(_one_off_tasks.values())
         _service_tasks.clear()
