@@ -28,8 +28,8 @@ endif
 
 help:
 	@echo "make deploy [ENV=local|dev|staging|production]   provision the stack for one environment"
-	@echo "make test                                        every test and quality gate (PROFILE=1: slowest tasks of each run)"
-	@echo "make test-extended                               several environments converged side by side (CI runs it too)"
+	@echo "make test                                        the tests and quality gates of every change (PROFILE=1: slowest tasks of each run)"
+	@echo "make test-extended                               other environments and the seed examples side by side, each role's molecule scenario (CI runs it too)"
 	@echo "make teardown ENV=... [CONFIRM=<env>]            remove what the collection created"
 	@echo "make credentials ENV=...                         how to sign in (local: prints the administrator's password)"
 	@echo "make smoke ENV=...                               a browser signs in, scans and looks up on the deployed environment"
@@ -111,7 +111,7 @@ test: venv link system-deps
 	@scripts/test.sh
 
 test-extended: venv link system-deps
-	@scripts/test.sh extended
+	@scripts/test.sh extended molecule
 
 lint sanity units emulator-test system-test molecule app-test build-check extended: venv link
 	@scripts/test.sh $@

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Every test and quality gate. `make test` runs them all; `make <stage>` runs one:
-#   lint sanity units emulator-test system-test molecule app-test build-check
-# `make test-extended` runs the stage `extended` (several environments converged side by side), which `make test`
-# leaves out to stay within its time budget (tests/README.md says what each stage guards).
+# Every test and quality gate. `make test` runs the stages that gate every change, within its time budget:
+#   lint sanity units emulator-test system-test app-test build-check
+# `make test-extended` runs the stages that converge other shapes than the local stack: `extended` (several
+# environments and the seed examples side by side) and `molecule` (each role on its own) beside it. CI runs both.
+# `make <stage>` runs one (tests/README.md says what each stage guards).
 # PROFILE=1: every ansible-playbook run prints its slowest tasks (ansible.posix.profile_tasks).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
@@ -12,15 +13,18 @@ export ANSIBLE_PYTHON_INTERPRETER="$root/.venv/bin/python" ANSIBLE_NOCOLOR=1 ANS
 # pytest and molecule start emulators of their own on free ports (MOLECULE_EMULATOR_PORT picks one),
 # apart from the one `make deploy` may have running (EMULATOR_PORT).
 
-ALL_STAGES=(lint sanity units emulator-test system-test molecule app-test build-check)
-OTHER_STAGES=(extended)
-# The longest stage, system-test (its shared local stack is one sequence of playbook runs), starts first and runs
-# in the foreground; every other stage asked for runs meanwhile in a second lane, one after the other, so that the
-# two cores stay busy (the AWS modules also sleep between calls). The second lane's output is shown, stage by
-# stage, when the first ends; each stage's wall time is its own.
-LONG_STAGE=system-test
+ALL_STAGES=(lint sanity units emulator-test system-test app-test build-check)
+EXTENDED_STAGES=(extended molecule)
+# The longest stage asked for (system-test: its shared local stack is one sequence of playbook runs; extended: one
+# run converging several environments) starts first and runs in the foreground; every other stage asked for runs
+# meanwhile in a second lane, one after the other, so that the two cores stay busy (the AWS modules also sleep
+# between calls). The second lane's output is shown, stage by stage, when the first ends; each stage's wall time is
+# its own.
+LONG_STAGES=(system-test extended)
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=("${ALL_STAGES[@]}")
+LONG_STAGE=
+for long in "${LONG_STAGES[@]}"; do [[ " ${stages[*]} " == *" $long "* ]] && { LONG_STAGE=$long; break; }; done
 
 say() { printf '\n==> %s\n' "$*"; }
 
@@ -121,7 +125,7 @@ run_stage() {  # stage: runs it with its output on the terminal and in its log
 }
 
 for stage in "${stages[@]}"; do
-  if ! declare -F "stage_$stage" >/dev/null; then echo "unknown stage: $stage (have: ${ALL_STAGES[*]} ${OTHER_STAGES[*]})"; exit 2; fi
+  if ! declare -F "stage_$stage" >/dev/null; then echo "unknown stage: $stage (have: ${ALL_STAGES[*]} ${EXTENDED_STAGES[*]})"; exit 2; fi
 done
 
 lane=()
