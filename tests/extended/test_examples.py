@@ -138,6 +138,13 @@ def test_the_strict_examples_reach_their_origin_over_https_by_its_name(converged
     assert origin["DomainName"] == settings(host)["cdn_origin_domain_name"]
 
 
+def forwards(action: dict) -> dict:
+    """{target group ARN: weight} of a listener rule's forward action (a single group: weight 1)."""
+    if action.get("TargetGroupArn"):
+        return {action["TargetGroupArn"]: 1}
+    return {group["TargetGroupArn"]: group.get("Weight", 1) for group in action["ForwardConfig"]["TargetGroups"]}
+
+
 @pytest.mark.parametrize("env_name", ["staging", "production"])
 def test_ez_board_routes_two_services_and_runs_clustered_redis_and_postgres_14(converged, emulator, env_name):
     prefix = f"ez-board-{env_name}"
@@ -159,11 +166,13 @@ def test_ez_board_routes_two_services_and_runs_clustered_redis_and_postgres_14(c
     # Only CloudFront reaches the services: without its origin header, the load balancer answers 403.
     assert listeners[443]["DefaultActions"][0]["FixedResponseConfig"]["StatusCode"] == "403"
     rules = [r for r in elbv2.describe_rules(ListenerArn=listeners[443]["ListenerArn"])["Rules"] if not r["IsDefault"]]
-    routes = {
-        tuple(c["PathPatternConfig"]["Values"]): r["Actions"][-1].get("TargetGroupArn") for r in rules for c in r["Conditions"] if c["Field"] == "path-pattern"
-    }
-    assert routes[("/api/*",)] == target_group(emulator, f"{prefix}-backend")["TargetGroupArn"]
-    assert routes[("/*",)] == target_group(emulator, f"{prefix}-frontend")["TargetGroupArn"]
+    routes = {tuple(c["PathPatternConfig"]["Values"]): forwards(r["Actions"][-1]) for r in rules for c in r["Conditions"] if c["Field"] == "path-pattern"}
+    for path, service in (("/api/*", "backend"), ("/*", "frontend")):
+        primary = target_group(emulator, f"{prefix}-{service}")["TargetGroupArn"]
+        if env_name == "production":  # CANARY: the rule weighs the service's group against its alternate, which ECS moves
+            assert routes[(path,)] == {primary: 100, target_group(emulator, f"{prefix}-{service}-alt")["TargetGroupArn"]: 0}, routes
+        else:
+            assert routes[(path,)] == {primary: 1}, routes
     assert all("http-header" in [c["Field"] for c in r["Conditions"]] for r in rules)
     assert target_group(emulator, f"{prefix}-backend")["HealthCheckPath"] == "/api/health"
 
