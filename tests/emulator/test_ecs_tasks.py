@@ -220,6 +220,12 @@ def test_a_task_that_never_passes_its_health_check_fails_the_deployment(running)
     assert f"did not pass its health check within {START_TIMEOUT} s" in primary["rolloutStateReason"]
 
 
+def release(running, tag: str, configuration: dict) -> None:
+    """UpdateService to a new revision of the image `tag`, deployed as `configuration` says."""
+    definition = register(running.ecs, running.secret_arn, tag)
+    running.ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=definition, deploymentConfiguration=configuration)
+
+
 def follow_deployment(running, during=None, timeout: float = START_TIMEOUT + 60) -> tuple[dict, dict]:
     """Ask the service's address all along until its newest service deployment ends: (versions that answered while it
     ran, each with its count; the service deployment at its end). `during(deployment)` is called at each look."""
@@ -242,14 +248,9 @@ def follow_deployment(running, during=None, timeout: float = START_TIMEOUT + 60)
 def test_blue_green_keeps_the_older_revision_serving_beside_the_new_one_until_the_bake_ends(running):
     """BLUE_GREEN (ecs_service_deployments): the older task answers beside the new one through the traffic shifts and
     the bake, then stops; no request is refused."""
-    ecs, secret_arn = running.ecs, running.secret_arn
+    ecs = running.ecs
     before = health(running.url)["version"]
-    ecs.update_service(
-        cluster=CLUSTER,
-        service=SERVICE,
-        taskDefinition=register(ecs, secret_arn, "2.0.0"),
-        deploymentConfiguration={"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 4},
-    )
+    release(running, "2.0.0", {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 4})
     versions, deployment = follow_deployment(running)
     assert deployment["status"] == "SUCCESSFUL", deployment
     assert "refused" not in versions, versions
@@ -262,14 +263,9 @@ def test_the_service_address_weighs_connections_as_the_canary_requests(running):
     """CANARY 30 %: the service's address (its load balancer's production listener) sends new connections to the older
     revision only until production traffic shifts, then about 30 % of them to the new one through the canary's bake,
     then all of them; no request fails."""
-    ecs, secret_arn = running.ecs, running.secret_arn
+    ecs = running.ecs
     before = health(running.url)["version"]
-    ecs.update_service(
-        cluster=CLUSTER,
-        service=SERVICE,
-        taskDefinition=register(ecs, secret_arn, "2.1.0"),
-        deploymentConfiguration={"strategy": "CANARY", "bakeTimeInMinutes": 2, "canaryConfiguration": {"canaryPercent": 30, "canaryBakeTimeInMinutes": 8}},
-    )
+    release(running, "2.1.0", {"strategy": "CANARY", "bakeTimeInMinutes": 2, "canaryConfiguration": {"canaryPercent": 30, "canaryBakeTimeInMinutes": 8}})
     arn = ecs.list_service_deployments(cluster=CLUSTER, service=SERVICE)["serviceDeployments"][0]["serviceDeploymentArn"]
     served: dict[float, list] = {}  # the production weight requested for the new revision -> the versions that answered
     deadline = time.monotonic() + START_TIMEOUT + 60
@@ -297,16 +293,11 @@ def test_the_service_address_weighs_connections_as_the_canary_requests(running):
 
 def test_an_alarm_during_the_bake_rolls_back_and_the_older_revision_serves_on(running):
     """BLUE_GREEN with an alarm in ALARM during the bake: ECS rolls back; the new task stops, the older one never did."""
-    ecs, secret_arn = running.ecs, running.secret_arn
+    ecs = running.ecs
     before = health(running.url)["version"]
     cloudwatch = emulator_client(running.emulator, "cloudwatch")
     put_5xx_alarm(cloudwatch, "tasks-5xx")
-    ecs.update_service(
-        cluster=CLUSTER,
-        service=SERVICE,
-        taskDefinition=register(ecs, secret_arn, "2.0.1"),
-        deploymentConfiguration={"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 30, "alarms": {"alarmNames": ["tasks-5xx"], "enable": True, "rollback": True}},
-    )
+    release(running, "2.0.1", {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 30, "alarms": {"alarmNames": ["tasks-5xx"], "enable": True, "rollback": True}})
 
     def alarm_in_the_bake(deployment):
         if deployment.get("lifecycleStage") == "BAKE_TIME" and deployment["status"] == "IN_PROGRESS":
@@ -332,16 +323,11 @@ def test_the_test_listener_reaches_the_new_revision_only_until_a_rollback_return
     .testListenerRule, here TRACETRACK_EMULATOR_ECS_TEST_ADDRESSES) reaches the new revision's task only while
     production still reaches the older one; StopServiceDeployment (ROLLBACK) returns the test listener to the older
     revision."""
-    ecs, secret_arn = running.ecs, running.secret_arn
+    ecs = running.ecs
     before = health(running.url)["version"]
     assert health(running.test_url)["version"] == before, "outside a deployment, the test listener reaches the service's task"
     pause = {"targetType": "PAUSE", "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"], "timeoutConfiguration": {"timeoutInMinutes": 60, "action": "ROLLBACK"}}
-    ecs.update_service(
-        cluster=CLUSTER,
-        service=SERVICE,
-        taskDefinition=register(ecs, secret_arn, "3.0.0"),
-        deploymentConfiguration={"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 0, "lifecycleHooks": [pause]},
-    )
+    release(running, "3.0.0", {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 0, "lifecycleHooks": [pause]})
     try:
         arn = ecs.list_service_deployments(cluster=CLUSTER, service=SERVICE)["serviceDeployments"][0]["serviceDeploymentArn"]
         deadline = time.monotonic() + START_TIMEOUT + 30
