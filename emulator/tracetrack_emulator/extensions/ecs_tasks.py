@@ -386,11 +386,16 @@ class LocalTask:
         runner().stop(self.name, self.process)
 
 
+def wait_deregistration_delay() -> None:
+    """The time between the last connection the service's address sent a task and the task's stop."""
+    time.sleep(_seconds(DEREGISTRATION_DELAY_VARIABLE, 1))
+
+
 def retire(tasks) -> None:
     """Tasks the service's address no longer chooses: stopped after the deregistration delay, in the background."""
 
     def stop_after_delay() -> None:
-        time.sleep(_seconds(DEREGISTRATION_DELAY_VARIABLE, 1))
+        wait_deregistration_delay()
         for task in tasks:
             task.stop()
 
@@ -419,7 +424,7 @@ class ServiceTask(LocalTask):
 
     def _stop_previous(self) -> None:
         try:
-            time.sleep(_seconds(DEREGISTRATION_DELAY_VARIABLE, 1))  # the service's address chooses this task already
+            wait_deregistration_delay()  # the service's address chooses this task already
             for task in self.previous:
                 task.stop()
             self.previous = []
