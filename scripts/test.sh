@@ -133,8 +133,10 @@ for stage in "${stages[@]}"; do [ "$stage" = "$LONG_STAGE" ] || lane+=("$stage")
 if [ ${#lane[@]} -eq ${#stages[@]} ] || [ ${#lane[@]} -eq 0 ]; then
   for stage in "${stages[@]}"; do run_stage "$stage"; done
 else
-  say "${lane[*]} (a second lane beside $LONG_STAGE; their output follows when it ends)"
+  say "${lane[*]} (a second lane beside $LONG_STAGE, at a lower priority; their output follows when it ends)"
   (
+    # The long stage is the run's critical path: the second lane takes the cycles it leaves (and ends before it).
+    renice -n 10 -p "$BASHPID" >/dev/null
     for stage in "${lane[@]}"; do
       start=$SECONDS
       "stage_$stage" >"$logs/$stage.log" 2>&1

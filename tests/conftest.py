@@ -51,12 +51,25 @@ LONGEST_FIRST = [
 ]
 
 
+# The longest file is the run's critical path. When it is among the tests, a worker running any other file lowers its
+# own priority (and that of the playbooks and emulator it starts): with fewer cores than busy processes, the shorter
+# files then take the cycles the longest one leaves, and still end before it.
+CRITICAL_PATH = {"collected": False, "niced": False}
+
+
 def pytest_collection_modifyitems(items):
     def rank(item):
         name = item.path.name
         return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
 
     items.sort(key=rank)  # stable: each file keeps its own order
+    CRITICAL_PATH["collected"] = any(item.path.name == LONGEST_FIRST[0] for item in items)
+
+
+def pytest_runtest_setup(item):
+    if os.environ.get("PYTEST_XDIST_WORKER") and CRITICAL_PATH["collected"] and not CRITICAL_PATH["niced"] and item.path.name != LONGEST_FIRST[0]:
+        os.nice(10)
+        CRITICAL_PATH["niced"] = True
 
 
 def pytest_terminal_summary(terminalreporter):
