@@ -388,3 +388,46 @@ def test_a_loopback_database_url_loses_its_tls_settings_only():
     assert adjusted["DATABASE_READ_URL"] == adjusted["DATABASE_URL"]
     assert (adjusted["BIND_HOST"], adjusted["PORT"]) == ("127.0.0.9", "8100"), "the task's own address; the emulator listens on the service's"
     assert "GUNICORN_CMD_ARGS" not in adjusted
+
+
+def test_the_service_address_always_has_a_task_to_choose_while_a_deployment_starts_the_next_one(monkeypatch, tmp_path):
+    """UpdateService while clients connect: the service's address (a load balancer's listener) chooses the current task
+    until the new deployment's task takes its place - at no moment does it find none and answer 503. A connection is
+    chosen here while the new task is being set up, the moment the entry used to be missing."""
+    from tracetrack_emulator.extensions import ecs_tasks
+
+    monkeypatch.setenv(ecs_tasks.RUNNER_VARIABLE, "gunicorn")
+    monkeypatch.setenv(ecs_tasks.ADDRESSES_VARIABLE, f"{SERVICE}=127.0.0.1:8199")
+    monkeypatch.setenv(ecs_tasks.TASK_DIR_VARIABLE, str(tmp_path))
+    monkeypatch.setattr(ecs_tasks, "start_listeners", lambda service: None)
+    arn = f"arn:aws:ecs:eu-west-1:123456789012:service/{CLUSTER}/{SERVICE}"
+    current = types.SimpleNamespace(healthy=True, previous=[])
+    current.serving = lambda: current
+    chosen = []
+
+    class Starting:
+        def __init__(self, **kwargs):
+            chosen.append(ecs_tasks.production_task(arn))  # a client connects while the new task is set up
+            self.previous, self.healthy = kwargs["previous"], False
+
+        def serving(self):
+            return self.previous[0] if self.previous and not self.healthy else self
+
+    monkeypatch.setattr(ecs_tasks, "ServiceTask", Starting)
+    monkeypatch.setitem(ecs_tasks._service_tasks, arn, current)
+    container = {"name": "web", "image": "web:2", "essential": True, "environment": []}
+    backend = types.SimpleNamespace(
+        describe_task_definition=lambda name: types.SimpleNamespace(container_definitions=[container]), account_id="123456789012", region_name="eu-west-1"
+    )
+    service = types.SimpleNamespace(
+        name=SERVICE,
+        arn=arn,
+        cluster_arn=f"arn:aws:ecs:eu-west-1:123456789012:cluster/{CLUSTER}",
+        task_definition="web:2",
+        deployments=[{"id": "ecs-svc/2", "desiredCount": 1}],
+        deployment_configuration={},
+    )
+    ecs_tasks.start_service_task(backend, service)
+    assert chosen == [current], "no task to choose while the next one was set up"
+    assert ecs_tasks.production_task(arn) is current, "the healthy task serves until its successor is healthy"
+    assert ecs_tasks._service_tasks[arn].previous == [current]

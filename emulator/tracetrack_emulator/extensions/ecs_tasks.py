@@ -588,19 +588,16 @@ def start_service_task(backend, service) -> None:
     definition = backend.describe_task_definition(service.task_definition)
     container = _app_container(definition)
     with _lock:
-        previous = _service_tasks.pop(service.arn, None)
-        serving = []
+        # The service's address keeps choosing among the current tasks until the new one takes their place: it reads
+        # _service_tasks without the lock, so the entry is replaced in one step and never missing (a 503 otherwise).
+        previous = _service_tasks.get(service.arn)
+        serving, retired = [], []
         if previous is not None:
             # A healthy task keeps serving until its successor is healthy; one that never was (a failed deployment, or a
-            # deployment replaced before it finished) stops now, with the older tasks it was still waiting to stop.
+            # deployment replaced before it finished) stops, with the older tasks it was still waiting to stop.
+            # A healthy task still keeping older ones (its deployment shifted traffic and had not ended): they stop.
             serving = [previous] if previous.healthy else list(previous.previous)
-            if not previous.healthy:
-                previous.previous = []
-                retire([previous])
-            elif previous.previous:
-                # A healthy task still keeping older ones (its deployment shifted traffic and had not ended): they stop.
-                older, previous.previous = previous.previous, []
-                retire(older)
+            retired = list(previous.previous) if previous.healthy else [previous]
         environment = container_environment(container, backend.account_id, backend.region_name)
         cluster = service.cluster_arn.split("/")[-1]
         probe = probe_host()
@@ -619,6 +616,9 @@ def start_service_task(backend, service) -> None:
             command=container.get("command"),
         )
         _service_tasks[service.arn] = task
+        if previous is not None:
+            previous.previous = []
+        retire(retired)
         start_listeners(service)
     deployment.update(
         rolloutState="IN_PROGRESS",
