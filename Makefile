@@ -14,7 +14,11 @@ COLLECTION_LINK := .local/collections/ansible_collections/tracetrack/aws
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(BIN):$(PATH)
 export PYTHONPATH := $(CURDIR)/emulator
-export ANSIBLE_PYTHON_INTERPRETER := $(PY)
+# Modules run on this controller with the venv's Python started warm (scripts/warm_python.py: boto3, botocore's models
+# and ansible-core's module side imported once); the inventories use it when TRACETRACK_MODULE_PYTHON names it.
+export TRACETRACK_VENV := $(CURDIR)/$(VENV)
+export TRACETRACK_MODULE_PYTHON := $(CURDIR)/scripts/module-python
+export ANSIBLE_PYTHON_INTERPRETER := $(TRACETRACK_MODULE_PYTHON)
 comma := ,
 # PROFILE=1: every ansible-playbook run (deploy, plan, the tests' runs...) ends with its slowest tasks.
 ifeq ($(PROFILE),1)
@@ -117,6 +121,7 @@ lint sanity units emulator-test system-test molecule app-test build-check extend
 	@scripts/test.sh $@
 
 clean: emulator-down
+	@if [ -x $(PY) ]; then scripts/module-python --stop; fi
 	@scripts/containers/registry.sh stop-all
 	@if command -v podman >/dev/null; then . scripts/containers/env.sh && podman rm -af >/dev/null; fi
 	rm -rf .local tests/output collections

@@ -27,5 +27,8 @@ else
   unset AWS_ENDPOINT_URL
 fi
 
+# The warm module interpreter (scripts/warm_python.py) this run starts stops with it.
+if [ -n "${TRACETRACK_MODULE_PYTHON:-}" ]; then trap '"$TRACETRACK_MODULE_PYTHON" --stop' EXIT; fi
+
 echo "==> ansible-playbook -i inventories/$env_name ${playbooks[*]} $*"
-exec ansible-playbook -i "inventories/$env_name" "${playbooks[@]}" "$@"
+ansible-playbook -i "inventories/$env_name" "${playbooks[@]}" "$@"

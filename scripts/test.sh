@@ -9,7 +9,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 root=$PWD
 export PATH="$root/.venv/bin:$PATH" PYTHONPATH="$root/emulator" ANSIBLE_CONFIG="$root/ansible.cfg"
-export ANSIBLE_PYTHON_INTERPRETER="$root/.venv/bin/python" ANSIBLE_NOCOLOR=1 ANSIBLE_DEPRECATION_WARNINGS=false NO_COLOR=1 PY_COLORS=0
+# Modules run with the venv's Python started warm (scripts/warm_python.py); its server stops when the stages end.
+export TRACETRACK_VENV="$root/.venv" TRACETRACK_MODULE_PYTHON="$root/scripts/module-python"
+export ANSIBLE_PYTHON_INTERPRETER="$TRACETRACK_MODULE_PYTHON" ANSIBLE_NOCOLOR=1 ANSIBLE_DEPRECATION_WARNINGS=false NO_COLOR=1 PY_COLORS=0
 # pytest and molecule start emulators of their own on free ports (MOLECULE_EMULATOR_PORT picks one),
 # apart from the one `make deploy` may have running (EMULATOR_PORT).
 
@@ -153,6 +155,8 @@ else
     record "$stage" "$status" "$seconds"
   done
 fi
+
+"$TRACETRACK_MODULE_PYTHON" --stop  # the warm module interpreter the stages started
 
 say "summary"
 echo "took: ${timings[*]/%/,} total $((SECONDS))s" | sed 's/, total/ total/'
