@@ -22,7 +22,7 @@ PROGRAM = "import ansible.module_utils.basic, boto3; boto3.client('ec2', region_
 
 def starts(interpreter: list[str], runs: int) -> list[float]:
     seconds = []
-    for _ in range(runs):
+    for _start in range(runs):
         started = time.perf_counter()
         subprocess.run(interpreter, input=PROGRAM, text=True, check=True)
         seconds.append(time.perf_counter() - started)

@@ -55,51 +55,60 @@ def real_python(executable: str) -> None:
     os.execv(executable, [executable, *sys.argv[1:]])  # noqa: S606 - becomes the interpreter it stands for
 
 
-def connect(path: str, executable: str) -> socket.socket:
-    deadline = time.monotonic() + 20
-    started = False
-    while True:
-        client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            client.connect(path)
-            return client
-        except OSError:
-            client.close()
-            if time.monotonic() > deadline:
-                raise
-        if not started:
-            log = open(path + ".log", "ab")  # noqa: SIM115 - handed to the server
-            import subprocess
+def spawn(path: str, executable: str) -> None:
+    """Start a server (it exits at once when another one holds the lock)."""
+    import subprocess
 
-            environment = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "AWS_", "ANSIBLE_"))}
-            subprocess.Popen(  # noqa: S603 - the interpreter of this virtual environment
-                [executable, os.path.abspath(__file__), "--serve", path],
-                env=environment,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
-                close_fds=True,
-            )
-            log.close()
-            started = True
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "AWS_", "ANSIBLE_"))}
+    with open(path + ".log", "ab") as log:
+        subprocess.Popen(  # noqa: S603 - the interpreter of this virtual environment
+            [executable, os.path.abspath(__file__), "--serve", path],
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            close_fds=True,
+        )
+
+
+def start_program(path: str, executable: str, request: bytes) -> tuple[socket.socket, int] | None:
+    """Connected to a server that started the program: (the connection, the program's pid); None after 20 s without.
+
+    A server that stops (idle, or told to) as a client connects hangs up before it starts anything: the client tries
+    again, with a new server when none answers (one that was still stopping held the lock: started again after 2 s)."""
+    deadline = time.monotonic() + 20
+    spawned = None
+    while time.monotonic() < deadline:
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            connection.connect(path)
+            connection.sendmsg([STATUS.pack(len(request)), request], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [0, 1, 2]))])
+            pid = receive(connection, STATUS.size)
+            if pid is not None:
+                return connection, STATUS.unpack(pid)[0]
+        except OSError:
+            pass
+        connection.close()
+        if spawned is None or time.monotonic() - spawned > 2:
+            spawn(path, executable)
+            spawned = time.monotonic()
         time.sleep(0.05)
+    return None
 
 
 def client(executable: str) -> None:
     if sys.argv[1:2] and sys.argv[1].startswith("-") and sys.argv[1] not in ("-", "-c"):
         real_python(executable)  # interpreter options: the real one
         return
-    try:
-        connection = connect(address(executable), executable)
-    except OSError:
-        real_python(executable)
-        return
     umask = os.umask(0o022)
     os.umask(umask)
     request = json.dumps({"argv": sys.argv[1:], "cwd": os.getcwd(), "env": dict(os.environ), "umask": umask}).encode()
-    connection.sendmsg([STATUS.pack(len(request)), request], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [0, 1, 2]))])
-    child = STATUS.unpack(receive(connection, STATUS.size))[0]
+    started = start_program(address(executable), executable, request)
+    if started is None:
+        real_python(executable)
+        return
+    connection, child = started
 
     def forward(signum, _frame):
         try:
@@ -109,19 +118,21 @@ def client(executable: str) -> None:
 
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, forward)
-    status = STATUS.unpack(receive(connection, STATUS.size))[0]
+    ended = receive(connection, STATUS.size)
+    status = STATUS.unpack(ended)[0] if ended is not None else 255  # the server's handler died: no status to give
     if status < 0:
         signal.signal(-status, signal.SIG_DFL)
         os.kill(os.getpid(), -status)
     sys.exit(status)
 
 
-def receive(connection: socket.socket, size: int) -> bytes:
+def receive(connection: socket.socket, size: int) -> bytes | None:
+    """`size` bytes, or None when the other side hangs up first."""
     data = b""
     while len(data) < size:
         chunk = connection.recv(size - len(data))
         if not chunk:
-            raise SystemExit(255)
+            return None
         data += chunk
     return data
 
@@ -224,7 +235,10 @@ def handle(connection: socket.socket) -> None:
     for level, kind, data in fds:
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
             descriptors.frombytes(data[: len(data) - (len(data) % descriptors.itemsize)])
-    request = json.loads(receive(connection, STATUS.unpack(header)[0]))
+    body = receive(connection, STATUS.unpack(header)[0]) if len(header) == STATUS.size else None
+    if body is None:
+        return  # the client went away: nothing started
+    request = json.loads(body)
     program = os.fork()
     if program == 0:
         connection.close()

@@ -132,3 +132,18 @@ def test_without_the_warm_start_it_is_the_real_interpreter(environment, tmp_path
     )  # fmt: skip
     assert done.stdout.split() == [str(REAL_PYTHON), "False"]
     assert sys.version_info >= (3, 9)
+
+
+def test_programs_started_while_the_server_stops_still_run_once_each(environment, tmp_path):
+    """A deploy's end stops the server while other runs start modules: each caller gets its program run, once."""
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    program = f"import os; open(os.path.join({str(marks)!r}, str(os.getpid())), 'w').close(); print('ran')"
+    callers = []
+    for index in range(24):
+        callers.append(subprocess.Popen([MODULE_PYTHON, "-c", program], env=environment, stdout=subprocess.PIPE, text=True))
+        if index % 8 == 4:
+            subprocess.run([MODULE_PYTHON, "--stop"], env=environment, check=True, timeout=60)
+    outputs = [(caller.communicate(timeout=60)[0], caller.returncode) for caller in callers]
+    assert outputs == [("ran\n", 0)] * len(callers)
+    assert len(list(marks.iterdir())) == len(callers), "each program ran exactly once"
