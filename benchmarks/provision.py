@@ -13,6 +13,9 @@ With --profile realistic the emulator behaves like AWS on a bad day (EMULATOR_PR
 default 1/30, and EMULATOR_THROTTLE_RATE, default 0.1, pass through): each slow resource's own duration is printed
 from the emulator's state timeline beside the first run's wall time, so that the critical path shows (the wall time
 should be the slowest chain plus the tasks' own overhead, not the sum of the durations), with the calls throttled.
+
+Modules run as `make` runs them, with the warm module interpreter (scripts/module-python); WARM_PYTHON=0 measures
+them with the virtual environment's python instead.
 """
 
 import argparse
@@ -49,7 +52,9 @@ def main() -> int:
             if os.environ.get(name):
                 environment[name] = os.environ[name]
     cores = os.cpu_count()
-    print(f"machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}")
+    os.environ.setdefault("TRACETRACK_MODULE_PYTHON", str(REPO_ROOT / "scripts" / "module-python"))
+    warm = os.environ.get("WARM_PYTHON", "1") != "0"
+    print(f"machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}, modules started {'warm' if warm else 'cold'}")
     for env_name in args.env or ["local"]:
         # A fresh emulator per environment: each one's first run starts from nothing.
         emulator = Emulator(port=free_loopback_port(), state_dir=str(REPO_ROOT / ".local" / "benchmark-emulator"), environment=environment)
@@ -59,6 +64,7 @@ def main() -> int:
                 return 1
         finally:
             emulator.stop()
+            subprocess.run([os.environ["TRACETRACK_MODULE_PYTHON"], "--stop"], check=False)
     return 0
 
 
