@@ -5,8 +5,9 @@ boto3 and botocore and parsing botocore's service models (about 0.5 s of the 1 s
 it makes its first call. This client hands its standard input, output and error, its arguments, environment and working
 directory to a server that has imported boto3 and botocore and parsed the models once; the server forks, the child runs
 the program (the module Ansible pipes on standard input, or a script named as the first argument) exactly as
-`python` would, and the client exits with the child's exit status. The module itself, ansible-core and every
-collection are imported by the child as usual, from the module's own payload: nothing of Ansible is preloaded.
+`python` would, and the client exits with the child's exit status. Of Ansible, the server imports ansible-core's module
+side only (ansible.module_utils.basic), from this virtual environment - the files the controller itself packs into each
+module's payload; the module and the collections' code come from the payload, as usual.
 
 The server starts on the first use (one per virtual environment and user, on a Unix socket under the state directory)
 and stops by itself after WARM_PYTHON_IDLE seconds (default 120) without a request, so that a command that used it
@@ -45,7 +46,8 @@ def _crc(text: str) -> str:
 
 
 def address(executable: str) -> str:
-    return os.path.join(state_dir(), f"warm-python-{os.getuid()}-{_crc(os.path.realpath(executable))}.sock")
+    # One server per virtual environment (its python, not the interpreter that python links to) and user.
+    return os.path.join(state_dir(), f"warm-python-{os.getuid()}-{_crc(os.path.abspath(executable))}.sock")
 
 
 # --- the client ------------------------------------------------------------------------------------------------------
@@ -312,7 +314,11 @@ def stop(path: str) -> None:
     """Stop the server of this interpreter, if one runs (the programs it started finish)."""
     try:
         with open(path + ".pid") as recorded:
-            os.kill(int(recorded.read()), signal.SIGTERM)
+            pid = int(recorded.read())
+        with open(f"/proc/{pid}/cmdline", "rb") as command:
+            if f"--serve\0{path}\0".encode() not in command.read():
+                return  # a pid left by a server that did not stop cleanly, now another process's
+        os.kill(pid, signal.SIGTERM)
     except (OSError, ValueError):
         pass
 
