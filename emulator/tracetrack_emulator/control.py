@@ -96,11 +96,44 @@ def local_settings(port: int, app_port: int | None = None, registry_port: int | 
     return settings, notes
 
 
-def free_loopback_port() -> int:
-    """A port nothing listens on now, for an emulator of a test or benchmark run's own."""
+_handed_out: set[int] = set()  # the ports this process chose already (a caller may not have bound them yet)
+
+
+def _ephemeral_start() -> int:
+    """The lowest port the kernel gives outgoing connections (net.ipv4.ip_local_port_range; Linux's default 32768)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _bindable(port: int) -> bool:
     with socket.socket() as probe:
-        probe.bind((DEFAULT_HOST, 0))
-        return probe.getsockname()[1]
+        try:
+            probe.bind((DEFAULT_HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_loopback_port() -> int:
+    """A port nothing listens on now, for an emulator of a test or benchmark run's own, with the ports derived from it
+    (the registry's, the application's and its test listener's) free as well.
+
+    Chosen below the range the kernel hands out as the local ports of outgoing connections: a port from that range
+    (what binding port 0 gives) can be taken by any client's connection before the server meant for it starts - the
+    emulated ECR's registry once found its port so taken by one of the connections the modules make to the emulator."""
+    import random
+
+    derived = (0, REGISTRY_PORT_OFFSET, APP_PORT_OFFSET, TEST_PORT_OFFSET)
+    highest = _ephemeral_start() - max(derived) - 1
+    for _attempt in range(200):
+        port = random.randint(10000, highest)  # noqa: S311 - a port, not a secret
+        ports = {port + offset for offset in derived}
+        if not ports & _handed_out and all(_bindable(candidate) for candidate in ports):
+            _handed_out.update(ports)
+            return port
+    raise EmulatorError(f"no free loopback port between 10000 and {highest} (and its derived ports)")
 
 
 class Emulator:

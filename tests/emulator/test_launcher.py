@@ -76,3 +76,18 @@ def test_local_settings_put_the_services_test_listener_on_the_application_port_p
     settings, notes = local_settings(5300, app_port=9001, test_port=9005)
     assert settings["TRACETRACK_EMULATOR_ECS_TEST_ADDRESSES"] == "tracetrack-local-web=127.0.0.1:9005"
     assert any("test listener http://127.0.0.1:9005" in note for note in notes)
+
+
+def test_a_free_port_and_the_ports_derived_from_it_are_outside_the_range_of_outgoing_connections():
+    """A port the kernel may give an outgoing connection can be taken before the server meant for it starts: the
+    emulator's port and its registry's, application's and test listener's ports are all below that range, free, and
+    not handed out twice by one process."""
+    from tracetrack_emulator import control
+
+    start = control._ephemeral_start()
+    chosen = [free_loopback_port() for _ in range(20)]
+    derived = [port + offset for port in chosen for offset in (0, control.REGISTRY_PORT_OFFSET, control.APP_PORT_OFFSET, control.TEST_PORT_OFFSET)]
+    assert all(10000 <= port < start for port in derived), derived
+    assert len(set(derived)) == len(derived), "no port handed out twice"
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", chosen[0]))  # free when chosen, and nothing took it since
