@@ -85,7 +85,7 @@ def test_a_free_port_and_the_ports_derived_from_it_are_outside_the_range_of_outg
     from tracetrack_emulator import control
 
     start = control._ephemeral_start()
-    chosen = [free_loopback_port() for _ in range(20)]
+    chosen = [free_loopback_port() for _pick in range(20)]
     derived = [port + offset for port in chosen for offset in (0, control.REGISTRY_PORT_OFFSET, control.APP_PORT_OFFSET, control.TEST_PORT_OFFSET)]
     assert all(10000 <= port < start for port in derived), derived
     assert len(set(derived)) == len(derived), "no port handed out twice"
