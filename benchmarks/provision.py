@@ -52,6 +52,8 @@ def main() -> int:
             if os.environ.get(name):
                 environment[name] = os.environ[name]
     cores = os.cpu_count()
+    # ansible-playbook and its siblings come from the virtual environment this runs in.
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     os.environ.setdefault("TRACETRACK_MODULE_PYTHON", str(REPO_ROOT / "scripts" / "module-python"))
     warm = os.environ.get("WARM_PYTHON", "1") != "0"
     print(f"machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}, modules started {'warm' if warm else 'cold'}")

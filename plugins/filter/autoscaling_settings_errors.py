@@ -73,16 +73,22 @@ def autoscaling_settings_errors(settings):
         raise AnsibleFilterError("autoscaling_settings_errors: the input must be a dictionary of the role's settings")
     strict = truthy(settings.get("autoscaling_strict")) and settings.get("autoscaling_state", "present") == "present"
     low, high = whole(settings.get("autoscaling_min_capacity")), whole(settings.get("autoscaling_max_capacity"))
-    problems = _bounds_problems("", "autoscaling_min_capacity", "autoscaling_max_capacity", low, high, strict,
-                                settings.get("autoscaling_requests_per_target"))
+    problems = _bounds_problems("", "autoscaling_min_capacity", "autoscaling_max_capacity", low, high, strict, settings.get("autoscaling_requests_per_target"))
     services = [s if isinstance(s, dict) else {"name": s} for s in settings.get("autoscaling_services") or []]
     for service in services:
         if not any(key in service for key in ("min_capacity", "max_capacity", "requests_per_target")):
             continue
         own_low = whole(service.get("min_capacity", low))
         own_high = whole(service.get("max_capacity", high))
-        problems += _bounds_problems(f" (service {service.get('name')})", "autoscaling_services[].min_capacity",
-                                     "autoscaling_services[].max_capacity", own_low, own_high, strict, service.get("requests_per_target"))
+        problems += _bounds_problems(
+            f" (service {service.get('name')})",
+            "autoscaling_services[].min_capacity",
+            "autoscaling_services[].max_capacity",
+            own_low,
+            own_high,
+            strict,
+            service.get("requests_per_target"),
+        )
     names = [s.get("name") for s in services]
     for twice in sorted({n for n in names if names.count(n) > 1}):
         problems.append(f"autoscaling_services names service {twice} more than once")

@@ -52,30 +52,39 @@ ENGINE_VERSION = re.compile(r"0*([7-9]|[1-9][0-9]+)\.[0-9]+")
 
 def cache_settings_errors(values):
     settings = Settings(values, "cache_settings_errors")
-    settings.matches("cache_name_prefix", NAME_PREFIX,
-                     "must be 3-24 characters of lower-case letters, digits and single hyphens, starting with a letter"
-                     " (ElastiCache ids derived from it are limited to 40 characters)")
-    settings.matches("cache_node_type", NODE_TYPE,
-                     "is not an ElastiCache node type: give one like cache.t3.micro or cache.r6g.large (family and size after"
-                     " the \"cache.\" prefix)")
-    settings.matches("cache_engine_version", ENGINE_VERSION,
-                     "must be a Redis OSS major.minor version of 7 or later, for example \"7.1\" (quoted, so that YAML keeps it a string)")
+    settings.matches(
+        "cache_name_prefix",
+        NAME_PREFIX,
+        "must be 3-24 characters of lower-case letters, digits and single hyphens, starting with a letter"
+        " (ElastiCache ids derived from it are limited to 40 characters)",
+    )
+    settings.matches(
+        "cache_node_type",
+        NODE_TYPE,
+        'is not an ElastiCache node type: give one like cache.t3.micro or cache.r6g.large (family and size after the "cache." prefix)',
+    )
+    settings.matches(
+        "cache_engine_version",
+        ENGINE_VERSION,
+        'must be a Redis OSS major.minor version of 7 or later, for example "7.1" (quoted, so that YAML keeps it a string)',
+    )
     replicas = settings.number("cache_replicas", 0, 5, "must be 0-5: a primary has at most 5 replicas (per shard in cluster mode)")
     shards = settings.number("cache_shards", 1, 500)
     if shards is not None and shards > 1 and settings["cache_cluster_mode"] != "enabled":
         settings.problem("cache_shards", "must be 1 unless cluster mode is enabled: only cluster mode spreads the keys over shards")
-    retention = settings.number("cache_snapshot_retention_days", 0, 35,
-                                "must be 0 (no automatic snapshots) to 35: ElastiCache keeps them at most 35 days")
+    retention = settings.number("cache_snapshot_retention_days", 0, 35, "must be 0 (no automatic snapshots) to 35: ElastiCache keeps them at most 35 days")
     snapshot = settings.window("cache_snapshot_window", False, 60, 1440, "must last at least 60 minutes")
     maintenance = settings.window("cache_maintenance_window", True, 60, 1440, "must last 60 minutes to 24 hours")
     if snapshot and maintenance and windows_overlap(snapshot, maintenance):
-        settings.problem("cache_snapshot_window", f"overlaps the weekly maintenance window {settings['cache_maintenance_window']!r}:"
-                         " ElastiCache needs them apart (both UTC)")
+        settings.problem(
+            "cache_snapshot_window", f"overlaps the weekly maintenance window {settings['cache_maintenance_window']!r}: ElastiCache needs them apart (both UTC)"
+        )
     settings.number("cache_wait_timeout", 1, None, "must be a number of seconds greater than 0")
     if settings.flag("cache_strict") and settings["cache_state"] == "present":
         if replicas is not None:
-            settings.strict_requires("cache_replicas", lambda count: whole(count) >= 1,
-                                     "a single node has no automatic failover and no Multi-AZ: give at least 1")
+            settings.strict_requires(
+                "cache_replicas", lambda count: whole(count) >= 1, "a single node has no automatic failover and no Multi-AZ: give at least 1"
+            )
         settings.strict_requires("cache_transit_encryption", True, "TLS in transit must stay on")
         settings.strict_requires("cache_at_rest_encryption", True, "encryption at rest must stay on")
         if retention is not None:

@@ -52,9 +52,30 @@ HEADER = re.compile(r"^(?!(?i:x-amz-|x-edge-))[A-Za-z0-9][A-Za-z0-9-]{0,127}$")
 # Headers CloudFront does not allow as origin custom headers (CloudFront developer guide, "Custom headers that
 # CloudFront can't add to origin requests").
 RESERVED_HEADERS = (
-    "cache-control", "connection", "content-length", "cookie", "host", "if-match", "if-modified-since", "if-none-match",
-    "if-range", "if-unmodified-since", "max-forwards", "pragma", "proxy-authorization", "proxy-connection", "range",
-    "request-range", "te", "trailer", "transfer-encoding", "upgrade", "via", "x-real-ip", "x-forwarded-proto", "x-forwarded-for",
+    "cache-control",
+    "connection",
+    "content-length",
+    "cookie",
+    "host",
+    "if-match",
+    "if-modified-since",
+    "if-none-match",
+    "if-range",
+    "if-unmodified-since",
+    "max-forwards",
+    "pragma",
+    "proxy-authorization",
+    "proxy-connection",
+    "range",
+    "request-range",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "via",
+    "x-real-ip",
+    "x-forwarded-proto",
+    "x-forwarded-for",
 )
 PATH_PATTERN = re.compile(r"^/[A-Za-z0-9_.*$/~@:+?&=-]{0,254}$")
 POLICY_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -147,9 +168,7 @@ def cdn_settings_errors(values):
     if settings.flag("cdn_strict") and present:
         settings.strict_requires("cdn_waf_enabled", True, "the distribution needs the WAF (cdn_waf_enabled: true)")
         settings.strict_requires("cdn_origin_protocol", lambda protocol: protocol != "http-only", "CloudFront reaches the origin over HTTPS only")
-        settings.strict_requires(
-            "cdn_origin_domain_name", bool, "HTTPS to the origin needs a name the load balancer's certificate covers"
-        )
+        settings.strict_requires("cdn_origin_domain_name", bool, "HTTPS to the origin needs a name the load balancer's certificate covers")
         if window == 0:
             settings.strict_requires("cdn_secret_recovery_window_days", lambda days: False, "the origin header secret must stay restorable 7-30 days")
     return settings.problems

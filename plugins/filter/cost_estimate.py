@@ -183,8 +183,8 @@ def _backup_replication(settings, prices, storage):
         {
             "service": "RDS PostgreSQL",
             "item": f"backups replicated to {region} ({storage:g} GB stored and transferred)",
-            "monthly": storage * (_price(prices, "rds_postgresql", "backup_replication_gb_month")
-                                  + _price(prices, "rds_postgresql", "cross_region_transfer_gb")),
+            "monthly": storage
+            * (_price(prices, "rds_postgresql", "backup_replication_gb_month") + _price(prices, "rds_postgresql", "cross_region_transfer_gb")),
         },
         {"service": "KMS", "item": f"key of the replicated backups in {region}", "monthly": _price(prices, "kms", "key_month")},
     ]

@@ -63,8 +63,7 @@ def database_restore_errors(values, now):
     if snapshot and moment:
         settings.problem("restore_time", f"must be empty when restore_snapshot ({snapshot!r}) names the source: give one of the two")
     elif not snapshot and not moment and not cleanup:
-        settings.problem("restore_snapshot", "must name the snapshot to restore (or set restore_time to a UTC time or 'latest',"
-                         " or restore_cleanup to true)")
+        settings.problem("restore_snapshot", "must name the snapshot to restore (or set restore_time to a UTC time or 'latest', or restore_cleanup to true)")
     if snapshot:
         settings.matches("restore_snapshot", SNAPSHOT, "must be a DB snapshot identifier (letters, digits, hyphens) or its ARN")
     if moment and moment != "latest":
@@ -74,8 +73,9 @@ def database_restore_errors(values, now):
         elif _utc(now) and when > _utc(now):
             settings.problem("restore_time", f"is in the future (now is {now}): name a time the backups cover")
     if cleanup and settings.flag("restore_switch"):
-        settings.problem("restore_cleanup", "must be a run of its own, after the switched application has been checked"
-                         " (restore_switch is true in this run)", shown=True)
+        settings.problem(
+            "restore_cleanup", "must be a run of its own, after the switched application has been checked (restore_switch is true in this run)", shown=True
+        )
     return settings.problems
 
 

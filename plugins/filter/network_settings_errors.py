@@ -76,8 +76,9 @@ def network_settings_errors(values):
     settings.number("network_database_port", 1150, 65535)
     settings.number("network_cache_port", 1, 65535)
     if settings.flag("network_strict") and settings["network_state"] != "absent":
-        settings.strict_requires("network_nat_gateway_mode", lambda mode: mode == "per_az",
-                                 "it needs one NAT gateway per zone (network_nat_gateway_mode: per_az)")
+        settings.strict_requires(
+            "network_nat_gateway_mode", lambda mode: mode == "per_az", "it needs one NAT gateway per zone (network_nat_gateway_mode: per_az)"
+        )
     return settings.problems
 
 

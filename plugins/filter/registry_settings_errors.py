@@ -50,9 +50,11 @@ REPOSITORY = re.compile(r"^(?=.{2,256}$)[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]
 
 def registry_settings_errors(values):
     settings = Settings(values, "registry_settings_errors")
-    settings.matches("registry_repository_name", REPOSITORY,
-                     "must be 2-256 characters: lower-case letters and digits, separated by single '.', '_', '-' or '/'"
-                     " (for example tracetrack/production)")
+    settings.matches(
+        "registry_repository_name",
+        REPOSITORY,
+        "must be 2-256 characters: lower-case letters and digits, separated by single '.', '_', '-' or '/' (for example tracetrack/production)",
+    )
     settings.number("registry_keep_images", 1, 1000)
     settings.number("registry_untagged_expiry_days", 1, 365)
     if settings.flag("registry_strict") and settings["registry_state"] != "absent":

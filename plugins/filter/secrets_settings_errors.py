@@ -62,11 +62,14 @@ ROTATABLE = ("database", "app", "redis", "scanner", "admin", "metrics")
 def secrets_settings_errors(values):
     settings = Settings(values, "secrets_settings_errors")
     settings.name_prefix("secrets_name_prefix")
-    settings.matches("secrets_database_username", DATABASE_USER,
-                     "must be 1-16 letters, digits or underscores, start with a letter, and not be a name RDS or"
-                     " PostgreSQL reserves (rdsadmin, rds_*, pg_*, public)")
-    settings.matches("secrets_admin_username", APP_USER,
-                     "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit (TraceTrack's user names)")
+    settings.matches(
+        "secrets_database_username",
+        DATABASE_USER,
+        "must be 1-16 letters, digits or underscores, start with a letter, and not be a name RDS or PostgreSQL reserves (rdsadmin, rds_*, pg_*, public)",
+    )
+    settings.matches(
+        "secrets_admin_username", APP_USER, "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit (TraceTrack's user names)"
+    )
     for name, low, high, why in LENGTHS:
         settings.number(name, low, high, f"must be {low}-{high} ({why})")
     devices = settings["secrets_scanner_devices"] or []
@@ -80,8 +83,7 @@ def secrets_settings_errors(values):
     if not isinstance(kinds, list) or any(kind not in ROTATABLE for kind in kinds):
         settings.problem("secrets_rotate_kinds", f"must be a list of {', '.join(ROTATABLE)}")
     elif settings.flag("secrets_rotate") and not kinds:
-        settings.problem("secrets_rotate_kinds", "names no kind: secrets_rotate renews only the kinds named here "
-                         f"({', '.join(ROTATABLE)})")
+        settings.problem("secrets_rotate_kinds", f"names no kind: secrets_rotate renews only the kinds named here ({', '.join(ROTATABLE)})")
     window = settings.number("secrets_recovery_window_days", 7, 30, "must be 0 (delete at once) or 7-30", also=(0,))
     settings.number("secrets_kms_key_deletion_window_days", 7, 30)
     if settings.flag("secrets_strict") and window == 0:

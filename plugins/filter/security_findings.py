@@ -122,8 +122,9 @@ def _databases(env, instances):
         if env.get("strict") and not is_replica and not db.get("deletion_protection"):
             findings.append(_finding("no-deletion-protection", resource, f"DeletionProtection is false in strict environment {env.get('name')}"))
         if env.get("strict") and name == primary_id and not db.get("db_instance_automated_backups_replications"):
-            findings.append(_finding("no-cross-region-backups", resource,
-                                     f"automated backups are not replicated to another Region in strict environment {env.get('name')}"))
+            findings.append(
+                _finding("no-cross-region-backups", resource, f"automated backups are not replicated to another Region in strict environment {env.get('name')}")
+            )
     if primary_id and not found_primary:
         findings.append(_finding("missing-resource", f"rds {primary_id}", "the database instance does not exist"))
     return findings
@@ -205,17 +206,11 @@ def _iam(env, policies, attached):
             if "NotResource" in statement:
                 findings.append(_finding("iam-wildcard-resource", resource, f"statement {sid} uses NotResource (every other resource)"))
             if "*" in [str(r) for r in _as_list(statement.get("Resource"))]:
-                unexcused = [
-                    a for a in _statement_actions(statement) if not any(fnmatch.fnmatchcase(a.lower(), pattern) for pattern in free_actions)
-                ]
+                unexcused = [a for a in _statement_actions(statement) if not any(fnmatch.fnmatchcase(a.lower(), pattern) for pattern in free_actions)]
                 if unexcused:
-                    findings.append(
-                        _finding("iam-wildcard-resource", resource, f"statement {sid} allows {', '.join(unexcused)} on Resource \"*\"")
-                    )
+                    findings.append(_finding("iam-wildcard-resource", resource, f'statement {sid} allows {", ".join(unexcused)} on Resource "*"'))
     for policy in attached:
-        findings.append(
-            _finding("iam-managed-policy", f"iam-role {policy.get('role', '?')}", f"managed policy {policy.get('policy_name', '?')} is attached")
-        )
+        findings.append(_finding("iam-managed-policy", f"iam-role {policy.get('role', '?')}", f"managed policy {policy.get('policy_name', '?')} is attached"))
     return findings
 
 

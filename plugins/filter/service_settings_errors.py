@@ -142,8 +142,7 @@ def _service_problems(spec, open_ports, most_patterns):
             problems.append(f"service_services[{name}].secrets: each needs a variable name and a JSON key, not {secret}")
     if spec["image_tag"] and not IMAGE_TAG.match(str(spec["image_tag"])):
         problems.append(
-            f"service_services[{name}].image_tag '{spec['image_tag']}' must be letters, digits, '_', '.', '-' (128 at most),"
-            " not starting with '.' or '-'"
+            f"service_services[{name}].image_tag '{spec['image_tag']}' must be letters, digits, '_', '.', '-' (128 at most), not starting with '.' or '-'"
         )
     problems += _metrics_problems(name, spec.get("metrics") or {})
     cpu, memory = spec["cpu"], spec["memory"]
@@ -213,8 +212,7 @@ def _settings_problems(settings):
     present = settings.get("service_state", "present") == "present"
     if present and truthy(settings.get("service_strict")) and whole(settings.get("service_spot_weight", 0)) not in (0, None):
         problems.append(
-            f"service_spot_weight {settings['service_spot_weight']} must be 0 in a strict environment (env_strict):"
-            " Spot interruptions are not acceptable there"
+            f"service_spot_weight {settings['service_spot_weight']} must be 0 in a strict environment (env_strict): Spot interruptions are not acceptable there"
         )
     if present and truthy(settings.get("service_strict")) and not certificate:
         problems.append(

@@ -75,9 +75,7 @@ def subnet_plan_errors(plan):
     for variable in tiers:
         cidrs = plan[variable] or []
         if az_count is not None and len(cidrs) != int(az_count):
-            problems.append(
-                f"{variable} lists {len(cidrs)} subnets but network_az_count is {az_count}: give one per AZ"
-            )
+            problems.append(f"{variable} lists {len(cidrs)} subnets but network_az_count is {az_count}: give one per AZ")
         for cidr in cidrs:
             subnet, error = _network(cidr)
             if error:

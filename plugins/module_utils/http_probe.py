@@ -54,8 +54,7 @@ def _describe_error(error):
     return str(reason) or type(reason).__name__
 
 
-def fetch(url, method="GET", headers=None, timeout=5.0, validate_certs=True, follow_redirects=False,
-          use_proxy=True, ca_path=None):
+def fetch(url, method="GET", headers=None, timeout=5.0, validate_certs=True, follow_redirects=False, use_proxy=True, ca_path=None):
     """One request. Returns a sample: status (None when no response), latency_ms, body (text) and error."""
     handlers = [urllib.request.HTTPSHandler(context=_ssl_context(validate_certs, ca_path))]
     if not use_proxy:
@@ -256,25 +255,31 @@ def evaluate(url, samples, expected_status=(200,), max_p95_latency_ms=None, cond
     errors = sorted({s["error"] for s in samples if s["error"]})
     failed = len(samples) - len(answered)
     if failed:
-        broken.append({
-            "threshold": "connection",
-            "message": f"request failed: {'; '.join(errors)} ({failed} of {len(samples)} samples)",
-        })
+        broken.append(
+            {
+                "threshold": "connection",
+                "message": f"request failed: {'; '.join(errors)} ({failed} of {len(samples)} samples)",
+            }
+        )
 
     wrong = [status for status in statuses if status is not None and status not in expected_status]
     if wrong:
         seen = ", ".join(str(status) for status in sorted(set(wrong)))
-        broken.append({
-            "threshold": "status",
-            "message": f"status {seen} not in {expected_status} ({len(wrong)} of {len(samples)} samples)",
-        })
+        broken.append(
+            {
+                "threshold": "status",
+                "message": f"status {seen} not in {expected_status} ({len(wrong)} of {len(samples)} samples)",
+            }
+        )
 
     summary = latency_summary(latencies)
     if max_p95_latency_ms is not None and summary["p95"] is not None and summary["p95"] > max_p95_latency_ms:
-        broken.append({
-            "threshold": "p95_latency",
-            "message": f"p95 latency {_format_ms(summary['p95'])} ms > {max_p95_latency_ms:g} ms",
-        })
+        broken.append(
+            {
+                "threshold": "p95_latency",
+                "message": f"p95 latency {_format_ms(summary['p95'])} ms > {max_p95_latency_ms:g} ms",
+            }
+        )
 
     document = None
     documents = []
@@ -289,10 +294,12 @@ def evaluate(url, samples, expected_status=(200,), max_p95_latency_ms=None, cond
     if conditions and answered:
         not_json = len(documents) - len(parsed)
         if not_json:
-            broken.append({
-                "threshold": "condition",
-                "message": f"body is not JSON ({not_json} of {len(answered)} samples)",
-            })
+            broken.append(
+                {
+                    "threshold": "condition",
+                    "message": f"body is not JSON ({not_json} of {len(answered)} samples)",
+                }
+            )
         messages = {}
         for parsed_document in parsed:
             for condition in conditions:

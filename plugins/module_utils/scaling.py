@@ -70,13 +70,10 @@ def vote(signal, current, capacity, tolerance):
     # The result never crosses the current count in the wrong direction: above the target it never
     # asks for fewer tasks, below it never for more (this keeps a higher load from asking for less).
     wanted = max(current, proportional) if ratio > 1.0 else min(current, proportional)
-    return wanted, (
-        f"{name} {_number(value)} against a target of {_number(target)} on {capacity} tasks: {wanted} tasks"
-    )
+    return wanted, (f"{name} {_number(value)} against a target of {_number(target)} on {capacity} tasks: {wanted} tasks")
 
 
-def decide(current, signals, min_capacity, max_capacity, max_step=None, cooldown=0,
-           seconds_since_scaling=None, tolerance=0.1, capacity=None):
+def decide(current, signals, min_capacity, max_capacity, max_step=None, cooldown=0, seconds_since_scaling=None, tolerance=0.1, capacity=None):
     """Recommend a task count.
 
     current: the service's desired count. capacity: the tasks whose load the metrics measure (the
@@ -87,9 +84,7 @@ def decide(current, signals, min_capacity, max_capacity, max_step=None, cooldown
     limited_by (list of str: max_step, cooldown, min_capacity, max_capacity).
     """
     if min_capacity < 0 or max_capacity < min_capacity:
-        raise ValueError(
-            f"capacity bounds must satisfy 0 <= min_capacity <= max_capacity, not {min_capacity}..{max_capacity}"
-        )
+        raise ValueError(f"capacity bounds must satisfy 0 <= min_capacity <= max_capacity, not {min_capacity}..{max_capacity}")
     if max_step is not None and max_step < 1:
         raise ValueError("max_step must be at least 1")
     if current < 0:
@@ -126,9 +121,7 @@ def decide(current, signals, min_capacity, max_capacity, max_step=None, cooldown
 
     if recommended != current and seconds_since_scaling is not None and seconds_since_scaling < cooldown:
         limited_by = ["cooldown"]  # the step limit no longer matters: nothing moves
-        reasons.append(
-            f"last scaling {seconds_since_scaling:.0f} s ago, within the {cooldown:g} s cooldown: holding at {current}"
-        )
+        reasons.append(f"last scaling {seconds_since_scaling:.0f} s ago, within the {cooldown:g} s cooldown: holding at {current}")
         recommended = current
 
     if recommended < min_capacity:

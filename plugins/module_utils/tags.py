@@ -16,6 +16,7 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 # The parameters of TagResource/UntagResource and the members of a tag.
@@ -82,3 +83,21 @@ def update_and_read_tags(client, module, arn, current_tags, params, description,
     if module.check_mode:
         return changed, expected_tags(current_tags, params)
     return changed, read_tags(client, module, arn) if changed else current_tags
+
+
+def ec2_tag_changes(described_tags, wanted, purge_tags):
+    """(to_set, to_remove) for an EC2 resource whose Describe answer carried its tags (a Key/Value list).
+
+    Nothing to change when wanted is None. Unlike amazon.aws's ensure_ec2_tags, no DescribeTags is made.
+    """
+    if wanted is None:
+        return {}, []
+    return compare_aws_tags(boto3_tag_list_to_ansible_dict(described_tags or []), wanted, purge_tags=purge_tags)
+
+
+def write_ec2_tags(client, resource_id, to_set, to_remove):
+    """EC2 DeleteTags, then CreateTags, as far as there is something to do; botocore errors are the caller's."""
+    if to_remove:
+        client.delete_tags(aws_retry=True, Resources=[resource_id], Tags=[{"Key": key} for key in to_remove])
+    if to_set:
+        client.create_tags(aws_retry=True, Resources=[resource_id], Tags=ansible_dict_to_boto3_tag_list(to_set))

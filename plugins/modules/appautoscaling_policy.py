@@ -232,9 +232,7 @@ def normalize(configuration):
 def describe_policy(client, module, params):
     try:
         paginator = client.get_paginator("describe_scaling_policies")
-        policies = paginator.paginate(
-            PolicyNames=[params["policy_name"]], **scalable_resource_of(params)
-        ).build_full_result()["ScalingPolicies"]
+        policies = paginator.paginate(PolicyNames=[params["policy_name"]], **scalable_resource_of(params)).build_full_result()["ScalingPolicies"]
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg=f"Couldn't describe scaling policy {params['policy_name']}")
     return policies[0] if policies else None
@@ -251,11 +249,7 @@ def ensure_present(client, module):
     policy = describe_policy(client, module, params)
     wanted = build_configuration(params)
     current = (policy or {}).get("TargetTrackingScalingPolicyConfiguration")
-    changed = (
-        policy is None
-        or policy.get("PolicyType") != "TargetTrackingScaling"
-        or normalize(current) != normalize(wanted)
-    )
+    changed = policy is None or policy.get("PolicyType") != "TargetTrackingScaling" or normalize(current) != normalize(wanted)
     diff = dict(before=normalize(current) if policy else {}, after=normalize(wanted))
     if not changed:
         module.exit_json(changed=False, policy=format_policy(policy))
@@ -324,8 +318,7 @@ def main():
     metric = params["customized_metric"]
     if metric and metric["statistic"] not in CLASSIC_STATISTICS and not PERCENTILE.match(metric["statistic"]):
         module.fail_json(
-            msg=f"customized_metric.statistic must be one of {', '.join(CLASSIC_STATISTICS)} or a percentile such as p95, "
-            f"not {metric['statistic']}"
+            msg=f"customized_metric.statistic must be one of {', '.join(CLASSIC_STATISTICS)} or a percentile such as p95, not {metric['statistic']}"
         )
     for option in ("scale_in_cooldown", "scale_out_cooldown"):
         if params[option] < 0:

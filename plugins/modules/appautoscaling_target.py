@@ -133,11 +133,7 @@ def planned_changes(target, params):
             changes[key] = params[option]
     if params["suspended_state"]:
         current = (target or {}).get("SuspendedState") or {}
-        wanted = {
-            key: params["suspended_state"][option]
-            for option, key in SUSPENDED_KEYS.items()
-            if params["suspended_state"].get(option) is not None
-        }
+        wanted = {key: params["suspended_state"][option] for option, key in SUSPENDED_KEYS.items() if params["suspended_state"].get(option) is not None}
         if any(current.get(key, False) != value for key, value in wanted.items()):
             changes["SuspendedState"] = wanted
     return changes
@@ -194,8 +190,21 @@ def main():
             type="str",
             default="ecs",
             choices=[
-                "ecs", "elasticmapreduce", "ec2", "appstream", "dynamodb", "rds", "sagemaker", "custom-resource",
-                "comprehend", "lambda", "cassandra", "kafka", "elasticache", "neptune", "workspaces",
+                "ecs",
+                "elasticmapreduce",
+                "ec2",
+                "appstream",
+                "dynamodb",
+                "rds",
+                "sagemaker",
+                "custom-resource",
+                "comprehend",
+                "lambda",
+                "cassandra",
+                "kafka",
+                "elasticache",
+                "neptune",
+                "workspaces",
             ],
         ),
         resource_id=dict(type="str", required=True),

@@ -209,13 +209,9 @@ def ensure_absent(client, module, params):
         module.exit_json(changed=False, origin_access_control={})
     if not module.check_mode:
         try:
-            client.delete_origin_access_control(
-                aws_retry=True, Id=summary["Id"], IfMatch=get_etag(client, module, summary["Id"])
-            )
+            client.delete_origin_access_control(aws_retry=True, Id=summary["Id"], IfMatch=get_etag(client, module, summary["Id"]))
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-            module.fail_json_aws(
-                e, msg=f"Couldn't delete origin access control {params['name']} (a distribution may still use it)"
-            )
+            module.fail_json_aws(e, msg=f"Couldn't delete origin access control {params['name']} (a distribution may still use it)")
     module.exit_json(changed=True, origin_access_control={})
 
 

@@ -347,9 +347,7 @@ def main():
         threshold=dict(type="float"),
         evaluation_periods=dict(type="int"),
         datapoints_to_alarm=dict(type="int"),
-        treat_missing_data=dict(
-            type="str", choices=["breaching", "notBreaching", "ignore", "missing"], default="missing"
-        ),
+        treat_missing_data=dict(type="str", choices=["breaching", "notBreaching", "ignore", "missing"], default="missing"),
         evaluate_low_sample_count_percentile=dict(type="str", choices=["evaluate", "ignore"]),
         actions_enabled=dict(type="bool", default=True),
         alarm_actions=dict(type="list", elements="str", default=[]),

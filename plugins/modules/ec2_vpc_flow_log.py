@@ -152,11 +152,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 def describe_flow_logs(client, module, resource_id):
     try:
         paginator = client.get_paginator("describe_flow_logs")
-        return (
-            paginator.paginate(Filters=[{"Name": "resource-id", "Values": [resource_id]}])
-            .build_full_result()
-            .get("FlowLogs", [])
-        )
+        return paginator.paginate(Filters=[{"Name": "resource-id", "Values": [resource_id]}]).build_full_result().get("FlowLogs", [])
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg=f"Couldn't describe the flow logs of {resource_id}")
 
@@ -246,9 +242,7 @@ def ensure_present(client, module, params):
         if module.check_mode:
             module.exit_json(changed=True, flow_log={})
         flow_log_id = create_flow_log(client, module, params)
-        created = [
-            f for f in describe_flow_logs(client, module, params["resource_id"]) if f["FlowLogId"] == flow_log_id
-        ]
+        created = [f for f in describe_flow_logs(client, module, params["resource_id"]) if f["FlowLogId"] == flow_log_id]
         module.exit_json(changed=True, flow_log=format_flow_log(created[0] if created else {"FlowLogId": flow_log_id}))
 
     changed = False
@@ -265,17 +259,9 @@ def ensure_present(client, module, params):
         current_tags = boto3_tag_list_to_ansible_dict(current.get("Tags", []))
         if params["tags"] is not None:
             wanted = dict(params["tags"])
-            changed = (
-                (current_tags != wanted)
-                if params["purge_tags"]
-                else any(current_tags.get(k) != v for k, v in wanted.items())
-            )
+            changed = (current_tags != wanted) if params["purge_tags"] else any(current_tags.get(k) != v for k, v in wanted.items())
     if changed and not module.check_mode:
-        current = [
-            f
-            for f in describe_flow_logs(client, module, params["resource_id"])
-            if f["FlowLogId"] == current["FlowLogId"]
-        ][0]
+        current = [f for f in describe_flow_logs(client, module, params["resource_id"]) if f["FlowLogId"] == current["FlowLogId"]][0]
     module.exit_json(changed=changed, flow_log=format_flow_log(current))
 
 
@@ -317,9 +303,7 @@ def main():
         and params["log_destination_type"] == "cloud-watch-logs"
         and not (params["log_group_name"] and params["deliver_logs_permission_arn"])
     ):
-        module.fail_json(
-            msg="log_group_name and deliver_logs_permission_arn are required to send flow logs to CloudWatch Logs"
-        )
+        module.fail_json(msg="log_group_name and deliver_logs_permission_arn are required to send flow logs to CloudWatch Logs")
 
     client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
     if params["state"] == "present":

@@ -121,7 +121,7 @@ def registry_host(proxy_endpoint):
     host = proxy_endpoint
     for scheme in ("https://", "http://"):
         if host.startswith(scheme):
-            host = host[len(scheme):]
+            host = host[len(scheme) :]
     return host.rstrip("/")
 
 

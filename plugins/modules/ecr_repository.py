@@ -226,9 +226,7 @@ def create_repository(client, module, params):
 def put_lifecycle_policy(client, module, name, policy):
     try:
         if policy:
-            client.put_lifecycle_policy(
-                aws_retry=True, repositoryName=name, lifecyclePolicyText=json.dumps(policy, sort_keys=True)
-            )
+            client.put_lifecycle_policy(aws_retry=True, repositoryName=name, lifecyclePolicyText=json.dumps(policy, sort_keys=True))
         else:
             client.delete_lifecycle_policy(aws_retry=True, repositoryName=name)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
@@ -287,9 +285,7 @@ def ensure_present(client, module):
             if "image_tag_mutability" in changes:
                 client.put_image_tag_mutability(aws_retry=True, repositoryName=name, imageTagMutability=mutability)
             if "scan_on_push" in changes:
-                client.put_image_scanning_configuration(
-                    aws_retry=True, repositoryName=name, imageScanningConfiguration={"scanOnPush": scan}
-                )
+                client.put_image_scanning_configuration(aws_retry=True, repositoryName=name, imageScanningConfiguration={"scanOnPush": scan})
             tag_resource(client, repository["repositoryArn"], to_set, to_remove, ECR_TAGGING)
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
             module.fail_json_aws(e, msg=f"Couldn't update ECR repository {name}")
@@ -311,8 +307,7 @@ def ensure_absent(client, module):
     images = count_images(client, module, name)
     if images and not params["force_delete"]:
         module.fail_json(
-            msg=f"ECR repository {name} still holds {images} image(s): it was not deleted. "
-            "Delete the images first, or set force_delete to delete them with it."
+            msg=f"ECR repository {name} still holds {images} image(s): it was not deleted. Delete the images first, or set force_delete to delete them with it."
         )
     if not module.check_mode:
         try:

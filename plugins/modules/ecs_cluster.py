@@ -147,9 +147,7 @@ INSIGHTS = "containerInsights"
 def describe_cluster(client, module, name):
     """The cluster when it exists (ACTIVE or still being set up), else None."""
     try:
-        response = client.describe_clusters(
-            aws_retry=True, clusters=[name], include=["SETTINGS", "TAGS", "CONFIGURATIONS"]
-        )
+        response = client.describe_clusters(aws_retry=True, clusters=[name], include=["SETTINGS", "TAGS", "CONFIGURATIONS"])
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg=f"Couldn't describe ECS cluster {name}")
     for cluster in response.get("clusters", []):
@@ -173,9 +171,10 @@ def planned_changes(cluster, params):
     if params["capacity_providers"] is not None:
         wanted_providers = sorted(set(params["capacity_providers"]))
         wanted_strategy = normalize_strategy(params["default_capacity_provider_strategy"])
-        if sorted(set(cluster.get("capacityProviders") or [])) != wanted_providers or normalize_strategy(
-            cluster.get("defaultCapacityProviderStrategy")
-        ) != wanted_strategy:
+        if (
+            sorted(set(cluster.get("capacityProviders") or [])) != wanted_providers
+            or normalize_strategy(cluster.get("defaultCapacityProviderStrategy")) != wanted_strategy
+        ):
             changes["capacity"] = {
                 "capacityProviders": wanted_providers,
                 "defaultCapacityProviderStrategy": wanted_strategy,
@@ -244,16 +243,12 @@ def ensure_present(client, module):
     changes = planned_changes(cluster, params)
     if changes and not module.check_mode:
         apply_changes(client, module, cluster, changes)
-    tags_changed, tags = update_tags(
-        client, module, cluster["clusterArn"], tags_of(cluster), params, f"ECS cluster {cluster['clusterName']}"
-    )
+    tags_changed, tags = update_tags(client, module, cluster["clusterArn"], tags_of(cluster), params, f"ECS cluster {cluster['clusterName']}")
     changed = bool(changes) or tags_changed
     after = planned_cluster(cluster, params, changes, tags)
     if changed and not module.check_mode:
         after = describe_cluster(client, module, params["name"]) or after
-    module.exit_json(
-        changed=changed, cluster=format_resource(after), diff=dict(before=diff_view(cluster), after=diff_view(after))
-    )
+    module.exit_json(changed=changed, cluster=format_resource(after), diff=dict(before=diff_view(cluster), after=diff_view(after)))
 
 
 def ensure_absent(client, module):

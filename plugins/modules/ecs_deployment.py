@@ -297,9 +297,7 @@ def evaluate(service, expected_task_definition=None):
         return RolloutStatus(IN_PROGRESS, "the service has no primary deployment yet")
 
     if primary.get("rolloutState") == "FAILED":
-        return RolloutStatus(
-            FAILED, f"deployment {primary.get('id')} failed: {primary.get('rolloutStateReason') or 'no reason given'}"
-        )
+        return RolloutStatus(FAILED, f"deployment {primary.get('id')} failed: {primary.get('rolloutStateReason') or 'no reason given'}")
 
     rollback_reason = None
     failed_others = [d for d in deployments if d is not primary and d.get("rolloutState") == "FAILED"]
@@ -322,9 +320,7 @@ def evaluate(service, expected_task_definition=None):
             rollback_reason = f"ECS reported: {event.get('message')}"
 
     rollout_state = primary.get("rolloutState")
-    counts_match = primary.get("runningCount") == primary.get("desiredCount") and service.get(
-        "runningCount"
-    ) == service.get("desiredCount")
+    counts_match = primary.get("runningCount") == primary.get("desiredCount") and service.get("runningCount") == service.get("desiredCount")
     if rollout_state == "COMPLETED" and counts_match:
         return RolloutStatus(COMPLETED, f"deployment {primary.get('id')} completed", rollback_reason)
     if rollout_state is None and counts_match and len(deployments) == 1:
@@ -426,9 +422,7 @@ def wait_for_rollout(client, module, clock=time.monotonic, sleep=time.sleep):
                     stages.append(stage_of(lifecycle))
         elapsed = round(clock() - started, 1)
         paused = paused_hook(lifecycle)
-        result = dict(
-            format_result(service, params["event_count"]), stages=stages, service_deployment=camel_dict_to_snake_dict(lifecycle), paused_hook={}
-        )
+        result = dict(format_result(service, params["event_count"]), stages=stages, service_deployment=camel_dict_to_snake_dict(lifecycle), paused_hook={})
         if paused and status.rollback_reason is None:
             if params["until_paused"]:
                 module.exit_json(changed=False, rolled_back=rolled_back, elapsed=elapsed, **dict(result, paused_hook=paused))
@@ -438,9 +432,7 @@ def wait_for_rollout(client, module, clock=time.monotonic, sleep=time.sleep):
             module.fail_json(msg=f"The deployment of {name} failed: {status.reason}", elapsed=elapsed, **result)
         if status.rollback_reason is not None:
             if params["fail_on_rollback"]:
-                module.fail_json(
-                    msg=f"The deployment of {name} was rolled back: {status.rollback_reason}", elapsed=elapsed, **result
-                )
+                module.fail_json(msg=f"The deployment of {name} was rolled back: {status.rollback_reason}", elapsed=elapsed, **result)
             if not rolled_back:
                 module.warn(f"The deployment of {name} was rolled back: {status.rollback_reason}")
             rolled_back = True
@@ -450,10 +442,7 @@ def wait_for_rollout(client, module, clock=time.monotonic, sleep=time.sleep):
         remaining = params["timeout"] - (clock() - started)
         if remaining <= 0:
             module.fail_json(
-                msg=(
-                    f"Timed out after {params['timeout']} seconds waiting for the deployment of {name}: "
-                    f"{status.reason}"
-                ),
+                msg=(f"Timed out after {params['timeout']} seconds waiting for the deployment of {name}: {status.reason}"),
                 elapsed=elapsed,
                 **result,
             )

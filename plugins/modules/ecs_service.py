@@ -441,8 +441,14 @@ from ansible_collections.tracetrack.aws.plugins.module_utils.ecs import update_t
 
 STRATEGIES = ["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"]
 LIFECYCLE_STAGES = [
-    "RECONCILE_SERVICE", "PRE_SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC_SHIFT", "POST_TEST_TRAFFIC_SHIFT",
-    "PRE_PRODUCTION_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT",
+    "RECONCILE_SERVICE",
+    "PRE_SCALE_UP",
+    "POST_SCALE_UP",
+    "TEST_TRAFFIC_SHIFT",
+    "POST_TEST_TRAFFIC_SHIFT",
+    "PRE_PRODUCTION_TRAFFIC_SHIFT",
+    "PRODUCTION_TRAFFIC_SHIFT",
+    "POST_PRODUCTION_TRAFFIC_SHIFT",
 ]
 
 
@@ -630,11 +636,7 @@ def planned_update(service, params):
     update = {}
     if not task_definition_matches(service.get("taskDefinition"), params["task_definition"]):
         update["taskDefinition"] = params["task_definition"]
-    if (
-        params["desired_count"] is not None
-        and not params["preserve_desired_count"]
-        and service.get("desiredCount") != params["desired_count"]
-    ):
+    if params["desired_count"] is not None and not params["preserve_desired_count"] and service.get("desiredCount") != params["desired_count"]:
         update["desiredCount"] = params["desired_count"]
 
     strategy = strategy_request(params["capacity_provider_strategy"])
@@ -706,9 +708,18 @@ def diff_view(service):
     if not service:
         return {}
     keys = (
-        "taskDefinition", "desiredCount", "launchType", "capacityProviderStrategy", "platformVersion",
-        "networkConfiguration", "loadBalancers", "healthCheckGracePeriodSeconds", "deploymentConfiguration",
-        "enableExecuteCommand", "propagateTags", "enableECSManagedTags",
+        "taskDefinition",
+        "desiredCount",
+        "launchType",
+        "capacityProviderStrategy",
+        "platformVersion",
+        "networkConfiguration",
+        "loadBalancers",
+        "healthCheckGracePeriodSeconds",
+        "deploymentConfiguration",
+        "enableExecuteCommand",
+        "propagateTags",
+        "enableECSManagedTags",
     )
     view = {key: copy.deepcopy(service.get(key)) for key in keys if service.get(key) is not None}
     view["tags"] = tags_of(service)
@@ -745,7 +756,10 @@ def ensure_present(client, module):
             module.fail_json_aws(e, msg=f"Couldn't create ECS service {params['name']} in cluster {params['cluster']}")
         created = describe_service(client, module, params["cluster"], params["name"], tags=True) or created
         module.exit_json(
-            changed=True, changed_settings=[], redeployed=False, service=format_service(created),
+            changed=True,
+            changed_settings=[],
+            redeployed=False,
+            service=format_service(created),
             diff=dict(before={}, after=diff_view(created)),
         )
 
@@ -756,9 +770,7 @@ def ensure_present(client, module):
     redeployed = tags_ask_redeploy(tags_of(service), params)
     if "capacityProviderStrategy" in update or params["force_new_deployment"] or redeployed:
         update["forceNewDeployment"] = True
-    tags_changed, tags = update_tags(
-        client, module, service["serviceArn"], tags_of(service), params, f"ECS service {params['name']}"
-    )
+    tags_changed, tags = update_tags(client, module, service["serviceArn"], tags_of(service), params, f"ECS service {params['name']}")
     after = dict(service, **{k: v for k, v in update.items() if k != "forceNewDeployment"})
     after["tags"] = tag_list(tags)
     if update and not module.check_mode:

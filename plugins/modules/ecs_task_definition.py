@@ -353,9 +353,7 @@ def ensure_present(client, module):
         module.fail_json_aws(e, msg=f"Couldn't register a revision of task definition family {params['family']}")
     registered = response["taskDefinition"]
     tags = tags_of(response) or (params["tags"] or {})
-    module.exit_json(
-        changed=True, changed_parts=changed_parts, task_definition=format_definition(registered, tags), diff=diff
-    )
+    module.exit_json(changed=True, changed_parts=changed_parts, task_definition=format_definition(registered, tags), diff=diff)
 
 
 def active_revisions(client, module, family):

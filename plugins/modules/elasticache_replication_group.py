@@ -535,15 +535,10 @@ def immutable_mismatches(params, group, member):
         if params.get(option) is not None and params[option] != current:
             problems.append(f"{option} is {current} on the group, the task asks for {params[option]}")
     if params.get("kms_key_id") is not None and not kms_key_matches(group.get("KmsKeyId"), params["kms_key_id"]):
-        problems.append(
-            f"kms_key_id is {group.get('KmsKeyId')!r} on the group, the task asks for {params['kms_key_id']!r}"
-        )
+        problems.append(f"kms_key_id is {group.get('KmsKeyId')!r} on the group, the task asks for {params['kms_key_id']!r}")
     current_subnet_group = member.get("CacheSubnetGroupName")
     if params.get("cache_subnet_group_name") is not None and current_subnet_group != params["cache_subnet_group_name"]:
-        problems.append(
-            f"cache_subnet_group_name is {current_subnet_group!r} on the group, "
-            f"the task asks for {params['cache_subnet_group_name']!r}"
-        )
+        problems.append(f"cache_subnet_group_name is {current_subnet_group!r} on the group, the task asks for {params['cache_subnet_group_name']!r}")
     current_port = group_endpoint(group).get("Port")
     if params.get("port") is not None and current_port is not None and current_port != params["port"]:
         problems.append(f"port is {current_port} on the group, the task asks for {params['port']}")
@@ -577,31 +572,23 @@ def modify_request(params, group, member):
         request["EngineVersion"] = params["engine_version"]
 
     failover_status = (group_pending.get("AutomaticFailoverStatus") or group.get("AutomaticFailover") or "").lower()
-    if params.get("automatic_failover") is not None and params["automatic_failover"] != (
-        failover_status in ("enabled", "enabling")
-    ):
+    if params.get("automatic_failover") is not None and params["automatic_failover"] != (failover_status in ("enabled", "enabling")):
         request["AutomaticFailoverEnabled"] = params["automatic_failover"]
 
     if params.get("multi_az") is not None and params["multi_az"] != (group.get("MultiAZ") == "enabled"):
         request["MultiAZEnabled"] = params["multi_az"]
 
-    if params.get("snapshot_retention_limit") is not None and (
-        params["snapshot_retention_limit"] != group.get("SnapshotRetentionLimit")
-    ):
+    if params.get("snapshot_retention_limit") is not None and (params["snapshot_retention_limit"] != group.get("SnapshotRetentionLimit")):
         request["SnapshotRetentionLimit"] = params["snapshot_retention_limit"]
 
     if params.get("snapshot_window") is not None and params["snapshot_window"] != group.get("SnapshotWindow"):
         request["SnapshotWindow"] = params["snapshot_window"]
 
     window = (member.get("PreferredMaintenanceWindow") or "").lower()
-    if params.get("preferred_maintenance_window") is not None and (
-        params["preferred_maintenance_window"].lower() != window
-    ):
+    if params.get("preferred_maintenance_window") is not None and (params["preferred_maintenance_window"].lower() != window):
         request["PreferredMaintenanceWindow"] = params["preferred_maintenance_window"]
 
-    if params.get("security_group_ids") is not None and (
-        sorted(set(params["security_group_ids"])) != security_group_ids_of(member)
-    ):
+    if params.get("security_group_ids") is not None and (sorted(set(params["security_group_ids"])) != security_group_ids_of(member)):
         request["SecurityGroupIds"] = params["security_group_ids"]
 
     parameter_group = (member.get("CacheParameterGroup") or {}).get("CacheParameterGroupName")
@@ -719,9 +706,7 @@ def update_tags(client, module, arn, tags_to_set, tags_to_remove):
         if tags_to_remove:
             client.remove_tags_from_resource(aws_retry=True, ResourceName=arn, TagKeys=tags_to_remove)
         if tags_to_set:
-            client.add_tags_to_resource(
-                aws_retry=True, ResourceName=arn, Tags=ansible_dict_to_boto3_tag_list(tags_to_set)
-            )
+            client.add_tags_to_resource(aws_retry=True, ResourceName=arn, Tags=ansible_dict_to_boto3_tag_list(tags_to_set))
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg=f"Couldn't update the tags of {arn}")
 
@@ -762,9 +747,7 @@ def create_replication_group(client, module, params):
         wait_for(client, module, group_id, "replication_group_available")
     group = describe_replication_group(client, module, group_id)
     member = describe_member(client, module, group)
-    module.exit_json(
-        changed=True, replication_group=format_group(group, member, list_tags(client, module, group["ARN"]))
-    )
+    module.exit_json(changed=True, replication_group=format_group(group, member, list_tags(client, module, group["ARN"])))
 
 
 def update_replication_group(client, module, params, group):
@@ -806,9 +789,7 @@ def update_replication_group(client, module, params, group):
         wait_for(client, module, group_id, "replication_group_available")
     group = describe_replication_group(client, module, group_id)
     member = describe_member(client, module, group)
-    module.exit_json(
-        changed=True, replication_group=format_group(group, member, list_tags(client, module, group["ARN"]))
-    )
+    module.exit_json(changed=True, replication_group=format_group(group, member, list_tags(client, module, group["ARN"])))
 
 
 def ensure_present(client, module, params):

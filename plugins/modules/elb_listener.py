@@ -355,9 +355,7 @@ def rule_differs(current, rule):
 def with_weights_of(actions, current_actions):
     """`actions` with the weights the rule's forward action has now for the same target groups."""
     weights = {
-        group["TargetGroupArn"]: group.get("Weight")
-        for action in current_actions
-        for group in (action.get("ForwardConfig") or {}).get("TargetGroups") or []
+        group["TargetGroupArn"]: group.get("Weight") for action in current_actions for group in (action.get("ForwardConfig") or {}).get("TargetGroups") or []
     }
     kept = copy.deepcopy(actions)
     for action in kept:
@@ -375,9 +373,7 @@ def rules_view(rules):
 
 
 def current_rules_view(rules):
-    return rules_view(
-        [{"priority": int(r["Priority"]), "conditions": r["Conditions"], "actions": r["Actions"]} for r in rules]
-    )
+    return rules_view([{"priority": int(r["Priority"]), "conditions": r["Conditions"], "actions": r["Actions"]} for r in rules])
 
 
 def apply_rules(client, module, listener_arn, to_delete, to_modify, to_create):
@@ -387,9 +383,7 @@ def apply_rules(client, module, listener_arn, to_delete, to_modify, to_create):
         for arn, conditions, actions in to_modify:
             client.modify_rule(aws_retry=True, RuleArn=arn, Conditions=conditions, Actions=actions)
         for priority, conditions, actions in to_create:
-            client.create_rule(
-                aws_retry=True, ListenerArn=listener_arn, Priority=priority, Conditions=conditions, Actions=actions
-            )
+            client.create_rule(aws_retry=True, ListenerArn=listener_arn, Priority=priority, Conditions=conditions, Actions=actions)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg=f"Couldn't update the rules of listener {listener_arn}")
 
@@ -429,9 +423,7 @@ def ensure_present(client, module):
                 diff=dict(before={}, after=dict(listener=format_listener(request), rules=rules_view(wanted_rules))),
             )
         try:
-            listener = client.create_listener(aws_retry=True, LoadBalancerArn=params["load_balancer_arn"], **request)[
-                "Listeners"
-            ][0]
+            listener = client.create_listener(aws_retry=True, LoadBalancerArn=params["load_balancer_arn"], **request)["Listeners"][0]
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
             module.fail_json_aws(e, msg=f"Couldn't create the listener on port {params['port']}")
         apply_rules(client, module, listener["ListenerArn"], [], [], [(r["priority"], r["conditions"], r["actions"]) for r in wanted_rules])
@@ -448,22 +440,33 @@ def ensure_present(client, module):
     to_delete, to_modify, to_create = plan_rules(current_rules, wanted_rules, params["purge_rules"])
     changed = bool(changes or to_delete or to_modify or to_create)
     before = dict(
-        listener=format_listener(listener_request(
-            {**params, "protocol": listener["Protocol"], "ssl_policy": listener.get("SslPolicy"),
-             "certificate_arn": ((listener.get("Certificates") or [{}])[0]).get("CertificateArn")},
-            [normalize_action(a) for a in listener.get("DefaultActions") or []],
-        )),
+        listener=format_listener(
+            listener_request(
+                {
+                    **params,
+                    "protocol": listener["Protocol"],
+                    "ssl_policy": listener.get("SslPolicy"),
+                    "certificate_arn": ((listener.get("Certificates") or [{}])[0]).get("CertificateArn"),
+                },
+                [normalize_action(a) for a in listener.get("DefaultActions") or []],
+            )
+        ),
         rules=current_rules_view(current_rules),
     )
-    kept = [] if params["purge_rules"] else [
-        {"priority": int(r["Priority"]), "conditions": r["Conditions"], "actions": r["Actions"]}
-        for r in current_rules
-        if int(r["Priority"]) not in {w["priority"] for w in wanted_rules}
-    ]
+    kept = (
+        []
+        if params["purge_rules"]
+        else [
+            {"priority": int(r["Priority"]), "conditions": r["Conditions"], "actions": r["Actions"]}
+            for r in current_rules
+            if int(r["Priority"]) not in {w["priority"] for w in wanted_rules}
+        ]
+    )
     current_actions = {int(r["Priority"]): r["Actions"] for r in current_rules}
     as_they_will_be = [
         dict(rule, actions=with_weights_of(rule["actions"], current_actions[rule["priority"]]))
-        if rule["keep_weights"] and rule["priority"] in current_actions else rule
+        if rule["keep_weights"] and rule["priority"] in current_actions
+        else rule
         for rule in wanted_rules
     ]
     after = dict(
@@ -481,7 +484,10 @@ def ensure_present(client, module):
         if to_delete or to_create:
             current_rules = describe_rules(client, module, listener["ListenerArn"])
     module.exit_json(
-        changed=changed, listener=format_listener(listener), rules=after["rules"], rule_arns=rule_arns(current_rules),
+        changed=changed,
+        listener=format_listener(listener),
+        rules=after["rules"],
+        rule_arns=rule_arns(current_rules),
         diff=dict(before=before, after=after),
     )
 

@@ -464,7 +464,8 @@ class AwsLookups:
         except is_boto3_error_code("LoadBalancerNotFound"):
             found = []
         except (
-            botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError,
+            botocore.exceptions.BotoCoreError,
+            botocore.exceptions.ClientError,
         ) as e:  # pylint: disable=duplicate-except
             self.module.fail_json_aws(e, msg=f"Couldn't describe load balancer {what}")
         if not found:
@@ -577,14 +578,16 @@ def describe_target_group_health(lookups, group):
     for description in lookups.target_health(group["TargetGroupArn"]):
         target = description.get("Target", {})
         health = description.get("TargetHealth", {})
-        targets.append({
-            "id": target.get("Id"),
-            "port": target.get("Port"),
-            "availability_zone": target.get("AvailabilityZone"),
-            "state": health.get("State"),
-            "reason": health.get("Reason"),
-            "description": health.get("Description"),
-        })
+        targets.append(
+            {
+                "id": target.get("Id"),
+                "port": target.get("Port"),
+                "availability_zone": target.get("AvailabilityZone"),
+                "state": health.get("State"),
+                "reason": health.get("Reason"),
+                "description": health.get("Description"),
+            }
+        )
     not_fine = [t for t in targets if t["state"] not in ACCEPTABLE_TARGET_STATES]
     return {
         "target_group_arn": group["TargetGroupArn"],
@@ -638,9 +641,7 @@ def run(module, lookups):
         for group in target["target_groups"]:
             groups.setdefault(group["TargetGroupArn"], group)
     if params["target_health"] != "ignore" and not groups:
-        module.fail_json(
-            msg="target_health needs load_balancer_name or ecs_service (a load balancer with target groups)"
-        )
+        module.fail_json(msg="target_health needs load_balancer_name or ecs_service (a load balancer with target groups)")
 
     fetch_options = {
         "method": params["method"],
@@ -661,9 +662,7 @@ def run(module, lookups):
         sampled = sample_targets(pending, params["samples"], fetch_options, concurrency=params["concurrency"])
         for url, samples in sampled.items():
             attempts_per_url[url] = attempts_per_url.get(url, 0) + 1
-            result = evaluate(
-                url, samples, params["expected_status"], params["max_p95_latency_ms"], params["conditions"]
-            )
+            result = evaluate(url, samples, params["expected_status"], params["max_p95_latency_ms"], params["conditions"])
             result["source"] = sources[url]
             results[url] = result
         healthy = all(result["healthy"] for result in results.values())
@@ -673,9 +672,7 @@ def run(module, lookups):
                 healthy = healthy and not any(target_health_problems(report) for report in state["target_groups"])
         return healthy, None
 
-    healthy, _result, attempts, elapsed = retry_until_healthy(
-        attempt, params["timeout"], delay=params["delay"], max_delay=params["max_delay"]
-    )
+    healthy, _result, attempts, elapsed = retry_until_healthy(attempt, params["timeout"], delay=params["delay"], max_delay=params["max_delay"])
 
     target_results = []
     broken = []
@@ -697,11 +694,13 @@ def run(module, lookups):
             for report in state["target_groups"]:
                 problem = target_health_problems(report)
                 if problem:
-                    broken.append({
-                        "target": f"target group {report['target_group_name']}",
-                        "threshold": "target_health",
-                        "message": problem,
-                    })
+                    broken.append(
+                        {
+                            "target": f"target group {report['target_group_name']}",
+                            "threshold": "target_health",
+                            "message": problem,
+                        }
+                    )
     return outcome
 
 

@@ -405,9 +405,7 @@ def _aware(moment):
 
 def last_scaling_time(service):
     """The latest moment the task count changed: scaling events, deployments started or updated."""
-    moments = [
-        event.get("createdAt") for event in service.get("events", []) if SCALING_EVENT.search(event.get("message", ""))
-    ]
+    moments = [event.get("createdAt") for event in service.get("events", []) if SCALING_EVENT.search(event.get("message", ""))]
     for deployment in service.get("deployments", []):
         moments.append(deployment.get("createdAt"))
         if deployment.get("status") == "PRIMARY":
@@ -420,9 +418,7 @@ def load_balancer_dimensions(client, module, service):
     """CloudWatch dimensions (TargetGroup, LoadBalancer) of the service's first target group."""
     arns = [lb["targetGroupArn"] for lb in service.get("loadBalancers", []) if lb.get("targetGroupArn")]
     if not arns:
-        module.fail_json(
-            msg=f"ECS service {service['serviceName']} has no load balancer target group, so no ALB metrics"
-        )
+        module.fail_json(msg=f"ECS service {service['serviceName']} has no load balancer target group, so no ALB metrics")
     try:
         groups = client.describe_target_groups(aws_retry=True, TargetGroupArns=arns[:1])["TargetGroups"]
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
@@ -446,8 +442,10 @@ def metric_definitions(module, service, elbv2_client):
     for index, entry in enumerate(entries):
         metric = entry["metric"]
         definition = {
-            "name": entry.get("name") or (entry.get("metric_name") if metric == "custom" else None)
-            or (entry.get("path") if metric == "url" else None) or metric,
+            "name": entry.get("name")
+            or (entry.get("metric_name") if metric == "custom" else None)
+            or (entry.get("path") if metric == "url" else None)
+            or metric,
             "target": entry.get("target"),
             "kind": entry.get("kind"),
         }
@@ -480,8 +478,11 @@ def metric_definitions(module, service, elbv2_client):
                     alb_dimensions = load_balancer_dimensions(elbv2_client(), module, service)
                 dimensions = alb_dimensions
             definition.update(
-                kind=definition["kind"] or kind, namespace=namespace, metric_name=metric_name,
-                dimensions=dimensions, statistic=entry.get("statistic") or statistic,
+                kind=definition["kind"] or kind,
+                namespace=namespace,
+                metric_name=metric_name,
+                dimensions=dimensions,
+                statistic=entry.get("statistic") or statistic,
             )
         definitions.append(definition)
     names = [d["name"] for d in definitions]
@@ -495,20 +496,22 @@ def read_cloudwatch(client, module, definitions, window, period, now):
     """The mean of each definition's values over the window (None when it has no data)."""
     queries = []
     for index, definition in enumerate(definitions):
-        queries.append({
-            "Id": f"m{index}",
-            "Label": definition["name"],
-            "MetricStat": {
-                "Metric": {
-                    "Namespace": definition["namespace"],
-                    "MetricName": definition["metric_name"],
-                    "Dimensions": [{"Name": k, "Value": str(v)} for k, v in sorted(definition["dimensions"].items())],
+        queries.append(
+            {
+                "Id": f"m{index}",
+                "Label": definition["name"],
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": definition["namespace"],
+                        "MetricName": definition["metric_name"],
+                        "Dimensions": [{"Name": k, "Value": str(v)} for k, v in sorted(definition["dimensions"].items())],
+                    },
+                    "Period": period,
+                    "Stat": definition["statistic"],
                 },
-                "Period": period,
-                "Stat": definition["statistic"],
-            },
-            "ReturnData": True,
-        })
+                "ReturnData": True,
+            }
+        )
     if not queries:
         return {}
     values = {}
@@ -539,7 +542,9 @@ def read_app_metrics(module):
     problems = []
     for _sample in range(params["metrics_samples"]):
         sample = fetch(
-            params["metrics_url"], headers=headers, timeout=params["request_timeout"],
+            params["metrics_url"],
+            headers=headers,
+            timeout=params["request_timeout"],
             validate_certs=params["validate_certs"],
         )
         if sample["error"]:
@@ -555,18 +560,12 @@ def read_app_metrics(module):
     if not documents:
         module.fail_json(msg=f"Couldn't read {params['metrics_url']}: {'; '.join(sorted(set(problems)))}")
     if problems:
-        module.warn(
-            f"{len(problems)} of {params['metrics_samples']} reads of {params['metrics_url']} failed: "
-            f"{'; '.join(sorted(set(problems)))}"
-        )
+        module.warn(f"{len(problems)} of {params['metrics_samples']} reads of {params['metrics_url']} failed: {'; '.join(sorted(set(problems)))}")
     return documents
 
 
 def document_value(documents, path):
-    numbers = [
-        value for document in documents for _where, value in select(document, path)
-        if isinstance(value, (int, float)) and not isinstance(value, bool)
-    ]
+    numbers = [value for document in documents for _where, value in select(document, path) if isinstance(value, (int, float)) and not isinstance(value, bool)]
     return round(sum(numbers) / len(numbers), 4) if numbers else None
 
 
@@ -581,12 +580,14 @@ def recommendation_signals(module, documents):
         if not isinstance(recommendation, dict) or recommendation.get("action") not in ACTIONS:
             module.warn(f"sample {index} of {module.params['metrics_url']} has no recommendation at {path!r}")
             continue
-        signals.append({
-            "name": f"app sample {index}" if len(documents) > 1 else "app",
-            "kind": "recommendation",
-            "action": recommendation["action"],
-            "reason": recommendation.get("reason"),
-        })
+        signals.append(
+            {
+                "name": f"app sample {index}" if len(documents) > 1 else "app",
+                "kind": "recommendation",
+                "action": recommendation["action"],
+                "reason": recommendation.get("reason"),
+            }
+        )
     return signals
 
 
@@ -596,7 +597,10 @@ def apply_desired_count(client, module, service, recommended):
     if not module.check_mode:
         try:
             client.update_service(
-                aws_retry=True, cluster=service["clusterArn"], service=service["serviceName"], desiredCount=recommended,
+                aws_retry=True,
+                cluster=service["clusterArn"],
+                service=service["serviceName"],
+                desiredCount=recommended,
             )
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
             module.fail_json_aws(e, msg=f"Couldn't set the desired count of ECS service {service['serviceName']}")
@@ -618,7 +622,8 @@ def apply_scalable_target(client, module, service, recommended, max_capacity):
 def main():
     metric_options = dict(
         metric=dict(
-            type="str", required=True,
+            type="str",
+            required=True,
             choices=["cpu", "memory", "request_count_per_target", "target_response_time", "custom", "url"],
         ),
         target=dict(type="float"),
@@ -678,9 +683,7 @@ def main():
     values = {}
     if cloudwatch_definitions:
         cloudwatch = module.client("cloudwatch", retry_decorator=retry)
-        values.update(
-            read_cloudwatch(cloudwatch, module, cloudwatch_definitions, params["window"], params["period"], now)
-        )
+        values.update(read_cloudwatch(cloudwatch, module, cloudwatch_definitions, params["window"], params["period"], now))
 
     signals = []
     documents = None
@@ -690,10 +693,14 @@ def main():
             if "path" in definition:
                 values[definition["name"]] = document_value(documents, definition["path"])
     for definition in definitions:
-        signals.append({
-            "name": definition["name"], "kind": definition["kind"],
-            "value": values.get(definition["name"]), "target": definition["target"],
-        })
+        signals.append(
+            {
+                "name": definition["name"],
+                "kind": definition["kind"],
+                "value": values.get(definition["name"]),
+                "target": definition["target"],
+            }
+        )
     if documents is not None:
         signals.extend(recommendation_signals(module, documents))
 
@@ -703,8 +710,14 @@ def main():
     seconds_since = round((now - last_scaling).total_seconds(), 1) if last_scaling else None
     try:
         decision = decide(
-            desired, signals, params["min_capacity"], params["max_capacity"], max_step=params["max_step"],
-            cooldown=params["cooldown"], seconds_since_scaling=seconds_since, tolerance=params["tolerance"],
+            desired,
+            signals,
+            params["min_capacity"],
+            params["max_capacity"],
+            max_step=params["max_step"],
+            cooldown=params["cooldown"],
+            seconds_since_scaling=seconds_since,
+            tolerance=params["tolerance"],
             capacity=running if running > 0 else desired,
         )
     except ValueError as e:
@@ -736,7 +749,11 @@ def main():
         if params["scalable_target"]:
             autoscaling = appautoscaling_client(module)
             changed, target = apply_scalable_target(
-                autoscaling, module, service, decision["recommended"], params["max_capacity"],
+                autoscaling,
+                module,
+                service,
+                decision["recommended"],
+                params["max_capacity"],
             )
             result["scalable_target"] = target
         else:

@@ -133,9 +133,7 @@ def describe_secret(client, module, name):
 
 def format_secret(secret):
     secret = {k: v for k, v in secret.items() if k != "ResponseMetadata"}
-    result = camel_dict_to_snake_dict(
-        {k: v for k, v in secret.items() if k not in ("Tags", "VersionIdsToStages")}
-    )
+    result = camel_dict_to_snake_dict({k: v for k, v in secret.items() if k not in ("Tags", "VersionIdsToStages")})
     result["tags"] = boto3_tag_list_to_ansible_dict(secret.get("Tags") or [])
     # Version ids are keys chosen by Secrets Manager: keep them as they are.
     result["version_ids_to_stages"] = secret.get("VersionIdsToStages") or {}

@@ -204,9 +204,7 @@ def ensure_present(client, module, params):
             module.fail_json_aws(e, msg=f"Couldn't update X-Ray group {params['name']}")
     elif changes:
         group = {**current, **changes}
-    tags_changed, tags = update_and_read_tags(
-        client, module, current["GroupARN"], current_tags, params, f"X-Ray group {params['name']}", get_tags
-    )
+    tags_changed, tags = update_and_read_tags(client, module, current["GroupARN"], current_tags, params, f"X-Ray group {params['name']}", get_tags)
     module.exit_json(changed=bool(changes) or tags_changed, group=format_group(group, tags))
 
 

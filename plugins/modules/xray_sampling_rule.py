@@ -303,32 +303,24 @@ def ensure_present(client, module, params):
     rule = current["SamplingRule"]
     if params.get("version") is not None and rule.get("Version") != params["version"]:
         module.fail_json(
-            msg=f"X-Ray sampling rule {name} has format version {rule.get('Version')}; X-Ray cannot change it. "
-            "Delete the rule to create it again."
+            msg=f"X-Ray sampling rule {name} has format version {rule.get('Version')}; X-Ray cannot change it. Delete the rule to create it again."
         )
     changes = rule_update(rule, params)
     if name == DEFAULT_RULE:
         refused = sorted(o for o, m in RULE_MEMBERS.items() if m in changes and o not in DEFAULT_RULE_OPTIONS)
         if refused:
-            module.fail_json(
-                msg="Only fixed_rate and reservoir_size of the Default sampling rule can change, "
-                f"not {', '.join(refused)}"
-            )
+            module.fail_json(msg=f"Only fixed_rate and reservoir_size of the Default sampling rule can change, not {', '.join(refused)}")
 
     current_tags = get_tags(client, module, rule["RuleARN"])
     record = current
     if changes and not module.check_mode:
         try:
-            record = client.update_sampling_rule(
-                aws_retry=True, SamplingRuleUpdate={"RuleARN": rule["RuleARN"], **changes}
-            )["SamplingRuleRecord"]
+            record = client.update_sampling_rule(aws_retry=True, SamplingRuleUpdate={"RuleARN": rule["RuleARN"], **changes})["SamplingRuleRecord"]
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
             module.fail_json_aws(e, msg=f"Couldn't update X-Ray sampling rule {name}")
     elif changes:
         record = {**current, "SamplingRule": {**rule, **changes}}
-    tags_changed, tags = update_and_read_tags(
-        client, module, rule["RuleARN"], current_tags, params, f"X-Ray sampling rule {params['rule_name']}", get_tags
-    )
+    tags_changed, tags = update_and_read_tags(client, module, rule["RuleARN"], current_tags, params, f"X-Ray sampling rule {params['rule_name']}", get_tags)
     module.exit_json(changed=bool(changes) or tags_changed, sampling_rule=format_rule(record, tags))
 
 

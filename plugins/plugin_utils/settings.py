@@ -131,8 +131,9 @@ class Settings:
         """
         found = weekly_window(self.values.get(name)) if weekly else daily_window(self.values.get(name))
         if found is None:
-            self.problem(name, "must be ddd:hh:mm-ddd:hh:mm (UTC), for example sun:05:00-sun:06:00" if weekly
-                         else "must be hh:mm-hh:mm (UTC), for example 03:00-04:00")
+            self.problem(
+                name, "must be ddd:hh:mm-ddd:hh:mm (UTC), for example sun:05:00-sun:06:00" if weekly else "must be hh:mm-hh:mm (UTC), for example 03:00-04:00"
+            )
             return None
         if not shortest <= found[1] - found[0] <= longest:
             self.problem(name, rule)

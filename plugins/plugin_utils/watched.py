@@ -44,8 +44,11 @@ def metric_problem(namespace, metric_name, dimensions, resources, emitted):
     if str(namespace).startswith("AWS/"):
         return None
     for declared in emitted:
-        if (declared.get("namespace") == namespace and metric_name in (declared.get("names") or [])
-                and dimension_dict(declared.get("dimensions") or {}) == dimensions):
+        if (
+            declared.get("namespace") == namespace
+            and metric_name in (declared.get("names") or [])
+            and dimension_dict(declared.get("dimensions") or {}) == dimensions
+        ):
             return None
     return f"no service declares it emits {namespace} {metric_name} {dimensions}"
 
@@ -80,8 +83,9 @@ def _policy_problem(policy, resources, emitted):
         return None if service in resources.get("ecs_services", []) else f"{kind} of ECS service {service}, which does not exist"
     if kind == "ALBRequestCountPerTarget":
         parts = str(predefined.get("resource_label", "")).split("/")
-        return metric_problem("AWS/ApplicationELB", "RequestCountPerTarget",
-                              {"LoadBalancer": "/".join(parts[:3]), "TargetGroup": "/".join(parts[3:])}, resources, emitted)
+        return metric_problem(
+            "AWS/ApplicationELB", "RequestCountPerTarget", {"LoadBalancer": "/".join(parts[:3]), "TargetGroup": "/".join(parts[3:])}, resources, emitted
+        )
     customized = configuration.get("customized_metric_specification") or {}
     if customized.get("metric_name"):
         return metric_problem(customized.get("namespace"), customized["metric_name"], customized.get("dimensions"), resources, emitted)
@@ -117,8 +121,11 @@ def watch_findings(watched):
             resource = f"dashboard {dashboard.get('name')} widget {index} ({(widget.get('properties') or {}).get('title', widget.get('type'))})"
             problems = [f"{ns} {name}: {p}" for ns, name, dims in _widget_metrics(widget) for p in [metric_problem(ns, name, dims, resources, emitted)] if p]
             if widget.get("type") == "alarm":
-                problems += [f"alarm {arn.split(':alarm:')[-1]} does not exist" for arn in (widget.get("properties") or {}).get("alarms") or []
-                             if arn.split(":alarm:")[-1] not in alarm_names]
+                problems += [
+                    f"alarm {arn.split(':alarm:')[-1]} does not exist"
+                    for arn in (widget.get("properties") or {}).get("alarms") or []
+                    if arn.split(":alarm:")[-1] not in alarm_names
+                ]
             if problems:
                 findings.append(_finding("widget-watches-nothing", resource, problems[0]))
     for policy in watched.get("policies") or []:

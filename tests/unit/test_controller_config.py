@@ -31,8 +31,9 @@ for _path in sorted((ROOT / "awx" / "vars").glob("*.yml")):
     CONFIG.update(load(_path) or {})
 TEMPLATES = CONFIG["controller_templates"]
 # (template or workflow, its playbook - "" for a workflow, whose survey feeds its deploy node -, question)
-SURVEYED = [(t["name"], t.get("playbook", ""), q) for t in TEMPLATES + CONFIG["controller_workflows"] if t.get("survey_enabled")
-            for q in t["survey_spec"]["spec"]]
+SURVEYED = [
+    (t["name"], t.get("playbook", ""), q) for t in TEMPLATES + CONFIG["controller_workflows"] if t.get("survey_enabled") for q in t["survey_spec"]["spec"]
+]
 
 
 def names(kind):
@@ -119,8 +120,15 @@ def declared_variables(playbook):
     return declared
 
 
-SURVEY_TYPES = {"text": {"str", "raw", "path"}, "textarea": {"str", "raw"}, "password": {"str", "raw"}, "integer": {"int", "raw"},
-                "float": {"float", "raw"}, "multiplechoice": {"str", "bool", "raw"}, "multiselect": {"list", "raw"}}
+SURVEY_TYPES = {
+    "text": {"str", "raw", "path"},
+    "textarea": {"str", "raw"},
+    "password": {"str", "raw"},
+    "integer": {"int", "raw"},
+    "float": {"float", "raw"},
+    "multiplechoice": {"str", "bool", "raw"},
+    "multiselect": {"list", "raw"},
+}
 BOOL_WORDS = {"yes", "no", "true", "false", "on", "off", "1", "0", "y", "n"}
 
 

@@ -8,10 +8,18 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.tracetrack.aws.plugins.filter.autoscaling_settings_errors import autoscaling_settings_errors
 
 SOUND = {
-    "autoscaling_state": "present", "autoscaling_strict": False, "autoscaling_min_capacity": 1, "autoscaling_max_capacity": 4,
-    "autoscaling_requests_per_target": 1000, "autoscaling_services": [], "autoscaling_cpu_target": 70,
-    "autoscaling_latency_target_ms": 100, "autoscaling_scale_out_cooldown": 60, "autoscaling_scale_in_cooldown": 300,
-    "autoscaling_latency_statistic": "p95", "autoscaling_memory_target": 80,
+    "autoscaling_state": "present",
+    "autoscaling_strict": False,
+    "autoscaling_min_capacity": 1,
+    "autoscaling_max_capacity": 4,
+    "autoscaling_requests_per_target": 1000,
+    "autoscaling_services": [],
+    "autoscaling_cpu_target": 70,
+    "autoscaling_latency_target_ms": 100,
+    "autoscaling_scale_out_cooldown": 60,
+    "autoscaling_scale_in_cooldown": 300,
+    "autoscaling_latency_statistic": "p95",
+    "autoscaling_memory_target": 80,
 }
 VARIABLE = re.compile(r"\bautoscaling_[a-z_]+(?:\[\]\.[a-z_]+)?")
 

@@ -12,8 +12,10 @@ PRICES = {
     "region": "test-1",
     "currency": "USD",
     "hours_per_month": 100,
-    "fargate": {"x86_64": {"vcpu_hour": 0.1, "gb_hour": 0.01, "spot_vcpu_hour": 0.05, "spot_gb_hour": 0.005},
-                "arm64": {"vcpu_hour": 0.08, "gb_hour": 0.008, "spot_vcpu_hour": 0.04, "spot_gb_hour": 0.004}},
+    "fargate": {
+        "x86_64": {"vcpu_hour": 0.1, "gb_hour": 0.01, "spot_vcpu_hour": 0.05, "spot_gb_hour": 0.005},
+        "arm64": {"vcpu_hour": 0.08, "gb_hour": 0.008, "spot_vcpu_hour": 0.04, "spot_gb_hour": 0.004},
+    },
     "rds_postgresql": {"gp3_gb_month": 0.1, "instance_hour": {"db.small": 1.0, "db.big": 2.0}},
     "elasticache": {"node_hour": {"cache.small": 0.5}},
     "nat_gateway": {"hour": 0.2},
@@ -67,9 +69,18 @@ def test_a_small_environment():
 
 
 def test_multi_az_replicas_nat_per_az_waf_and_kms():
-    settings = {**SETTINGS, "database_instance_class": "db.big", "database_multi_az": True, "database_read_replicas": 2,
-                "database_allocated_storage": 100, "cache_replicas": 2, "network_az_count": 3, "network_nat_gateway_mode": "per_az",
-                "cdn_waf_enabled": True, "secrets_kms_key_enabled": True}
+    settings = {
+        **SETTINGS,
+        "database_instance_class": "db.big",
+        "database_multi_az": True,
+        "database_read_replicas": 2,
+        "database_allocated_storage": 100,
+        "cache_replicas": 2,
+        "network_az_count": 3,
+        "network_nat_gateway_mode": "per_az",
+        "cdn_waf_enabled": True,
+        "secrets_kms_key_enabled": True,
+    }
     found = services(cost_estimate(settings, PRICES))
     assert found["RDS PostgreSQL"] == pytest.approx(2 * 2 * 100 + 100 * 0.1 * 2 + 2 * 2 * 100 + 2 * 100 * 0.1)
     assert found["ElastiCache Redis"] == 150
@@ -173,9 +184,13 @@ def test_every_table_prices_the_same_classes_and_graviton_t4g_below_t3(region):
             if ".t3." in name:
                 assert prices[name.replace(".t3.", ".t4g.")] < hourly, (region, name)
     # Graviton3 is dearer per hour than the Graviton2 class of the same size.
-    for service, key, name in (("rds_postgresql", "instance_hour", "db.m7g.large"), ("rds_postgresql", "instance_hour", "db.r7g.large"),
-                               ("rds_postgresql", "instance_hour", "db.r7g.xlarge"), ("elasticache", "node_hour", "cache.m7g.large"),
-                               ("elasticache", "node_hour", "cache.r7g.large")):
+    for service, key, name in (
+        ("rds_postgresql", "instance_hour", "db.m7g.large"),
+        ("rds_postgresql", "instance_hour", "db.r7g.large"),
+        ("rds_postgresql", "instance_hour", "db.r7g.xlarge"),
+        ("elasticache", "node_hour", "cache.m7g.large"),
+        ("elasticache", "node_hour", "cache.r7g.large"),
+    ):
         assert table[service][key][name] > table[service][key][name.replace("7g.", "6g.")], (region, name)
 
 
@@ -183,8 +198,9 @@ def test_every_table_prices_the_same_classes_and_graviton_t4g_below_t3(region):
 def test_the_sized_inventories_are_priced_in_their_region(inventory):
     (path,) = (ROOT / "inventories" / inventory / "group_vars").glob("*.yml")
     values = yaml.safe_load(path.read_text())
-    estimate = cost_estimate({**SETTINGS, **{k: v for k, v in values.items() if k in SETTINGS or k.startswith(("database_", "cache_"))}},
-                             TABLES[values["aws_region"]])
+    estimate = cost_estimate(
+        {**SETTINGS, **{k: v for k, v in values.items() if k in SETTINGS or k.startswith(("database_", "cache_"))}}, TABLES[values["aws_region"]]
+    )
     items = [line["item"] for line in estimate["lines"]]
     assert f"primary {values['database_instance_class']} Multi-AZ" in items
     assert f"{values['cache_replicas'] + 1} node(s) {values['cache_node_type']}" in items

@@ -11,39 +11,92 @@ NO_INSIGHTS = "^db[.]t[0-9]g?[.](micro|small)$"  # roles/database/defaults/main.
 
 # The roles' defaults, as templating gives them in a development environment.
 DATABASE = {
-    "database_state": "present", "database_name_prefix": "tracetrack-local", "database_tags": {"Project": "tracetrack"},
-    "database_engine_version": "16", "database_allow_major_version_upgrade": False, "database_instance_class": "db.t4g.micro",
-    "database_replica_instance_class": "db.t4g.micro", "database_allocated_storage": 20, "database_max_allocated_storage": 0,
-    "database_storage_kms_key_id": "", "database_db_name": "tracetrack", "database_port": 5432,
-    "database_ca_bundle_path": "/etc/ssl/rds/global-bundle.pem", "database_multi_az": "False",
-    "database_read_replicas": 0, "database_backup_retention_days": 7, "database_backup_window": "03:00-04:00",
-    "database_maintenance_window": "sun:04:30-sun:05:30", "database_snapshot_before_change": "False",
-    "database_snapshots_before_change_keep": 5, "database_apply_immediately": "True", "database_deletion_protection": "False",
-    "database_final_snapshot": True, "database_performance_insights_enabled": "False",
-    "database_performance_insights_retention_days": 7, "database_cloudwatch_logs_exports": ["postgresql", "upgrade"],
-    "database_parameters": {"log_min_duration_statement": 500, "log_connections": 1, "log_disconnections": 1, "log_lock_waits": 1,
-                            "log_temp_files": 10240, "log_autovacuum_min_duration": 1000},
-    "database_parameters_apply_immediately": True, "database_wait_timeout": 3600, "database_strict": "False",
-    "database_backup_replication_region": "", "database_backup_replication_retention_days": 7, "database_backup_replication_kms_key_id": "",
+    "database_state": "present",
+    "database_name_prefix": "tracetrack-local",
+    "database_tags": {"Project": "tracetrack"},
+    "database_engine_version": "16",
+    "database_allow_major_version_upgrade": False,
+    "database_instance_class": "db.t4g.micro",
+    "database_replica_instance_class": "db.t4g.micro",
+    "database_allocated_storage": 20,
+    "database_max_allocated_storage": 0,
+    "database_storage_kms_key_id": "",
+    "database_db_name": "tracetrack",
+    "database_port": 5432,
+    "database_ca_bundle_path": "/etc/ssl/rds/global-bundle.pem",
+    "database_multi_az": "False",
+    "database_read_replicas": 0,
+    "database_backup_retention_days": 7,
+    "database_backup_window": "03:00-04:00",
+    "database_maintenance_window": "sun:04:30-sun:05:30",
+    "database_snapshot_before_change": "False",
+    "database_snapshots_before_change_keep": 5,
+    "database_apply_immediately": "True",
+    "database_deletion_protection": "False",
+    "database_final_snapshot": True,
+    "database_performance_insights_enabled": "False",
+    "database_performance_insights_retention_days": 7,
+    "database_cloudwatch_logs_exports": ["postgresql", "upgrade"],
+    "database_parameters": {
+        "log_min_duration_statement": 500,
+        "log_connections": 1,
+        "log_disconnections": 1,
+        "log_lock_waits": 1,
+        "log_temp_files": 10240,
+        "log_autovacuum_min_duration": 1000,
+    },
+    "database_parameters_apply_immediately": True,
+    "database_wait_timeout": 3600,
+    "database_strict": "False",
+    "database_backup_replication_region": "",
+    "database_backup_replication_retention_days": 7,
+    "database_backup_replication_kms_key_id": "",
 }
 # inventories/production/group_vars/production.yml over the defaults (env_strict: true).
 DATABASE_PRODUCTION = {
-    **DATABASE, "database_name_prefix": "tracetrack-production", "database_instance_class": "db.r6g.xlarge",
-    "database_replica_instance_class": "db.r6g.xlarge", "database_allocated_storage": 100, "database_max_allocated_storage": 500,
-    "database_multi_az": True, "database_read_replicas": 2, "database_deletion_protection": True, "database_final_snapshot": True,
-    "database_snapshot_before_change": True, "database_backup_retention_days": 7, "database_performance_insights_enabled": "True",
-    "database_apply_immediately": "False", "database_strict": "True",
+    **DATABASE,
+    "database_name_prefix": "tracetrack-production",
+    "database_instance_class": "db.r6g.xlarge",
+    "database_replica_instance_class": "db.r6g.xlarge",
+    "database_allocated_storage": 100,
+    "database_max_allocated_storage": 500,
+    "database_multi_az": True,
+    "database_read_replicas": 2,
+    "database_deletion_protection": True,
+    "database_final_snapshot": True,
+    "database_snapshot_before_change": True,
+    "database_backup_retention_days": 7,
+    "database_performance_insights_enabled": "True",
+    "database_apply_immediately": "False",
+    "database_strict": "True",
 }
 CACHE = {
-    "cache_state": "present", "cache_name_prefix": "tracetrack-local", "cache_tags": {"Project": "tracetrack"},
-    "cache_node_type": "cache.t3.micro", "cache_engine_version": "7.1", "cache_replicas": 0, "cache_cluster_mode": "disabled",
-    "cache_shards": 1, "cache_transit_encryption": True, "cache_at_rest_encryption": True, "cache_snapshot_retention_days": 1,
-    "cache_snapshot_window": "03:00-04:00", "cache_maintenance_window": "sun:05:00-sun:06:00", "cache_apply_immediately": False,
-    "cache_wait": True, "cache_wait_timeout": 1800, "cache_final_snapshot": True, "cache_strict": "False",
+    "cache_state": "present",
+    "cache_name_prefix": "tracetrack-local",
+    "cache_tags": {"Project": "tracetrack"},
+    "cache_node_type": "cache.t3.micro",
+    "cache_engine_version": "7.1",
+    "cache_replicas": 0,
+    "cache_cluster_mode": "disabled",
+    "cache_shards": 1,
+    "cache_transit_encryption": True,
+    "cache_at_rest_encryption": True,
+    "cache_snapshot_retention_days": 1,
+    "cache_snapshot_window": "03:00-04:00",
+    "cache_maintenance_window": "sun:05:00-sun:06:00",
+    "cache_apply_immediately": False,
+    "cache_wait": True,
+    "cache_wait_timeout": 1800,
+    "cache_final_snapshot": True,
+    "cache_strict": "False",
 }
 CACHE_PRODUCTION = {
-    **CACHE, "cache_name_prefix": "tracetrack-production", "cache_node_type": "cache.r6g.large", "cache_replicas": 2,
-    "cache_snapshot_retention_days": 7, "cache_strict": "True",
+    **CACHE,
+    "cache_name_prefix": "tracetrack-production",
+    "cache_node_type": "cache.r6g.large",
+    "cache_replicas": 2,
+    "cache_snapshot_retention_days": 7,
+    "cache_strict": "True",
 }
 
 
@@ -76,8 +129,10 @@ BAD_DATABASE = [
     ({"database_read_replicas": 6}, "database_read_replicas 6 must be 0-5"),
     ({"database_allocated_storage": 10}, "database_allocated_storage 10 must be 20-65536 GiB"),
     ({"database_allocated_storage": 70000}, "database_allocated_storage 70000 must be 20-65536 GiB"),
-    ({"database_max_allocated_storage": 20}, "database_max_allocated_storage 20 must be 0 (no storage autoscaling) or more than the"
-                                             " allocated storage (20 GiB)"),
+    (
+        {"database_max_allocated_storage": 20},
+        "database_max_allocated_storage 20 must be 0 (no storage autoscaling) or more than the allocated storage (20 GiB)",
+    ),
     ({"database_max_allocated_storage": 70000}, "database_max_allocated_storage 70000 must be 0"),
     ({"database_max_allocated_storage": -1}, "database_max_allocated_storage -1 must be 0"),
     ({"database_backup_retention_days": 0}, "database_backup_retention_days 0 must be 1-35"),
@@ -86,12 +141,13 @@ BAD_DATABASE = [
     ({"database_backup_window": "03:00-24:00"}, "database_backup_window '03:00-24:00' must be hh:mm-hh:mm"),
     ({"database_backup_window": "03:00-03:20"}, "database_backup_window '03:00-03:20' must last 30 minutes or more"),
     ({"database_backup_window": "03:00-03:00"}, "database_backup_window '03:00-03:00' must last 30 minutes or more"),
-    ({"database_maintenance_window": "sunday:04:30-sunday:05:30"}, "database_maintenance_window 'sunday:04:30-sunday:05:30' must be"
-                                                                   " ddd:hh:mm-ddd:hh:mm"),
+    ({"database_maintenance_window": "sunday:04:30-sunday:05:30"}, "database_maintenance_window 'sunday:04:30-sunday:05:30' must be ddd:hh:mm-ddd:hh:mm"),
     ({"database_maintenance_window": "sun:04:30-sun:04:50"}, "database_maintenance_window 'sun:04:30-sun:04:50' must last 30"),
     ({"database_maintenance_window": "sun:04:30-sun:04:30"}, "database_maintenance_window 'sun:04:30-sun:04:30' must last 30"),
-    ({"database_maintenance_window": "sun:03:30-sun:04:30"}, "database_maintenance_window 'sun:03:30-sun:04:30' overlaps the daily"
-                                                             " backup window '03:00-04:00'"),
+    (
+        {"database_maintenance_window": "sun:03:30-sun:04:30"},
+        "database_maintenance_window 'sun:03:30-sun:04:30' overlaps the daily backup window '03:00-04:00'",
+    ),
     ({"database_db_name": "1tracetrack"}, "database_db_name '1tracetrack' must be 1-63 letters"),
     ({"database_db_name": "trace-track"}, "database_db_name 'trace-track' must be 1-63 letters"),
     ({"database_db_name": "x" * 64}, "database_db_name 'xxx"),
@@ -103,10 +159,11 @@ BAD_DATABASE = [
     ({"database_port": 65536}, "database_port 65536 must be a whole number 1150-65535"),
     ({"database_performance_insights_retention_days": 30}, "database_performance_insights_retention_days 30 must be 7 (free)"),
     ({"database_performance_insights_retention_days": 744}, "database_performance_insights_retention_days 744 must be 7"),
-    ({"database_performance_insights_enabled": True}, "database_performance_insights_enabled True asks for what RDS does not offer on"
-                                                      " db.t4g.micro (micro"),
-    ({"database_performance_insights_enabled": "true", "database_instance_class": "db.r6g.large"},
-     "database_performance_insights_enabled True asks for what RDS does not offer on db.t4g.micro"),
+    ({"database_performance_insights_enabled": True}, "database_performance_insights_enabled True asks for what RDS does not offer on db.t4g.micro (micro"),
+    (
+        {"database_performance_insights_enabled": "true", "database_instance_class": "db.r6g.large"},
+        "database_performance_insights_enabled True asks for what RDS does not offer on db.t4g.micro",
+    ),
     ({"database_parameters": {"rds.force_ssl": 0}}, "database_parameters {'rds.force_ssl': 0} must not turn rds.force_ssl off"),
     ({"database_parameters": {"rds.force_ssl": "false"}}, "database_parameters {'rds.force_ssl': 'false'} must not turn"),
     ({"database_parameters": {"work_mem": [4096]}}, "database_parameters {'work_mem': [4096]} must give each parameter a string"),
@@ -121,8 +178,10 @@ BAD_STRICT_DATABASE = [
     ({"database_final_snapshot": False}, "database_final_snapshot False is not allowed in a strict environment"),
     ({"database_backup_retention_days": 6}, "database_backup_retention_days 6 is not allowed in a strict environment"),
     ({"database_backup_retention_days": 0}, "database_backup_retention_days 0 must be 1-35"),
-    ({"database_performance_insights_enabled": True, "database_replica_instance_class": "db.t4g.small"},
-     "database_performance_insights_enabled True asks for what RDS does not offer on db.t4g.small"),
+    (
+        {"database_performance_insights_enabled": True, "database_replica_instance_class": "db.t4g.small"},
+        "database_performance_insights_enabled True asks for what RDS does not offer on db.t4g.small",
+    ),
 ]
 BAD_CACHE = [
     ({"cache_name_prefix": "tracetrack--local"}, "cache_name_prefix 'tracetrack--local' must be 3-24 characters"),
@@ -140,8 +199,7 @@ BAD_CACHE = [
     ({"cache_snapshot_retention_days": 36}, "cache_snapshot_retention_days 36 must be 0 (no automatic snapshots) to 35"),
     ({"cache_snapshot_window": "03:00"}, "cache_snapshot_window '03:00' must be hh:mm-hh:mm (UTC)"),
     ({"cache_snapshot_window": "03:00-03:45"}, "cache_snapshot_window '03:00-03:45' must last at least 60 minutes"),
-    ({"cache_snapshot_window": "05:30-06:30"}, "cache_snapshot_window '05:30-06:30' overlaps the weekly maintenance window"
-                                               " 'sun:05:00-sun:06:00'"),
+    ({"cache_snapshot_window": "05:30-06:30"}, "cache_snapshot_window '05:30-06:30' overlaps the weekly maintenance window 'sun:05:00-sun:06:00'"),
     ({"cache_maintenance_window": "sun:05:00"}, "cache_maintenance_window 'sun:05:00' must be ddd:hh:mm-ddd:hh:mm (UTC)"),
     ({"cache_maintenance_window": "sun:05:00-sun:05:30"}, "cache_maintenance_window 'sun:05:00-sun:05:30' must last 60 minutes to 24"),
     ({"cache_maintenance_window": "sun:05:00-mon:06:00"}, "cache_maintenance_window 'sun:05:00-mon:06:00' must last 60 minutes to 24"),
@@ -155,9 +213,12 @@ BAD_STRICT_CACHE = [
     ({"cache_at_rest_encryption": "false"}, "cache_at_rest_encryption 'false' is not allowed in a strict environment"),
     ({"cache_snapshot_retention_days": 0}, "cache_snapshot_retention_days 0 is not allowed in a strict environment"),
 ]
-BAD = ([(database, DATABASE, *case) for case in BAD_DATABASE] + [(database, DATABASE_PRODUCTION, *case) for case in BAD_STRICT_DATABASE]
-       + [(cache_settings_errors, CACHE, *case) for case in BAD_CACHE]
-       + [(cache_settings_errors, CACHE_PRODUCTION, *case) for case in BAD_STRICT_CACHE])
+BAD = (
+    [(database, DATABASE, *case) for case in BAD_DATABASE]
+    + [(database, DATABASE_PRODUCTION, *case) for case in BAD_STRICT_DATABASE]
+    + [(cache_settings_errors, CACHE, *case) for case in BAD_CACHE]
+    + [(cache_settings_errors, CACHE_PRODUCTION, *case) for case in BAD_STRICT_CACHE]
+)
 
 
 @pytest.mark.parametrize("check, sound, change, expected", BAD, ids=[f"{b[0].__name__}-{b[3][:60]}" for b in BAD])
@@ -167,28 +228,49 @@ def test_a_bad_setting_is_one_problem_naming_its_variable(check, sound, change, 
     assert problems[0].startswith(expected), problems
 
 
-@pytest.mark.parametrize("change", [
-    {"database_engine_version": "13"}, {"database_engine_version": "16.4"}, {"database_engine_version": 17},
-    {"database_max_allocated_storage": 21}, {"database_max_allocated_storage": 65536}, {"database_allocated_storage": 65536},
-    {"database_performance_insights_retention_days": 31}, {"database_performance_insights_retention_days": 713},
-    {"database_performance_insights_retention_days": 731}, {"database_parameters": {"rds.force_ssl": 1, "log_connections": True}},
-    {"database_parameters": {"rds.force_ssl": "true"}}, {"database_db_name": "Trace_Track_2"},
-    {"database_maintenance_window": "SUN:04:30-SUN:05:30"},
-    {"database_storage_kms_key_id": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
-    {"database_storage_kms_key_id": "alias/tracetrack-db"}, {"database_storage_kms_key_id": "mrk-1234abcd12ab34cd56ef1234567890ab"},
-    {"database_performance_insights_enabled": True, "database_instance_class": "db.t4g.medium",
-     "database_replica_instance_class": "db.t4g.medium"},
-    {"database_strict": True, "database_state": "absent"},
-], ids=str)
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"database_engine_version": "13"},
+        {"database_engine_version": "16.4"},
+        {"database_engine_version": 17},
+        {"database_max_allocated_storage": 21},
+        {"database_max_allocated_storage": 65536},
+        {"database_allocated_storage": 65536},
+        {"database_performance_insights_retention_days": 31},
+        {"database_performance_insights_retention_days": 713},
+        {"database_performance_insights_retention_days": 731},
+        {"database_parameters": {"rds.force_ssl": 1, "log_connections": True}},
+        {"database_parameters": {"rds.force_ssl": "true"}},
+        {"database_db_name": "Trace_Track_2"},
+        {"database_maintenance_window": "SUN:04:30-SUN:05:30"},
+        {"database_storage_kms_key_id": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+        {"database_storage_kms_key_id": "alias/tracetrack-db"},
+        {"database_storage_kms_key_id": "mrk-1234abcd12ab34cd56ef1234567890ab"},
+        {"database_performance_insights_enabled": True, "database_instance_class": "db.t4g.medium", "database_replica_instance_class": "db.t4g.medium"},
+        {"database_strict": True, "database_state": "absent"},
+    ],
+    ids=str,
+)
 def test_database_settings_at_the_edges_are_sound(change):
     assert database({**DATABASE, **change}) == []
 
 
-@pytest.mark.parametrize("change", [
-    {"cache_engine_version": "7.0"}, {"cache_engine_version": "8.0"}, {"cache_engine_version": 7.1}, {"cache_replicas": 5},
-    {"cache_shards": 500, "cache_cluster_mode": "enabled"}, {"cache_snapshot_retention_days": 0}, {"cache_snapshot_retention_days": 35},
-    {"cache_maintenance_window": "Sun:05:00-Sun:06:00"}, {"cache_strict": True, "cache_state": "absent", "cache_replicas": 0},
-], ids=str)
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"cache_engine_version": "7.0"},
+        {"cache_engine_version": "8.0"},
+        {"cache_engine_version": 7.1},
+        {"cache_replicas": 5},
+        {"cache_shards": 500, "cache_cluster_mode": "enabled"},
+        {"cache_snapshot_retention_days": 0},
+        {"cache_snapshot_retention_days": 35},
+        {"cache_maintenance_window": "Sun:05:00-Sun:06:00"},
+        {"cache_strict": True, "cache_state": "absent", "cache_replicas": 0},
+    ],
+    ids=str,
+)
 def test_cache_settings_at_the_edges_are_sound(change):
     assert cache_settings_errors({**CACHE, **change}) == []
 
@@ -210,19 +292,23 @@ WINDOWS = [
 @pytest.mark.parametrize("daily, weekly, overlap", WINDOWS, ids=[f"{w[0]}~{w[1]}" for w in WINDOWS])
 def test_windows_overlap_across_midnight_and_the_end_of_the_week(daily, weekly, overlap):
     problems = database({**DATABASE, "database_backup_window": daily, "database_maintenance_window": weekly})
-    assert problems == ([f"database_maintenance_window '{weekly}' overlaps the daily backup window '{daily}': RDS needs them apart"
-                         " (both UTC)"] if overlap else [])
+    assert problems == (
+        [f"database_maintenance_window '{weekly}' overlaps the daily backup window '{daily}': RDS needs them apart (both UTC)"] if overlap else []
+    )
 
 
 LONG = "must last 60 minutes to 24 hours"
 
 
-@pytest.mark.parametrize("weekly, problem", [
-    ("sun:23:30-mon:00:30", None),  # one hour across the end of the week
-    ("sat:05:00-sun:05:01", LONG),
-    ("mon:05:00-sun:06:00", LONG),  # six days
-    ("sat:05:00-sun:05:00", "overlaps"),  # exactly 24 hours: long enough, but no day then has room for the snapshots
-])
+@pytest.mark.parametrize(
+    "weekly, problem",
+    [
+        ("sun:23:30-mon:00:30", None),  # one hour across the end of the week
+        ("sat:05:00-sun:05:01", LONG),
+        ("mon:05:00-sun:06:00", LONG),  # six days
+        ("sat:05:00-sun:05:00", "overlaps"),  # exactly 24 hours: long enough, but no day then has room for the snapshots
+    ],
+)
 def test_the_cache_maintenance_window_lasts_at_most_a_day_across_the_end_of_the_week(weekly, problem):
     problems = cache_settings_errors({**CACHE, "cache_snapshot_window": "01:00-02:00", "cache_maintenance_window": weekly})
     if problem is None:
@@ -230,13 +316,13 @@ def test_the_cache_maintenance_window_lasts_at_most_a_day_across_the_end_of_the_
     elif problem == LONG:
         assert problems == [f"cache_maintenance_window '{weekly}' {LONG}"]
     else:
-        assert problems == [f"cache_snapshot_window '01:00-02:00' overlaps the weekly maintenance window '{weekly}': ElastiCache needs"
-                            " them apart (both UTC)"]
+        assert problems == [f"cache_snapshot_window '01:00-02:00' overlaps the weekly maintenance window '{weekly}': ElastiCache needs them apart (both UTC)"]
 
 
 def test_a_database_maintenance_window_may_last_days():
     assert database({**DATABASE, "database_backup_window": "03:00-04:00", "database_maintenance_window": "mon:04:30-sun:05:30"}) == [
-        "database_maintenance_window 'mon:04:30-sun:05:30' overlaps the daily backup window '03:00-04:00': RDS needs them apart (both UTC)"]
+        "database_maintenance_window 'mon:04:30-sun:05:30' overlaps the daily backup window '03:00-04:00': RDS needs them apart (both UTC)"
+    ]
 
 
 def test_a_daily_window_may_cross_midnight():
@@ -245,21 +331,31 @@ def test_a_daily_window_may_cross_midnight():
 
 
 def test_a_bad_primary_class_that_the_replicas_inherit_is_named_once():
-    problems = database_settings_errors({**DATABASE, "database_instance_class": "m5.large", "database_replica_instance_class": "m5.large"},
-                                        NO_INSIGHTS)
+    problems = database_settings_errors({**DATABASE, "database_instance_class": "m5.large", "database_replica_instance_class": "m5.large"}, NO_INSIGHTS)
     assert len(problems) == 1 and problems[0].startswith("database_instance_class 'm5.large'"), problems
 
 
-@pytest.mark.parametrize("changes, variable", [
-    ({"database_backup_replication_region": "Singapore"}, "database_backup_replication_region"),
-    ({"database_backup_replication_region": "ap-southeast-1", "database_backup_replication_retention_days": 0},
-     "database_backup_replication_retention_days"),
-    ({"database_backup_replication_region": "ap-southeast-1", "database_backup_replication_kms_key_id": "my key"},
-     "database_backup_replication_kms_key_id"),
-    ({"database_backup_replication_region": "ap-southeast-1",
-      "database_backup_replication_kms_key_id": "arn:aws:kms:ap-south-1:123456789012:key/0123abcd-0123-4567-89ab-0123456789ab"},
-     "database_backup_replication_kms_key_id"),
-])
+@pytest.mark.parametrize(
+    "changes, variable",
+    [
+        ({"database_backup_replication_region": "Singapore"}, "database_backup_replication_region"),
+        (
+            {"database_backup_replication_region": "ap-southeast-1", "database_backup_replication_retention_days": 0},
+            "database_backup_replication_retention_days",
+        ),
+        (
+            {"database_backup_replication_region": "ap-southeast-1", "database_backup_replication_kms_key_id": "my key"},
+            "database_backup_replication_kms_key_id",
+        ),
+        (
+            {
+                "database_backup_replication_region": "ap-southeast-1",
+                "database_backup_replication_kms_key_id": "arn:aws:kms:ap-south-1:123456789012:key/0123abcd-0123-4567-89ab-0123456789ab",
+            },
+            "database_backup_replication_kms_key_id",
+        ),
+    ],
+)
 def test_backup_replication_settings_each_give_one_problem(changes, variable):
     problems = database_settings_errors({**DATABASE, **changes}, NO_INSIGHTS)
     assert len(problems) == 1 and problems[0].startswith(variable + " "), problems
@@ -267,5 +363,9 @@ def test_backup_replication_settings_each_give_one_problem(changes, variable):
 
 def test_backup_replication_to_a_region_with_its_key_passes():
     key = "arn:aws:kms:ap-southeast-1:123456789012:key/0123abcd-0123-4567-89ab-0123456789ab"
-    assert database_settings_errors({**DATABASE, "database_backup_replication_region": "ap-southeast-1",
-                                     "database_backup_replication_kms_key_id": key}, NO_INSIGHTS) == []
+    assert (
+        database_settings_errors(
+            {**DATABASE, "database_backup_replication_region": "ap-southeast-1", "database_backup_replication_kms_key_id": key}, NO_INSIGHTS
+        )
+        == []
+    )

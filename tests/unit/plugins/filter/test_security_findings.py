@@ -24,32 +24,60 @@ DB = {
     "deletion_protection": True,
     "db_instance_automated_backups_replications": [{"db_instance_automated_backups_arn": "arn:aws:rds:ap-southeast-1:1:auto-backup:ab-1"}],
 }
-REPLICA = {**DB, "db_instance_identifier": "tp-db-replica-1", "read_replica_source_db_instance_identifier": "tp-db",
-           "deletion_protection": False, "backup_retention_period": 0}
+REPLICA = {
+    **DB,
+    "db_instance_identifier": "tp-db-replica-1",
+    "read_replica_source_db_instance_identifier": "tp-db",
+    "deletion_protection": False,
+    "backup_retention_period": 0,
+}
 GROUP = {"replication_group_id": "tp-cache", "at_rest_encryption_enabled": True, "transit_encryption_enabled": True, "snapshot_retention_limit": 7}
 CLUSTERS = [{"cache_cluster_id": "tp-cache-001", "replication_group": GROUP}, {"cache_cluster_id": "tp-cache-002", "replication_group": GROUP}]
-ALB = {"group_name": "tp-alb", "group_id": "sg-1", "ip_permissions": [
-    {"ip_protocol": "tcp", "from_port": 80, "to_port": 80, "ip_ranges": [{"cidr_ip": "0.0.0.0/0"}], "ipv6_ranges": [{"cidr_ipv6": "::/0"}]},
-    {"ip_protocol": "tcp", "from_port": 443, "to_port": 443, "ip_ranges": [{"cidr_ip": "0.0.0.0/0"}]},
-]}
-DATABASE_SG = {"group_name": "tp-database", "group_id": "sg-2", "ip_permissions": [
-    {"ip_protocol": "tcp", "from_port": 5432, "to_port": 5432, "ip_ranges": [], "user_id_group_pairs": [{"group_id": "sg-3"}]},
-]}
-POLICY = {"role": "tp-ecs-execution", "policy_name": "start-tasks", "document": {"Statement": [
-    {"Sid": "RegistryLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
-    {"Sid": "Traces", "Effect": "Allow", "Action": ["xray:PutTraceSegments"], "Resource": "*"},
-    {"Sid": "Pull", "Effect": "Allow", "Action": ["ecr:BatchGetImage"], "Resource": "arn:aws:ecr:ap-south-1:1:repository/tp"},
-    {"Effect": "Deny", "Action": "*", "Resource": "*"},
-]}}
+ALB = {
+    "group_name": "tp-alb",
+    "group_id": "sg-1",
+    "ip_permissions": [
+        {"ip_protocol": "tcp", "from_port": 80, "to_port": 80, "ip_ranges": [{"cidr_ip": "0.0.0.0/0"}], "ipv6_ranges": [{"cidr_ipv6": "::/0"}]},
+        {"ip_protocol": "tcp", "from_port": 443, "to_port": 443, "ip_ranges": [{"cidr_ip": "0.0.0.0/0"}]},
+    ],
+}
+DATABASE_SG = {
+    "group_name": "tp-database",
+    "group_id": "sg-2",
+    "ip_permissions": [
+        {"ip_protocol": "tcp", "from_port": 5432, "to_port": 5432, "ip_ranges": [], "user_id_group_pairs": [{"group_id": "sg-3"}]},
+    ],
+}
+POLICY = {
+    "role": "tp-ecs-execution",
+    "policy_name": "start-tasks",
+    "document": {
+        "Statement": [
+            {"Sid": "RegistryLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+            {"Sid": "Traces", "Effect": "Allow", "Action": ["xray:PutTraceSegments"], "Resource": "*"},
+            {"Sid": "Pull", "Effect": "Allow", "Action": ["ecr:BatchGetImage"], "Resource": "arn:aws:ecr:ap-south-1:1:repository/tp"},
+            {"Effect": "Deny", "Action": "*", "Resource": "*"},
+        ]
+    },
+}
 ORIGIN = {"Id": "alb", "CustomOriginConfig": {"OriginProtocolPolicy": "https-only"}}
-CERTIFICATE = {"CloudFrontDefaultCertificate": False, "ACMCertificateArn": "arn:aws:acm:us-east-1:1:certificate/c",
-               "MinimumProtocolVersion": "TLSv1.2_2021", "SSLSupportMethod": "sni-only"}
-DISTRIBUTION = {"Id": "E1", "WebACLId": "arn:aws:wafv2:us-east-1:1:global/webacl/tp-cdn/1",
-                "Origins": {"Quantity": 2, "Items": [ORIGIN, {"Id": "site", "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
-                "ViewerCertificate": CERTIFICATE,
-                "DefaultCacheBehavior": {"ViewerProtocolPolicy": "redirect-to-https"},
-                "CacheBehaviors": {"Quantity": 2, "Items": [{"PathPattern": "/static/*", "ViewerProtocolPolicy": "redirect-to-https"},
-                                                            {"PathPattern": "/api/*", "ViewerProtocolPolicy": "https-only"}]}}
+CERTIFICATE = {
+    "CloudFrontDefaultCertificate": False,
+    "ACMCertificateArn": "arn:aws:acm:us-east-1:1:certificate/c",
+    "MinimumProtocolVersion": "TLSv1.2_2021",
+    "SSLSupportMethod": "sni-only",
+}
+DISTRIBUTION = {
+    "Id": "E1",
+    "WebACLId": "arn:aws:wafv2:us-east-1:1:global/webacl/tp-cdn/1",
+    "Origins": {"Quantity": 2, "Items": [ORIGIN, {"Id": "site", "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+    "ViewerCertificate": CERTIFICATE,
+    "DefaultCacheBehavior": {"ViewerProtocolPolicy": "redirect-to-https"},
+    "CacheBehaviors": {
+        "Quantity": 2,
+        "Items": [{"PathPattern": "/static/*", "ViewerProtocolPolicy": "redirect-to-https"}, {"PathPattern": "/api/*", "ViewerProtocolPolicy": "https-only"}],
+    },
+}
 ALARMS = [{"alarm_name": "tp-db-cpu-warning", "actions_enabled": True}, {"alarm_name": "tp-db-cpu-critical", "actions_enabled": True}]
 
 
@@ -77,8 +105,14 @@ def test_a_compliant_environment_has_no_findings():
 
 
 def test_a_public_unencrypted_database_without_backups_or_protection():
-    bad = {**DB, "publicly_accessible": True, "storage_encrypted": False, "backup_retention_period": 0, "deletion_protection": False,
-           "db_instance_automated_backups_replications": []}
+    bad = {
+        **DB,
+        "publicly_accessible": True,
+        "storage_encrypted": False,
+        "backup_retention_period": 0,
+        "deletion_protection": False,
+        "db_instance_automated_backups_replications": [],
+    }
     assert rules(security_findings(inputs(db_instances=[bad]))) == [
         ("backups-off", "rds tp-db"),
         ("no-cross-region-backups", "rds tp-db"),
@@ -117,13 +151,19 @@ def test_cache_without_encryption_or_snapshots():
 @pytest.mark.parametrize(
     "group, rule",
     [
-        (DATABASE_SG | {"ip_permissions": [{"ip_protocol": "tcp", "from_port": 5432, "to_port": 5432, "ip_ranges": [{"cidr_ip": "0.0.0.0/0"}]}]},
-         "tcp/5432 open to 0.0.0.0/0"),
+        (
+            DATABASE_SG | {"ip_permissions": [{"ip_protocol": "tcp", "from_port": 5432, "to_port": 5432, "ip_ranges": [{"cidr_ip": "0.0.0.0/0"}]}]},
+            "tcp/5432 open to 0.0.0.0/0",
+        ),
         (DATABASE_SG | {"ip_permissions": [{"ip_protocol": "-1", "ipv6_ranges": [{"cidr_ipv6": "::/0"}]}]}, "all traffic open to ::/0"),
-        (ALB | {"ip_permissions": [{"ip_protocol": "tcp", "from_port": 22, "to_port": 22, "ip_ranges": [{"cidr_ip": "0.0.0.0/0"}]}]},
-         "tcp/22 open to 0.0.0.0/0"),
-        (ALB | {"ip_permissions": [{"ip_protocol": "tcp", "from_port": 0, "to_port": 65535, "ip_ranges": [{"cidr_ip": "0.0.0.0/0"}]}]},
-         "tcp/0-65535 open to 0.0.0.0/0"),
+        (
+            ALB | {"ip_permissions": [{"ip_protocol": "tcp", "from_port": 22, "to_port": 22, "ip_ranges": [{"cidr_ip": "0.0.0.0/0"}]}]},
+            "tcp/22 open to 0.0.0.0/0",
+        ),
+        (
+            ALB | {"ip_permissions": [{"ip_protocol": "tcp", "from_port": 0, "to_port": 65535, "ip_ranges": [{"cidr_ip": "0.0.0.0/0"}]}]},
+            "tcp/0-65535 open to 0.0.0.0/0",
+        ),
     ],
 )
 def test_world_open_ingress_beyond_the_load_balancers_web_ports(group, rule):
@@ -142,8 +182,11 @@ def test_a_private_range_is_not_the_world():
     [
         ({"Sid": "All", "Effect": "Allow", "Action": "*", "Resource": "*"}, "iam-wildcard-action", "statement All allows *"),
         ({"Sid": "S3", "Effect": "Allow", "Action": ["s3:*"], "Resource": "arn:aws:s3:::b"}, "iam-wildcard-action", "statement S3 allows s3:*"),
-        ({"Sid": "Get", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": "*"}, "iam-wildcard-resource",
-         'statement Get allows secretsmanager:GetSecretValue on Resource "*"'),
+        (
+            {"Sid": "Get", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": "*"},
+            "iam-wildcard-resource",
+            'statement Get allows secretsmanager:GetSecretValue on Resource "*"',
+        ),
         ({"Effect": "Allow", "NotAction": "iam:*", "Resource": "arn:aws:s3:::b"}, "iam-wildcard-action", "statement #0 allows NotAction (every other action)"),
     ],
 )
@@ -212,12 +255,25 @@ def test_a_missing_distribution_is_reported():
 def test_a_service_given_the_master_or_owner_credentials_is_a_finding():
     env = {**ENV, "oneoff_only_secrets": ["tp/database-master", "tp/database-users"]}
     arn = "arn:aws:secretsmanager:ap-south-1:1:secret:"
-    definitions = [{"service": "tp-web", "container_definitions": [{"name": "web", "secrets": [
-        {"name": "DATABASE_URL", "value_from": f"{arn}tp/app-AbCdEf:DATABASE_URL::"},
-        {"name": "DATABASE_PASSWORD", "value_from": f"{arn}tp/database-master-AbCdEf:password::"},
-        {"name": "OWNER", "value_from": f"{arn}tp/database-users-AbCdEf:owner_password::"},
-    ]}]}, {"service": "tp-worker", "container_definitions": [{"name": "worker", "secrets": [
-        {"name": "DATABASE_URL", "value_from": f"{arn}tp/app-AbCdEf:DATABASE_URL::"}]}]}]
+    definitions = [
+        {
+            "service": "tp-web",
+            "container_definitions": [
+                {
+                    "name": "web",
+                    "secrets": [
+                        {"name": "DATABASE_URL", "value_from": f"{arn}tp/app-AbCdEf:DATABASE_URL::"},
+                        {"name": "DATABASE_PASSWORD", "value_from": f"{arn}tp/database-master-AbCdEf:password::"},
+                        {"name": "OWNER", "value_from": f"{arn}tp/database-users-AbCdEf:owner_password::"},
+                    ],
+                }
+            ],
+        },
+        {
+            "service": "tp-worker",
+            "container_definitions": [{"name": "worker", "secrets": [{"name": "DATABASE_URL", "value_from": f"{arn}tp/app-AbCdEf:DATABASE_URL::"}]}],
+        },
+    ]
     found = [f for f in security_findings({"environment": env, "task_definitions": definitions}) if f["rule"] != "missing-resource"]
     assert [(f["rule"], f["resource"], f["detail"]) for f in found] == [
         ("oneoff-secret-in-service", "ecs service tp-web", "container web reads DATABASE_PASSWORD from tp/database-master-AbCdEf:password::"),

@@ -12,8 +12,11 @@ HEADER = [{"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "X-Ori
 
 def test_the_catch_all_is_the_default_action_and_gets_no_rule():
     assert service_listener_rules([WEB, API], "web") == [
-        {"priority": 20, "conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}}],
-         "actions": [{"Type": "forward", "TargetGroupName": "p-api"}]}
+        {
+            "priority": 20,
+            "conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}}],
+            "actions": [{"Type": "forward", "TargetGroupName": "p-api"}],
+        }
     ]
 
 
@@ -33,8 +36,9 @@ def test_with_an_alternate_target_group_each_rule_forwards_to_both_and_keeps_the
     assert rules[1] == {
         "priority": 20,
         "conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}}],
-        "actions": [{"Type": "forward", "ForwardConfig": {"TargetGroups": [{"TargetGroupName": "p-api", "Weight": 100},
-                                                                           {"TargetGroupName": "p-api-alt", "Weight": 0}]}}],
+        "actions": [
+            {"Type": "forward", "ForwardConfig": {"TargetGroups": [{"TargetGroupName": "p-api", "Weight": 100}, {"TargetGroupName": "p-api-alt", "Weight": 0}]}}
+        ],
         "keep_weights": True,
     }
     assert service_listener_rules([WEB, API], "web", HEADER, "-alt")[0]["conditions"][1:] == HEADER

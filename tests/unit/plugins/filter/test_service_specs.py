@@ -67,8 +67,16 @@ def test_declared_metrics_are_completed():
 
 def test_what_a_service_sets_wins_and_its_environment_goes_last():
     settings = dict(SETTINGS, adot_enabled="true")
-    backend = {"name": "backend", "port": "8080", "cpu": 2048, "memory": 4096, "path_patterns": ["/api/*"],
-               "environment": {"LOG_LEVEL": "DEBUG", "PORT": "9"}, "secrets": [], "image_tag": "backend-1.0.0"}
+    backend = {
+        "name": "backend",
+        "port": "8080",
+        "cpu": 2048,
+        "memory": 4096,
+        "path_patterns": ["/api/*"],
+        "environment": {"LOG_LEVEL": "DEBUG", "PORT": "9"},
+        "secrets": [],
+        "image_tag": "backend-1.0.0",
+    }
     web, api = service_specs([{"name": "web"}, backend], settings)
     assert web["name"] == "web" and api["name"] == "backend", "the order is the input's"
     assert (api["port"], api["cpu"], api["memory"], api["path_patterns"], api["secrets"]) == (8080, 2048, 4096, ["/api/*"], [])

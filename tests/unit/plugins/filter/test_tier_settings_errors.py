@@ -91,8 +91,15 @@ CDN = {
     "cdn_strict": False,
 }
 # Production's edge: WAF, HTTPS to the origin by a name the load balancer's certificate covers, restorable secret.
-CDN_STRICT = {**CDN, "cdn_strict": True, "cdn_waf_enabled": True, "cdn_origin_domain_name": "origin.tracetrack.example.com",
-              "cdn_secret_recovery_window_days": 30, "cdn_aliases": ["track.example.com"], "cdn_certificate_arn": EDGE_CERTIFICATE}
+CDN_STRICT = {
+    **CDN,
+    "cdn_strict": True,
+    "cdn_waf_enabled": True,
+    "cdn_origin_domain_name": "origin.tracetrack.example.com",
+    "cdn_secret_recovery_window_days": 30,
+    "cdn_aliases": ["track.example.com"],
+    "cdn_certificate_arn": EDGE_CERTIFICATE,
+}
 THRESHOLD_DEFAULTS = {
     "monitoring_ecs_cpu_warning_percent": 70,
     "monitoring_ecs_cpu_critical_percent": 90,
@@ -192,8 +199,12 @@ BAD = [
     (cdn_settings_errors, CDN, {"cdn_cached_cache_policy_id": "CachingOptimized"}, "cdn_cached_cache_policy_id 'CachingOptimized'"),
     (cdn_settings_errors, CDN, {"cdn_waf_rate_limit": 5}, "cdn_waf_rate_limit 5 must be 10-2000000000"),
     (cdn_settings_errors, CDN, {"cdn_static_site_enabled": True, "cdn_static_site_dir": "/nonexistent/site"}, "cdn_static_site_dir '/nonexistent/site'"),
-    (cdn_settings_errors, CDN, {"cdn_static_site_enabled": True, "cdn_static_site_dir": "/", "cdn_static_site_spa": True,
-                                "cdn_static_site_spa_error_codes": [302]}, "cdn_static_site_spa_error_codes [302] must list"),
+    (
+        cdn_settings_errors,
+        CDN,
+        {"cdn_static_site_enabled": True, "cdn_static_site_dir": "/", "cdn_static_site_spa": True, "cdn_static_site_spa_error_codes": [302]},
+        "cdn_static_site_spa_error_codes [302] must list",
+    ),
     (cdn_settings_errors, CDN, {"cdn_wait_timeout": 5}, "cdn_wait_timeout 5 must be at least 60"),
     (cdn_settings_errors, CDN, {"cdn_secret_recovery_window_days": 3}, "cdn_secret_recovery_window_days 3"),
     (cdn_settings_errors, CDN_STRICT, {"cdn_waf_enabled": False}, "cdn_waf_enabled False is not allowed in a strict"),
@@ -201,18 +212,42 @@ BAD = [
     (monitoring_settings_errors, MONITORING, {"monitoring_name_prefix": "m"}, "monitoring_name_prefix 'm'"),
     (monitoring_settings_errors, MONITORING, {"monitoring_alb_name": "a" * 40}, "monitoring_alb_name 'aaaa"),
     (monitoring_settings_errors, MONITORING, {"monitoring_ecs_services": ["Web"]}, "monitoring_ecs_services ['Web'] holds 'Web'"),
-    (monitoring_settings_errors, MONITORING, {"monitoring_service_thresholds": {"web": {"cpu_warning_percent": 95}}},
-     "monitoring_service_thresholds {'web': {'cpu_warning_percent': 95}} service 'web' cpu: warning 95.0 and critical 90.0"),
-    (monitoring_settings_errors, MONITORING, {"monitoring_service_thresholds": {"web": {"p95_warning_seconds": 0.5}}},
-     "monitoring_service_thresholds {'web': {'p95_warning_seconds': 0.5}} service 'web' p95: warning 0.5 and critical 0.2 must be numbers of seconds"),
-    (monitoring_settings_errors, MONITORING, {"monitoring_service_thresholds": {"web": {"error_rate_critical_percent": 120}}},
-     "monitoring_service_thresholds {'web': {'error_rate_critical_percent': 120}} service 'web' error_rate: warning 1.0 and critical 120.0 must be"),
-    (monitoring_settings_errors, MONITORING, {"monitoring_service_thresholds": {"web": {"latency": 1}}},
-     "monitoring_service_thresholds {'web': {'latency': 1}} service 'web' sets ['latency']"),
-    (monitoring_settings_errors, MONITORING, {"monitoring_service_thresholds": {"web": {"deploy_error_rate_percent": 150}}},
-     "monitoring_service_thresholds {'web': {'deploy_error_rate_percent': 150}} service 'web' deploy_error_rate_percent 150 must be a number above 0 and"),
-    (monitoring_settings_errors, MONITORING, {"monitoring_service_thresholds": {"web": {"deploy_p95_seconds": 0}}},
-     "monitoring_service_thresholds {'web': {'deploy_p95_seconds': 0}} service 'web' deploy_p95_seconds 0 must be a number of seconds above 0"),
+    (
+        monitoring_settings_errors,
+        MONITORING,
+        {"monitoring_service_thresholds": {"web": {"cpu_warning_percent": 95}}},
+        "monitoring_service_thresholds {'web': {'cpu_warning_percent': 95}} service 'web' cpu: warning 95.0 and critical 90.0",
+    ),
+    (
+        monitoring_settings_errors,
+        MONITORING,
+        {"monitoring_service_thresholds": {"web": {"p95_warning_seconds": 0.5}}},
+        "monitoring_service_thresholds {'web': {'p95_warning_seconds': 0.5}} service 'web' p95: warning 0.5 and critical 0.2 must be numbers of seconds",
+    ),
+    (
+        monitoring_settings_errors,
+        MONITORING,
+        {"monitoring_service_thresholds": {"web": {"error_rate_critical_percent": 120}}},
+        "monitoring_service_thresholds {'web': {'error_rate_critical_percent': 120}} service 'web' error_rate: warning 1.0 and critical 120.0 must be",
+    ),
+    (
+        monitoring_settings_errors,
+        MONITORING,
+        {"monitoring_service_thresholds": {"web": {"latency": 1}}},
+        "monitoring_service_thresholds {'web': {'latency': 1}} service 'web' sets ['latency']",
+    ),
+    (
+        monitoring_settings_errors,
+        MONITORING,
+        {"monitoring_service_thresholds": {"web": {"deploy_error_rate_percent": 150}}},
+        "monitoring_service_thresholds {'web': {'deploy_error_rate_percent': 150}} service 'web' deploy_error_rate_percent 150 must be a number above 0 and",
+    ),
+    (
+        monitoring_settings_errors,
+        MONITORING,
+        {"monitoring_service_thresholds": {"web": {"deploy_p95_seconds": 0}}},
+        "monitoring_service_thresholds {'web': {'deploy_p95_seconds': 0}} service 'web' deploy_p95_seconds 0 must be a number of seconds above 0",
+    ),
     (monitoring_settings_errors, MONITORING, {"monitoring_deploy_error_rate_percent": 0}, "monitoring_deploy_error_rate_percent 0 must be a number above 0"),
     (monitoring_settings_errors, MONITORING, {"monitoring_deploy_error_rate_percent": 101}, "monitoring_deploy_error_rate_percent 101 must be a number"),
     (monitoring_settings_errors, MONITORING, {"monitoring_deploy_p95_seconds": "slow"}, "monitoring_deploy_p95_seconds 'slow' must be a number of"),
@@ -220,8 +255,7 @@ BAD = [
     (monitoring_settings_errors, MONITORING, {"monitoring_deploy_error_rate_minutes": 0}, "monitoring_deploy_error_rate_minutes 0 must be a whole number"),
     (monitoring_settings_errors, MONITORING, {"monitoring_deploy_p95_minutes": 61}, "monitoring_deploy_p95_minutes 61 must be a whole number of minutes, 1-60"),
     (monitoring_settings_errors, MONITORING, {"monitoring_deploy_p95_minutes": 2.5}, "monitoring_deploy_p95_minutes 2.5 must be a whole number"),
-    (monitoring_settings_errors, MONITORING, {"monitoring_cache_hit_rate_critical_percent": 99},
-     "monitoring_cache_hit_rate_critical_percent 99 must be below"),
+    (monitoring_settings_errors, MONITORING, {"monitoring_cache_hit_rate_critical_percent": 99}, "monitoring_cache_hit_rate_critical_percent 99 must be below"),
     (monitoring_settings_errors, MONITORING, {"monitoring_alert_emails": ["not-an-address"]}, "monitoring_alert_emails ['not-an-address'] holds"),
     (monitoring_settings_errors, MONITORING, {"monitoring_alert_emails": ["a@b.io", "a@b.io"]}, "monitoring_alert_emails ['a@b.io', 'a@b.io'] lists"),
     (monitoring_settings_errors, MONITORING, {"monitoring_period_seconds": 45}, "monitoring_period_seconds 45 must be 10, 30 or a multiple of 60"),
@@ -325,8 +359,12 @@ def test_the_database_thresholds_are_not_checked_without_a_database():
 
 def test_the_deployment_alarms_take_their_whole_ranges_and_a_services_own_thresholds():
     """Seed 001's rollback triggers may be set anywhere in their ranges: any share of errors up to all of them, 1-60 minutes."""
-    edges = {"monitoring_deploy_error_rate_percent": 100, "monitoring_deploy_error_rate_minutes": 1, "monitoring_deploy_p95_seconds": 0.01,
-             "monitoring_deploy_p95_minutes": 60}
+    edges = {
+        "monitoring_deploy_error_rate_percent": 100,
+        "monitoring_deploy_error_rate_minutes": 1,
+        "monitoring_deploy_p95_seconds": 0.01,
+        "monitoring_deploy_p95_minutes": 60,
+    }
     assert monitoring_settings_errors({**MONITORING, **edges}) == []
     own = {"web": {"deploy_error_rate_percent": 25, "deploy_p95_seconds": 2, "p95_warning_seconds": 0.3, "p95_critical_seconds": 1}}
     assert monitoring_settings_errors({**MONITORING, "monitoring_service_thresholds": own}) == []

@@ -24,9 +24,7 @@ def test_no_task_definition_matches_only_an_unset_request():
 
 
 def test_strategy_order_and_defaults_do_not_count():
-    assert ecs.normalize_strategy(
-        [{"capacity_provider": "FARGATE_SPOT", "weight": 3}, {"capacityProvider": "FARGATE", "weight": 1, "base": 1}]
-    ) == [
+    assert ecs.normalize_strategy([{"capacity_provider": "FARGATE_SPOT", "weight": 3}, {"capacityProvider": "FARGATE", "weight": 1, "base": 1}]) == [
         {"capacityProvider": "FARGATE", "weight": 1, "base": 1},
         {"capacityProvider": "FARGATE_SPOT", "weight": 3, "base": 0},
     ]

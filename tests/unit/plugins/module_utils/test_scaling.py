@@ -107,9 +107,7 @@ def test_metrics_of_running_tasks_while_others_start():
         dict(current=1, signals=[], min_capacity=1, max_capacity=2, max_step=0),
         dict(current=1, signals=[cpu(50, target=0)], min_capacity=1, max_capacity=2),
         dict(current=1, signals=[app("panic")], min_capacity=1, max_capacity=2),
-        dict(
-            current=1, signals=[{"name": "x", "kind": "vibes", "value": 1, "target": 1}], min_capacity=1, max_capacity=2
-        ),
+        dict(current=1, signals=[{"name": "x", "kind": "vibes", "value": 1, "target": 1}], min_capacity=1, max_capacity=2),
     ],
 )
 def test_invalid_input_is_refused(arguments):
@@ -168,11 +166,7 @@ def test_never_outside_the_bounds(situation, specs):
     decision = decide(signals=[low for low, _high in specs], **situation)
     assert situation["min_capacity"] <= decision["recommended"] <= situation["max_capacity"]
     expected_action = (
-        "scale_out"
-        if decision["recommended"] > situation["current"]
-        else "scale_in"
-        if decision["recommended"] < situation["current"]
-        else "hold"
+        "scale_out" if decision["recommended"] > situation["current"] else "scale_in" if decision["recommended"] < situation["current"] else "hold"
     )
     assert decision["action"] == expected_action
 
@@ -218,6 +212,4 @@ def test_cooldown_holds_within_the_bounds(situation, specs):
 @given(situation=situations())
 def test_no_signals_keep_the_current_count_within_the_bounds(situation):
     decision = decide(signals=[], **situation)
-    assert decision["recommended"] == min(
-        max(situation["current"], situation["min_capacity"]), situation["max_capacity"]
-    )
+    assert decision["recommended"] == min(max(situation["current"], situation["min_capacity"]), situation["max_capacity"])

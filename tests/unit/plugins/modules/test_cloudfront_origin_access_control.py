@@ -17,8 +17,7 @@ SUMMARY = {
 
 
 def params(**overrides):
-    base = dict(state="present", name="site", description=None, origin_type=None, signing_behavior=None,
-                signing_protocol=None)
+    base = dict(state="present", name="site", description=None, origin_type=None, signing_behavior=None, signing_protocol=None)
     base.update(overrides)
     return base
 
@@ -35,10 +34,12 @@ def client_with(*summaries, pages=None):
 
 def test_found_on_a_later_page():
     other = dict(SUMMARY, Id="EOTHER", Name="other")
-    client = client_with(pages=[
-        {"OriginAccessControlList": {"Items": [other], "IsTruncated": True, "NextMarker": "m1"}},
-        {"OriginAccessControlList": {"Items": [SUMMARY], "IsTruncated": False}},
-    ])
+    client = client_with(
+        pages=[
+            {"OriginAccessControlList": {"Items": [other], "IsTruncated": True, "NextMarker": "m1"}},
+            {"OriginAccessControlList": {"Items": [SUMMARY], "IsTruncated": False}},
+        ]
+    )
     assert oac.find_control(client, fake_module(), "site") == SUMMARY
     assert client.list_origin_access_controls.call_args_list[1].kwargs == {"Marker": "m1"}
 
@@ -48,8 +49,7 @@ def test_new_control_takes_the_creation_defaults():
     outcome = outcome_of(oac.ensure_present, client, fake_module(), params())
     assert outcome.result["changed"] is True
     config = client.create_origin_access_control.call_args.kwargs["OriginAccessControlConfig"]
-    assert config == {"Name": "site", "Description": "", "OriginAccessControlOriginType": "s3",
-                      "SigningBehavior": "always", "SigningProtocol": "sigv4"}
+    assert config == {"Name": "site", "Description": "", "OriginAccessControlOriginType": "s3", "SigningBehavior": "always", "SigningProtocol": "sigv4"}
     assert outcome.result["origin_access_control"]["id"] == "ENEW"
 
 

@@ -45,17 +45,33 @@ def params(**overrides):
 
 
 MATH = [
-    {"id": "rate", "expression": "100 * errors / requests", "label": "rate", "return_data": True, "metric_stat": None,
-     "period": None},
-    {"id": "errors", "return_data": False, "expression": None, "label": None, "period": None,
-     "metric_stat": {"metric": {"namespace": "AWS/ApplicationELB", "metric_name": "HTTPCode_Target_5XX_Count",
-                                "dimensions": {"LoadBalancer": "app/alb/1"}}, "period": 60, "stat": "Sum"}},
-    {"id": "requests", "return_data": False, "expression": None, "label": None, "period": None,
-     "metric_stat": {"metric": {"namespace": "AWS/ApplicationELB", "metric_name": "RequestCount",
-                                "dimensions": [{"name": "LoadBalancer", "value": "app/alb/1"}]}, "period": 60, "stat": "Sum"}},
+    {"id": "rate", "expression": "100 * errors / requests", "label": "rate", "return_data": True, "metric_stat": None, "period": None},
+    {
+        "id": "errors",
+        "return_data": False,
+        "expression": None,
+        "label": None,
+        "period": None,
+        "metric_stat": {
+            "metric": {"namespace": "AWS/ApplicationELB", "metric_name": "HTTPCode_Target_5XX_Count", "dimensions": {"LoadBalancer": "app/alb/1"}},
+            "period": 60,
+            "stat": "Sum",
+        },
+    },
+    {
+        "id": "requests",
+        "return_data": False,
+        "expression": None,
+        "label": None,
+        "period": None,
+        "metric_stat": {
+            "metric": {"namespace": "AWS/ApplicationELB", "metric_name": "RequestCount", "dimensions": [{"name": "LoadBalancer", "value": "app/alb/1"}]},
+            "period": 60,
+            "stat": "Sum",
+        },
+    },
 ]
-MATH_PARAMS = dict(namespace=None, metric_name=None, dimensions=None, statistic=None, period=None, metrics=MATH,
-                   treat_missing_data="notBreaching")
+MATH_PARAMS = dict(namespace=None, metric_name=None, dimensions=None, statistic=None, period=None, metrics=MATH, treat_missing_data="notBreaching")
 
 
 def described(request):
@@ -114,11 +130,9 @@ def test_metric_math_request_takes_dimensions_as_dict_or_list():
 @pytest.mark.parametrize(
     "metrics, message",
     [
-        ([{"id": "a", "expression": "1", "return_data": True}, {"id": "b", "expression": "2", "return_data": True}],
-         "exactly one"),
+        ([{"id": "a", "expression": "1", "return_data": True}, {"id": "b", "expression": "2", "return_data": True}], "exactly one"),
         ([{"id": "a", "return_data": True}], "exactly one of expression and metric_stat"),
-        ([{"id": "a", "return_data": True, "metric_stat": {"metric": {"namespace": "N"}, "period": 60, "stat": "Sum"}}],
-         "metric_name"),
+        ([{"id": "a", "return_data": True, "metric_stat": {"metric": {"namespace": "N"}, "period": 60, "stat": "Sum"}}], "metric_name"),
     ],
 )
 def test_bad_metric_math_is_refused(metrics, message):

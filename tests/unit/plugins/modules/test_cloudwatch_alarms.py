@@ -15,18 +15,43 @@ TAGS = {"Project": "tracetrack"}
 
 
 def alarm(name, threshold=70.0, **extra):
-    base = {"name": name, "description": f"{name} fires", "namespace": "AWS/ECS", "metric_name": "CPUUtilization",
-            "dimensions": {"ServiceName": "web"}, "statistic": "Average", "extended_statistic": None, "period": None,
-            "unit": None, "metrics": None, "comparison": "GreaterThanThreshold", "threshold": threshold,
-            "evaluation_periods": None, "datapoints_to_alarm": None, "treat_missing_data": None}
+    base = {
+        "name": name,
+        "description": f"{name} fires",
+        "namespace": "AWS/ECS",
+        "metric_name": "CPUUtilization",
+        "dimensions": {"ServiceName": "web"},
+        "statistic": "Average",
+        "extended_statistic": None,
+        "period": None,
+        "unit": None,
+        "metrics": None,
+        "comparison": "GreaterThanThreshold",
+        "threshold": threshold,
+        "evaluation_periods": None,
+        "datapoints_to_alarm": None,
+        "treat_missing_data": None,
+    }
     base.update(extra)
     return base
 
 
 def params(alarms, **overrides):
-    base = dict(alarms=alarms, period=60, evaluation_periods=5, datapoints_to_alarm=3, treat_missing_data="missing",
-                actions_enabled=True, alarm_actions=[TOPIC], ok_actions=[TOPIC], insufficient_data_actions=[],
-                purge_pattern=None, name_prefix=None, tags=TAGS, purge_tags=True)
+    base = dict(
+        alarms=alarms,
+        period=60,
+        evaluation_periods=5,
+        datapoints_to_alarm=3,
+        treat_missing_data="missing",
+        actions_enabled=True,
+        alarm_actions=[TOPIC],
+        ok_actions=[TOPIC],
+        insufficient_data_actions=[],
+        purge_pattern=None,
+        name_prefix=None,
+        tags=TAGS,
+        purge_tags=True,
+    )
     base.update(overrides)
     return base
 
@@ -92,16 +117,14 @@ def test_check_mode_reports_every_change_and_writes_nothing():
     stale = described(alarm("p-redis-cpu"), all_params)
     client = client_holding([described(alarm("p-web-cpu", threshold=10.0), all_params), stale])
     result = run(client, all_params, check_mode=True)
-    assert sorted((c["name"], c["action"]) for c in result["changed_alarms"]) == [
-        ("p-db-cpu", "created"), ("p-redis-cpu", "deleted"), ("p-web-cpu", "updated")]
+    assert sorted((c["name"], c["action"]) for c in result["changed_alarms"]) == [("p-db-cpu", "created"), ("p-redis-cpu", "deleted"), ("p-web-cpu", "updated")]
     client.put_metric_alarm.assert_not_called()
     client.delete_alarms.assert_not_called()
 
 
 def test_purge_deletes_only_matching_alarms_that_are_not_listed_and_looks_them_up_by_prefix():
     all_params = params([alarm("p-web-cpu")], purge_pattern="p-(web|db)-", name_prefix="p-")
-    client = client_holding([described(alarm("p-web-cpu"), all_params), described(alarm("p-db-old"), all_params),
-                             described(alarm("p-other"), all_params)])
+    client = client_holding([described(alarm("p-web-cpu"), all_params), described(alarm("p-db-old"), all_params), described(alarm("p-other"), all_params)])
     result = run(client, all_params)
     assert result["deleted"] == ["p-db-old"]
     client.delete_alarms.assert_called_once_with(aws_retry=True, AlarmNames=["p-db-old"])

@@ -60,9 +60,7 @@ def test_tuples_become_lists():
     assert cloudwatch_dashboard.normalise_body({"widgets": ({"type": "text"},)}) == {"widgets": [{"type": "text"}]}
 
 
-@pytest.mark.parametrize(
-    "body, message", [("{not json", "not valid JSON"), ("[1, 2]", "JSON object"), (5, "JSON object")]
-)
+@pytest.mark.parametrize("body, message", [("{not json", "not valid JSON"), ("[1, 2]", "JSON object"), (5, "JSON object")])
 def test_bad_bodies_are_refused(body, message):
     with pytest.raises(cloudwatch_dashboard.BodyError, match=message):
         cloudwatch_dashboard.normalise_body(body)
@@ -123,9 +121,7 @@ def test_check_mode_reports_the_change_without_writing():
 def test_validation_messages_become_warnings():
     client = client_with(None)
     client.get_dashboard.side_effect = [not_found(), {"DashboardArn": ARN, "DashboardBody": json.dumps(BODY)}]
-    client.put_dashboard.return_value = {
-        "DashboardValidationMessages": [{"DataPath": "/widgets/0", "Message": "Should have a region"}]
-    }
+    client.put_dashboard.return_value = {"DashboardValidationMessages": [{"DataPath": "/widgets/0", "Message": "Should have a region"}]}
     module = fake_module()
     outcome = outcome_of(cloudwatch_dashboard.ensure_present, client, module, "ops", BODY)
     assert outcome.result["validation_messages"] == [{"data_path": "/widgets/0", "message": "Should have a region"}]

@@ -81,9 +81,7 @@ def test_changed_settings_are_applied():
     client = fake_client(repository=dict(REPOSITORY, imageTagMutability="MUTABLE"), policy=None, tags={})
     result = run(client, fake_module())
     assert result["changed"] is True
-    client.put_image_tag_mutability.assert_called_once_with(
-        aws_retry=True, repositoryName="tracetrack/local", imageTagMutability="IMMUTABLE"
-    )
+    client.put_image_tag_mutability.assert_called_once_with(aws_retry=True, repositoryName="tracetrack/local", imageTagMutability="IMMUTABLE")
     client.put_lifecycle_policy.assert_called_once()
     client.tag_resource.assert_called_once()
 

@@ -67,9 +67,7 @@ def test_container_insights_and_strategy_changes_are_applied():
     )
     result = run(ecs_cluster.ensure_present, client, module)
     assert result.result["changed"] is True
-    client.update_cluster.assert_called_once_with(
-        aws_retry=True, cluster="apps", settings=[{"name": "containerInsights", "value": "enhanced"}]
-    )
+    client.update_cluster.assert_called_once_with(aws_retry=True, cluster="apps", settings=[{"name": "containerInsights", "value": "enhanced"}])
     kwargs = client.put_cluster_capacity_providers.call_args.kwargs
     assert kwargs["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
     assert kwargs["defaultCapacityProviderStrategy"][1] == {"capacityProvider": "FARGATE_SPOT", "weight": 2, "base": 0}

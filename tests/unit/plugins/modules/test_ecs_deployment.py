@@ -252,18 +252,24 @@ def shifting(deployments, strategy="BLUE_GREEN", running=2):
 
 def lifecycle(stage, weight, status="IN_PROGRESS", **extra):
     return dict(
-        {"serviceDeploymentArn": SD_ARN, "status": status, "lifecycleStage": stage,
-         "targetServiceRevision": {"requestedProductionTrafficWeight": weight, "requestedTestTrafficWeight": 100}},
+        {
+            "serviceDeploymentArn": SD_ARN,
+            "status": status,
+            "lifecycleStage": stage,
+            "targetServiceRevision": {"requestedProductionTrafficWeight": weight, "requestedTestTrafficWeight": 100},
+        },
         **extra,
     )
 
 
 def client_with_lifecycle(services, lifecycles):
     client = client_answering(*services)
-    client.list_service_deployments.return_value = {"serviceDeployments": [
-        {"serviceDeploymentArn": SD_ARN, "createdAt": T0 + timedelta(minutes=5)},
-        {"serviceDeploymentArn": SD_ARN + "-older", "createdAt": T0},
-    ]}
+    client.list_service_deployments.return_value = {
+        "serviceDeployments": [
+            {"serviceDeploymentArn": SD_ARN, "createdAt": T0 + timedelta(minutes=5)},
+            {"serviceDeploymentArn": SD_ARN + "-older", "createdAt": T0},
+        ]
+    }
     client.describe_service_deployments.side_effect = [{"serviceDeployments": [item], "failures": []} for item in lifecycles]
     return client
 
@@ -273,14 +279,16 @@ def test_a_blue_green_rollout_is_finished_when_its_service_deployment_succeeds_a
     done = shifting([deployment()])
     client = client_with_lifecycle(
         [tasks_up, tasks_up, tasks_up, done],
-        [lifecycle("TEST_TRAFFIC_SHIFT", 0), lifecycle("PRODUCTION_TRAFFIC_SHIFT", 100), lifecycle("BAKE_TIME", 100),
-         lifecycle("CLEAN_UP", 100, "SUCCESSFUL")],
+        [lifecycle("TEST_TRAFFIC_SHIFT", 0), lifecycle("PRODUCTION_TRAFFIC_SHIFT", 100), lifecycle("BAKE_TIME", 100), lifecycle("CLEAN_UP", 100, "SUCCESSFUL")],
     )
     outcome, clock = run(fake_module(), client)
     assert not outcome.failed and outcome.result["rolled_back"] is False
     assert [(s["lifecycle_stage"], s["production_traffic_weight"], s["status"]) for s in outcome.result["stages"]] == [
-        ("TEST_TRAFFIC_SHIFT", 0, "IN_PROGRESS"), ("PRODUCTION_TRAFFIC_SHIFT", 100, "IN_PROGRESS"),
-        ("BAKE_TIME", 100, "IN_PROGRESS"), ("CLEAN_UP", 100, "SUCCESSFUL")]
+        ("TEST_TRAFFIC_SHIFT", 0, "IN_PROGRESS"),
+        ("PRODUCTION_TRAFFIC_SHIFT", 100, "IN_PROGRESS"),
+        ("BAKE_TIME", 100, "IN_PROGRESS"),
+        ("CLEAN_UP", 100, "SUCCESSFUL"),
+    ]
     assert outcome.result["service_deployment"]["status"] == "SUCCESSFUL"
     assert clock.sleeps == [10, 10, 10]
     client.list_service_deployments.assert_called_once()
@@ -294,8 +302,13 @@ def test_tasks_that_run_do_not_finish_a_canary_still_in_its_bake():
 
 
 def test_an_alarm_rollback_is_a_rollback_naming_the_alarm():
-    rolled = lifecycle("BAKE_TIME", 0, "ROLLBACK_SUCCESSFUL", statusReason="alarm(s) web-5xx in ALARM state",
-                       alarms={"status": "TRIGGERED", "alarmNames": ["web-5xx"], "triggeredAlarmNames": ["web-5xx"]})
+    rolled = lifecycle(
+        "BAKE_TIME",
+        0,
+        "ROLLBACK_SUCCESSFUL",
+        statusReason="alarm(s) web-5xx in ALARM state",
+        alarms={"status": "TRIGGERED", "alarmNames": ["web-5xx"], "triggeredAlarmNames": ["web-5xx"]},
+    )
     back = shifting([deployment(task_definition=TD_OLD), deployment("ACTIVE", TD_NEW, rollout="FAILED", running=0)])
     outcome = run(fake_module(), client_with_lifecycle([back], [rolled]))[0]
     assert outcome.failed
@@ -328,8 +341,13 @@ def test_until_paused_returns_at_a_pause_hook_and_otherwise_the_wait_goes_on():
     waiting = lifecycle("POST_TEST_TRAFFIC_SHIFT", 0, lifecycleHookDetails=[hook])
     outcome = run(fake_module(until_paused=True), client_with_lifecycle([tasks_up, tasks_up], [lifecycle("TEST_TRAFFIC_SHIFT", 0), waiting]))[0]
     assert not outcome.failed
-    assert outcome.result["paused_hook"] == {"hook_id": "h-1", "lifecycle_stage": "POST_TEST_TRAFFIC_SHIFT", "timeout_action": "ROLLBACK",
-                                             "expires_at": None, "service_deployment_arn": SD_ARN}
+    assert outcome.result["paused_hook"] == {
+        "hook_id": "h-1",
+        "lifecycle_stage": "POST_TEST_TRAFFIC_SHIFT",
+        "timeout_action": "ROLLBACK",
+        "expires_at": None,
+        "service_deployment_arn": SD_ARN,
+    }
 
     outcome = run(fake_module(timeout=15), client_with_lifecycle([tasks_up] * 3, [waiting] * 3))[0]
     assert outcome.failed

@@ -21,9 +21,7 @@ SERVICE = {
     "desiredCount": 5,
     "capacityProviderStrategy": [{"capacityProvider": "FARGATE", "weight": 1, "base": 1}],
     "platformVersion": "LATEST",
-    "networkConfiguration": {
-        "awsvpcConfiguration": {"subnets": ["subnet-b", "subnet-a"], "securityGroups": ["sg-1"], "assignPublicIp": "DISABLED"}
-    },
+    "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-b", "subnet-a"], "securityGroups": ["sg-1"], "assignPublicIp": "DISABLED"}},
     "loadBalancers": [{"targetGroupArn": TG, "containerName": "web", "containerPort": 8000}],
     "healthCheckGracePeriodSeconds": 60,
     "deploymentConfiguration": {
@@ -101,8 +99,7 @@ def test_desired_count_is_enforced_unless_preserved():
     "overrides, setting",
     [
         ({"deployment_configuration": {"minimum_healthy_percent": 50}}, "deploymentConfiguration"),
-        ({"network_configuration": {"subnets": ["subnet-a"], "security_groups": ["sg-1"], "assign_public_ip": False}},
-         "networkConfiguration"),
+        ({"network_configuration": {"subnets": ["subnet-a"], "security_groups": ["sg-1"], "assign_public_ip": False}}, "networkConfiguration"),
         ({"health_check_grace_period_seconds": 120}, "healthCheckGracePeriodSeconds"),
         ({"enable_execute_command": True}, "enableExecuteCommand"),
         ({"task_definition": TD[:-1] + "4"}, "taskDefinition"),
@@ -134,7 +131,11 @@ def test_a_new_value_of_a_redeploy_tag_starts_a_deployment_with_the_tag_and_the_
     result = run(client, fake_module(tags={"Project": "tracetrack", "AppSecretVersion": "v2"}, redeploy_on_tag_change=["AppSecretVersion"]))
     assert result["changed"] is True and result["redeployed"] is True
     assert client.update_service.call_args.kwargs == {
-        "aws_retry": True, "cluster": "tracetrack-local", "service": "tracetrack-local-web", "forceNewDeployment": True}
+        "aws_retry": True,
+        "cluster": "tracetrack-local",
+        "service": "tracetrack-local-web",
+        "forceNewDeployment": True,
+    }
     client.tag_resource.assert_called_once()
 
     client = fake_client([copy.deepcopy(service)])
@@ -181,9 +182,7 @@ def test_absent_scales_to_zero_then_deletes():
     client = fake_client([copy.deepcopy(SERVICE)])
     result = run(client, fake_module(state="absent"), ecs_service.ensure_absent)
     assert result["changed"] is True
-    client.update_service.assert_called_once_with(
-        aws_retry=True, cluster="tracetrack-local", service="tracetrack-local-web", desiredCount=0
-    )
+    client.update_service.assert_called_once_with(aws_retry=True, cluster="tracetrack-local", service="tracetrack-local-web", desiredCount=0)
     client.delete_service.assert_called_once()
 
 
@@ -220,7 +219,11 @@ def deployment(**options):
 def blue_green_service(**configuration):
     service = copy.deepcopy(SERVICE)
     service["loadBalancers"][0]["advancedConfiguration"] = {
-        "alternateTargetGroupArn": GREEN, "productionListenerRule": RULE, "testListenerRule": TEST_RULE, "roleArn": ROLE}
+        "alternateTargetGroupArn": GREEN,
+        "productionListenerRule": RULE,
+        "testListenerRule": TEST_RULE,
+        "roleArn": ROLE,
+    }
     service["deploymentConfiguration"].update(configuration)
     return service
 
@@ -234,17 +237,23 @@ def test_moving_to_blue_green_sends_the_strategy_the_alarms_and_the_load_balance
     update = ecs_service.planned_update(SERVICE, params(load_balancers=BLUE_GREEN_LB, deployment_configuration=wanted))
     assert set(update) == {"loadBalancers", "deploymentConfiguration"}
     assert update["deploymentConfiguration"] == {
-        "deploymentCircuitBreaker": {"enable": True, "rollback": True}, "maximumPercent": 200, "minimumHealthyPercent": 100,
-        "strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5,
+        "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+        "maximumPercent": 200,
+        "minimumHealthyPercent": 100,
+        "strategy": "BLUE_GREEN",
+        "bakeTimeInMinutes": 5,
         "alarms": {"alarmNames": ["web-5xx", "web-p95"], "enable": True, "rollback": True},
     }
     assert update["loadBalancers"][0]["advancedConfiguration"] == {
-        "alternateTargetGroupArn": GREEN, "productionListenerRule": RULE, "testListenerRule": TEST_RULE, "roleArn": ROLE}
+        "alternateTargetGroupArn": GREEN,
+        "productionListenerRule": RULE,
+        "testListenerRule": TEST_RULE,
+        "roleArn": ROLE,
+    }
 
 
 def test_a_blue_green_service_as_ecs_reports_it_is_no_change_whatever_the_order_of_the_alarms():
-    service = blue_green_service(strategy="BLUE_GREEN", bakeTimeInMinutes=5,
-                                 alarms={"alarmNames": ["web-p95", "web-5xx"], "enable": True, "rollback": True})
+    service = blue_green_service(strategy="BLUE_GREEN", bakeTimeInMinutes=5, alarms={"alarmNames": ["web-p95", "web-5xx"], "enable": True, "rollback": True})
     client = fake_client([service])
     wanted = deployment(strategy="BLUE_GREEN", bake_time_in_minutes=5, alarms=dict(ALARMS, alarm_names=["web-5xx", "web-p95"]))
     result = run(client, fake_module(load_balancers=BLUE_GREEN_LB, deployment_configuration=wanted))
@@ -258,9 +267,19 @@ def test_a_blue_green_service_as_ecs_reports_it_is_no_change_whatever_the_order_
         ({"strategy": "CANARY", "canary_configuration": {"canary_percent": 10.0, "canary_bake_time_in_minutes": 3}}, "strategy"),
         ({"strategy": "BLUE_GREEN", "bake_time_in_minutes": 10}, "bakeTimeInMinutes"),
         ({"strategy": "BLUE_GREEN", "alarms": dict(ALARMS, rollback=False)}, "alarms"),
-        ({"strategy": "BLUE_GREEN", "lifecycle_hooks": [
-            {"hook_target_arn": "arn:aws:lambda:ap-south-1:123456789012:function:smoke", "role_arn": ROLE,
-             "lifecycle_stages": ["POST_TEST_TRAFFIC_SHIFT"]}]}, "lifecycleHooks"),
+        (
+            {
+                "strategy": "BLUE_GREEN",
+                "lifecycle_hooks": [
+                    {
+                        "hook_target_arn": "arn:aws:lambda:ap-south-1:123456789012:function:smoke",
+                        "role_arn": ROLE,
+                        "lifecycle_stages": ["POST_TEST_TRAFFIC_SHIFT"],
+                    }
+                ],
+            },
+            "lifecycleHooks",
+        ),
     ],
 )
 def test_check_mode_names_each_deployment_setting_that_differs_and_writes_nothing(options, changed):
@@ -275,8 +294,15 @@ def test_check_mode_names_each_deployment_setting_that_differs_and_writes_nothin
 
 
 def test_leaving_canary_for_rolling_drops_the_canary_step_and_keeps_hooks_set_elsewhere():
-    hooks = [{"hookTargetArn": "arn:aws:lambda:ap-south-1:123456789012:function:smoke", "roleArn": ROLE,
-              "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"], "targetType": "AWS_LAMBDA", "hookDetails": {"a": 1}}]
+    hooks = [
+        {
+            "hookTargetArn": "arn:aws:lambda:ap-south-1:123456789012:function:smoke",
+            "roleArn": ROLE,
+            "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"],
+            "targetType": "AWS_LAMBDA",
+            "hookDetails": {"a": 1},
+        }
+    ]
     service = blue_green_service(strategy="CANARY", canaryConfiguration={"canaryPercent": 5.0, "canaryBakeTimeInMinutes": 3}, lifecycleHooks=hooks)
     update = ecs_service.planned_update(service, params(deployment_configuration=deployment(strategy="ROLLING")))
     configuration = update["deploymentConfiguration"]
@@ -296,8 +322,15 @@ def test_linear_steps_are_compared_and_sent():
 def test_creation_sends_the_strategy_and_the_advanced_load_balancer_settings():
     client = fake_client([])
     client.create_service.return_value = {"service": SERVICE}
-    run(client, fake_module(load_balancers=BLUE_GREEN_LB, deployment_configuration=deployment(
-        strategy="CANARY", canary_configuration={"canary_percent": 5.0, "canary_bake_time_in_minutes": 3}, bake_time_in_minutes=3)))
+    run(
+        client,
+        fake_module(
+            load_balancers=BLUE_GREEN_LB,
+            deployment_configuration=deployment(
+                strategy="CANARY", canary_configuration={"canary_percent": 5.0, "canary_bake_time_in_minutes": 3}, bake_time_in_minutes=3
+            ),
+        ),
+    )
     request = client.create_service.call_args.kwargs
     assert request["deploymentConfiguration"]["strategy"] == "CANARY"
     assert request["deploymentConfiguration"]["canaryConfiguration"] == {"canaryPercent": 5.0, "canaryBakeTimeInMinutes": 3}
@@ -307,18 +340,32 @@ def test_creation_sends_the_strategy_and_the_advanced_load_balancer_settings():
 @pytest.mark.parametrize(
     "configuration, load_balancers, message",
     [
-        (deployment(canary_configuration={"canary_percent": 5.0, "canary_bake_time_in_minutes": 3}), None,
-         "deployment_configuration.canary_configuration needs deployment_configuration.strategy CANARY, not unset"),
-        (deployment(strategy="CANARY", linear_configuration={"step_percent": 10.0, "step_bake_time_in_minutes": 1}), None,
-         "deployment_configuration.linear_configuration needs deployment_configuration.strategy LINEAR, not CANARY"),
-        (deployment(strategy="LINEAR", linear_configuration={"step_percent": 2.0, "step_bake_time_in_minutes": 1}), None,
-         "deployment_configuration.linear_configuration.step_percent must be between 3 and 100, not 2.0"),
-        (deployment(strategy="BLUE_GREEN", bake_time_in_minutes=1441), None,
-         "deployment_configuration.bake_time_in_minutes must be between 0 and 1440, not 1441"),
-        (deployment(strategy="BLUE_GREEN", alarms=dict(ALARMS, alarm_names=[])), None,
-         "deployment_configuration.alarms.alarm_names needs at least one alarm"),
-        (deployment(strategy="BLUE_GREEN"), [{"target_group_arn": TG, "container_name": "web", "container_port": 8000}],
-         f"deployment_configuration.strategy BLUE_GREEN needs load_balancers[].advanced_configuration for {TG}"),
+        (
+            deployment(canary_configuration={"canary_percent": 5.0, "canary_bake_time_in_minutes": 3}),
+            None,
+            "deployment_configuration.canary_configuration needs deployment_configuration.strategy CANARY, not unset",
+        ),
+        (
+            deployment(strategy="CANARY", linear_configuration={"step_percent": 10.0, "step_bake_time_in_minutes": 1}),
+            None,
+            "deployment_configuration.linear_configuration needs deployment_configuration.strategy LINEAR, not CANARY",
+        ),
+        (
+            deployment(strategy="LINEAR", linear_configuration={"step_percent": 2.0, "step_bake_time_in_minutes": 1}),
+            None,
+            "deployment_configuration.linear_configuration.step_percent must be between 3 and 100, not 2.0",
+        ),
+        (
+            deployment(strategy="BLUE_GREEN", bake_time_in_minutes=1441),
+            None,
+            "deployment_configuration.bake_time_in_minutes must be between 0 and 1440, not 1441",
+        ),
+        (deployment(strategy="BLUE_GREEN", alarms=dict(ALARMS, alarm_names=[])), None, "deployment_configuration.alarms.alarm_names needs at least one alarm"),
+        (
+            deployment(strategy="BLUE_GREEN"),
+            [{"target_group_arn": TG, "container_name": "web", "container_port": 8000}],
+            f"deployment_configuration.strategy BLUE_GREEN needs load_balancers[].advanced_configuration for {TG}",
+        ),
     ],
 )
 def test_inconsistent_deployment_options_are_refused_before_any_call(configuration, load_balancers, message):
@@ -330,8 +377,14 @@ def test_consistent_deployment_options_pass():
     assert ecs_service.deployment_problem(None, None) is None
 
 
-PAUSE_HOOK = {"target_type": "PAUSE", "lifecycle_stages": ["POST_TEST_TRAFFIC_SHIFT"], "timeout_in_minutes": 30, "timeout_action": "ROLLBACK",
-              "hook_target_arn": None, "role_arn": None}
+PAUSE_HOOK = {
+    "target_type": "PAUSE",
+    "lifecycle_stages": ["POST_TEST_TRAFFIC_SHIFT"],
+    "timeout_in_minutes": 30,
+    "timeout_action": "ROLLBACK",
+    "hook_target_arn": None,
+    "role_arn": None,
+}
 
 
 def test_a_pause_hook_as_ecs_reports_it_is_no_change_and_a_new_timeout_is():
@@ -342,13 +395,15 @@ def test_a_pause_hook_as_ecs_reports_it_is_no_change_and_a_new_timeout_is():
     longer = deployment(strategy="BLUE_GREEN", lifecycle_hooks=[dict(PAUSE_HOOK, timeout_in_minutes=60)])
     update = ecs_service.planned_update(service, params(load_balancers=BLUE_GREEN_LB, deployment_configuration=longer))
     assert update["deploymentConfiguration"]["lifecycleHooks"] == [
-        {"targetType": "PAUSE", "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"], "timeoutConfiguration": {"timeoutInMinutes": 60, "action": "ROLLBACK"}}]
+        {"targetType": "PAUSE", "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"], "timeoutConfiguration": {"timeoutInMinutes": 60, "action": "ROLLBACK"}}
+    ]
 
 
 def test_a_lambda_hook_without_its_function_is_refused():
     hook = dict(PAUSE_HOOK, target_type="AWS_LAMBDA")
     assert ecs_service.deployment_problem(deployment(strategy="BLUE_GREEN", lifecycle_hooks=[hook]), BLUE_GREEN_LB) == (
-        "deployment_configuration.lifecycle_hooks[0] calls a Lambda function: it needs hook_target_arn and role_arn")
+        "deployment_configuration.lifecycle_hooks[0] calls a Lambda function: it needs hook_target_arn and role_arn"
+    )
 
 
 def test_a_service_whose_target_groups_ecs_swapped_is_no_change():

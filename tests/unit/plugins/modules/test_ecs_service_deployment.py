@@ -10,10 +10,18 @@ from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import 
 from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import main_outcome_with_args
 
 ARN = "arn:aws:ecs:ap-south-1:123456789012:service-deployment/production/web/abc"
-PAUSED = {"serviceDeploymentArn": ARN, "status": "IN_PROGRESS", "lifecycleStage": "POST_TEST_TRAFFIC_SHIFT",
-          "lifecycleHookDetails": [{"hookId": "h-1", "targetType": "PAUSE", "status": "AWAITING_ACTION"}]}
-BAKING = {"serviceDeploymentArn": ARN, "status": "IN_PROGRESS", "lifecycleStage": "BAKE_TIME",
-          "lifecycleHookDetails": [{"hookId": "h-1", "targetType": "PAUSE", "status": "SUCCEEDED"}]}
+PAUSED = {
+    "serviceDeploymentArn": ARN,
+    "status": "IN_PROGRESS",
+    "lifecycleStage": "POST_TEST_TRAFFIC_SHIFT",
+    "lifecycleHookDetails": [{"hookId": "h-1", "targetType": "PAUSE", "status": "AWAITING_ACTION"}],
+}
+BAKING = {
+    "serviceDeploymentArn": ARN,
+    "status": "IN_PROGRESS",
+    "lifecycleStage": "BAKE_TIME",
+    "lifecycleHookDetails": [{"hookId": "h-1", "targetType": "PAUSE", "status": "SUCCEEDED"}],
+}
 
 
 @pytest.mark.parametrize(
@@ -44,8 +52,12 @@ def module_for(check_mode=False, **params):
     values = {"cluster": "production", "service": "web", "service_deployment_arn": None, "action": "continue", "hook_id": None}
     module = fake_module(dict(values, **params), check_mode)
     client = MagicMock()
-    client.list_service_deployments.return_value = {"serviceDeployments": [
-        {"serviceDeploymentArn": ARN + "-old", "createdAt": "2026-12-01T00:00:00Z"}, {"serviceDeploymentArn": ARN, "createdAt": "2026-12-06T00:00:00Z"}]}
+    client.list_service_deployments.return_value = {
+        "serviceDeployments": [
+            {"serviceDeploymentArn": ARN + "-old", "createdAt": "2026-12-01T00:00:00Z"},
+            {"serviceDeploymentArn": ARN, "createdAt": "2026-12-06T00:00:00Z"},
+        ]
+    }
     client.describe_service_deployments.side_effect = [{"serviceDeployments": [PAUSED]}, {"serviceDeployments": [BAKING]}]
     module.client.return_value = client
     return module, client
@@ -72,8 +84,10 @@ def test_check_mode_reports_the_change_and_calls_nothing():
     [
         ({"action": "continue"}, "one of the following is required: service, service_deployment_arn"),
         ({"action": "continue", "service": "web"}, "missing parameter(s) required by 'service': cluster"),
-        ({"action": "continue", "service": "web", "cluster": "c", "service_deployment_arn": ARN},
-         "parameters are mutually exclusive: service|service_deployment_arn"),
+        (
+            {"action": "continue", "service": "web", "cluster": "c", "service_deployment_arn": ARN},
+            "parameters are mutually exclusive: service|service_deployment_arn",
+        ),
     ],
 )
 def test_what_to_act_on_is_named_once(args, message):

@@ -134,9 +134,7 @@ def test_container_changes_register_a_revision():
 def test_removed_environment_variable_is_a_change():
     container = copy.deepcopy(CONTAINER)
     container["environment"] = [{"name": "PORT", "value": "8000"}]
-    assert ecs_task_definition.differences(CURRENT, ecs_task_definition.build_request(params(containers=[container]))) == [
-        "containerDefinitions"
-    ]
+    assert ecs_task_definition.differences(CURRENT, ecs_task_definition.build_request(params(containers=[container]))) == ["containerDefinitions"]
 
 
 def test_check_mode_predicts_the_next_revision_without_registering():

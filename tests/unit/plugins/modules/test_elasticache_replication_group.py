@@ -75,10 +75,7 @@ def disabled_group(members=2, **overrides):
                 "Status": "available",
                 "PrimaryEndpoint": endpoint,
                 "ReaderEndpoint": {"Address": f"replica.{GROUP_ID}.abc123.aps1.cache.amazonaws.com", "Port": 6379},
-                "NodeGroupMembers": [
-                    {"CacheClusterId": f"{GROUP_ID}-{i + 1:03}", "CurrentRole": "replica" if i else "primary"}
-                    for i in range(members)
-                ],
+                "NodeGroupMembers": [{"CacheClusterId": f"{GROUP_ID}-{i + 1:03}", "CurrentRole": "replica" if i else "primary"} for i in range(members)],
             }
         ],
         "AutomaticFailover": "enabled" if members > 1 else "disabled",
@@ -106,9 +103,7 @@ def cluster_group(shards=2, replicas=1, **overrides):
         "NodeGroups": [
             {
                 "NodeGroupId": f"{s + 1:04}",
-                "NodeGroupMembers": [
-                    {"CacheClusterId": f"{GROUP_ID}-{s + 1:04}-{r + 1:03}"} for r in range(replicas + 1)
-                ],
+                "NodeGroupMembers": [{"CacheClusterId": f"{GROUP_ID}-{s + 1:04}-{r + 1:03}"} for r in range(replicas + 1)],
             }
             for s in range(shards)
         ],
@@ -155,9 +150,7 @@ def fake_client(group=None, cluster=None, tags=None):
         client.describe_replication_groups.return_value = {"ReplicationGroups": [group]}
     client.describe_cache_clusters.return_value = {"CacheClusters": [cluster or member()]}
     client.list_tags_for_resource.return_value = {
-        "TagList": [
-            {"Key": k, "Value": v} for k, v in (tags if tags is not None else {"Project": "tracetrack"}).items()
-        ]
+        "TagList": [{"Key": k, "Value": v} for k, v in (tags if tags is not None else {"Project": "tracetrack"}).items()]
     }
     return client
 
@@ -359,9 +352,7 @@ def test_failover_is_turned_on_after_replicas_are_added_and_off_before_they_are_
     assert [s[0] for s in steps] == ["increase_replica_count", "modify_replication_group"]
     assert steps[0][1] == {"NewReplicaCount": 1, "ApplyImmediately": True}
     group = disabled_group(members=2)
-    steps = module_under_test.planned_steps(
-        params(num_cache_clusters=1, automatic_failover=False, multi_az=False), group, member()
-    )
+    steps = module_under_test.planned_steps(params(num_cache_clusters=1, automatic_failover=False, multi_az=False), group, member())
     assert [s[0] for s in steps] == ["modify_replication_group", "decrease_replica_count"]
     assert steps[0][1] == {"AutomaticFailoverEnabled": False, "MultiAZEnabled": False, "ApplyImmediately": False}
 
@@ -391,9 +382,7 @@ def test_create_request_cluster_mode_disabled():
 
 
 def test_create_request_cluster_mode_enabled_turns_failover_on():
-    request = module_under_test.create_request(
-        params(engine="valkey", cache_node_type="cache.t4g.micro", num_node_groups=2, replicas_per_node_group=1)
-    )
+    request = module_under_test.create_request(params(engine="valkey", cache_node_type="cache.t4g.micro", num_node_groups=2, replicas_per_node_group=1))
     assert request["ClusterMode"] == "enabled"
     assert (request["NumNodeGroups"], request["ReplicasPerNodeGroup"]) == (2, 1)
     assert request["AutomaticFailoverEnabled"] is True
@@ -405,9 +394,7 @@ def test_create_request_cluster_mode_enabled_turns_failover_on():
 
 def test_existing_group_as_asked_makes_no_write():
     client = fake_client(disabled_group())
-    module = fake_module(
-        params(cache_node_type="cache.t4g.micro", num_cache_clusters=2, tags={"Project": "tracetrack"})
-    )
+    module = fake_module(params(cache_node_type="cache.t4g.micro", num_cache_clusters=2, tags={"Project": "tracetrack"}))
     with pytest.raises(ModuleExit) as done:
         module_under_test.ensure_present(client, module, module.params)
     assert done.value.result["changed"] is False
@@ -426,9 +413,7 @@ def test_change_is_sent_with_retries_and_apply_immediately():
     with pytest.raises(ModuleExit) as done:
         module_under_test.ensure_present(client, module, module.params)
     assert done.value.result["changed"] is True
-    client.modify_replication_group.assert_called_once_with(
-        aws_retry=True, ReplicationGroupId=GROUP_ID, CacheNodeType="cache.t4g.small", ApplyImmediately=True
-    )
+    client.modify_replication_group.assert_called_once_with(aws_retry=True, ReplicationGroupId=GROUP_ID, CacheNodeType="cache.t4g.small", ApplyImmediately=True)
     assert writes(client) == ["modify_replication_group"]
 
 
@@ -439,9 +424,7 @@ def test_tags_are_added_and_purged():
         module_under_test.ensure_present(client, module, module.params)
     assert done.value.result["changed"] is True
     client.remove_tags_from_resource.assert_called_once_with(aws_retry=True, ResourceName=ARN, TagKeys=["Old"])
-    client.add_tags_to_resource.assert_called_once_with(
-        aws_retry=True, ResourceName=ARN, Tags=[{"Key": "Team", "Value": "platform"}]
-    )
+    client.add_tags_to_resource.assert_called_once_with(aws_retry=True, ResourceName=ARN, Tags=[{"Key": "Team", "Value": "platform"}])
     assert not client.modify_replication_group.called
 
 
@@ -524,9 +507,7 @@ def test_delete_keeps_a_final_snapshot_and_waits():
     with pytest.raises(ModuleExit) as done:
         module_under_test.ensure_absent(client, module, module.params)
     assert done.value.result["changed"] is True
-    client.delete_replication_group.assert_called_once_with(
-        aws_retry=True, ReplicationGroupId=GROUP_ID, FinalSnapshotIdentifier="final"
-    )
+    client.delete_replication_group.assert_called_once_with(aws_retry=True, ReplicationGroupId=GROUP_ID, FinalSnapshotIdentifier="final")
     client.get_waiter.assert_called_once_with("replication_group_deleted")
 
 

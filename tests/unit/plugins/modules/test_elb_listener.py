@@ -111,7 +111,11 @@ def test_redirect_placeholders_filled_in_by_aws_are_no_change():
                 "Type": "redirect",
                 "Order": 1,
                 "RedirectConfig": {
-                    "Protocol": "HTTPS", "Port": "443", "Host": "#{host}", "Path": "/#{path}", "Query": "#{query}",
+                    "Protocol": "HTTPS",
+                    "Port": "443",
+                    "Host": "#{host}",
+                    "Path": "/#{path}",
+                    "Query": "#{query}",
                     "StatusCode": "HTTP_301",
                 },
             }
@@ -153,8 +157,13 @@ GREEN = API.replace("tracetrack-local-api", "tracetrack-local-web-g")
 
 
 def weighted(blue, green):
-    return {"Type": "forward", "ForwardConfig": {"TargetGroups": [{"TargetGroupArn": WEB, "Weight": blue}, {"TargetGroupArn": GREEN, "Weight": green}],
-                                                 "TargetGroupStickinessConfig": {"Enabled": False}}}
+    return {
+        "Type": "forward",
+        "ForwardConfig": {
+            "TargetGroups": [{"TargetGroupArn": WEB, "Weight": blue}, {"TargetGroupArn": GREEN, "Weight": green}],
+            "TargetGroupStickinessConfig": {"Enabled": False},
+        },
+    }
 
 
 def ecs_rule(conditions, actions, keep_weights=True):
@@ -190,10 +199,13 @@ def test_another_target_group_is_a_difference_even_when_weights_are_kept():
 
 def test_target_groups_of_a_weighted_forward_are_named_and_the_rule_arns_are_returned():
     client = fake_client([LISTENER_NOW], [RULE_NOW])
-    named = {"Type": "forward", "ForwardConfig": {"TargetGroups": [{"TargetGroupName": "tracetrack-local-api", "Weight": 100},
-                                                                   {"TargetGroupName": "tracetrack-local-web", "Weight": 0}]}}
-    rule = {"priority": 10, "conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}}], "actions": [named],
-            "keep_weights": True}
+    named = {
+        "Type": "forward",
+        "ForwardConfig": {
+            "TargetGroups": [{"TargetGroupName": "tracetrack-local-api", "Weight": 100}, {"TargetGroupName": "tracetrack-local-web", "Weight": 0}]
+        },
+    }
+    rule = {"priority": 10, "conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}}], "actions": [named], "keep_weights": True}
     result = run(client, fake_module(rules=[rule]))
     ((arn, actions),) = [(call.kwargs["RuleArn"], call.kwargs["Actions"]) for call in client.modify_rule.call_args_list]
     assert arn == "rule-10"

@@ -121,16 +121,12 @@ def test_status_mismatch_names_the_status(app_server, no_aws):
     failed, result = run_module({"urls": [url], "samples": 2, "timeout": 0})
     assert failed
     assert f"{url}: status 503 not in [200] (2 of 2 samples)" in result["msg"]
-    assert result["broken_thresholds"] == [
-        {"target": url, "threshold": "status", "message": "status 503 not in [200] (2 of 2 samples)"}
-    ]
+    assert result["broken_thresholds"] == [{"target": url, "threshold": "status", "message": "status 503 not in [200] (2 of 2 samples)"}]
     assert result["attempts"] == 1
 
 
 def test_expected_status_can_accept_other_codes(app_server, no_aws):
-    failed, result = run_module(
-        {"urls": [f"{app_server.base}/unavailable"], "expected_status": [200, 503], "timeout": 0}
-    )
+    failed, result = run_module({"urls": [f"{app_server.base}/unavailable"], "expected_status": [200, 503], "timeout": 0})
     assert not failed, result.get("msg")
 
 
@@ -273,9 +269,7 @@ def test_headers_are_sent(app_server, no_aws):
 
 
 def test_check_mode_probes_the_same_and_changes_nothing(app_server, no_aws):
-    failed, result = run_module(
-        {"urls": [f"{app_server.base}/health/elb"], "samples": 1, "timeout": 0}, check_mode=True
-    )
+    failed, result = run_module({"urls": [f"{app_server.base}/health/elb"], "samples": 1, "timeout": 0}, check_mode=True)
     assert not failed
     assert result["changed"] is False
     assert len(app_server.requests) == 1
@@ -322,9 +316,7 @@ class FakeAws(FakeAwsClients):
             return {"LoadBalancers": [load_balancer]}
 
         client.describe_load_balancers.side_effect = describe_load_balancers
-        client.describe_target_health.side_effect = lambda aws_retry=None, TargetGroupArn=None: {
-            "TargetHealthDescriptions": self.target_health
-        }
+        client.describe_target_health.side_effect = lambda aws_retry=None, TargetGroupArn=None: {"TargetHealthDescriptions": self.target_health}
         group = {"TargetGroupArn": self.TG_ARN, "TargetGroupName": "tt-web", "LoadBalancerArns": [self.LB_ARN]}
         stub_paginators(
             client,
@@ -364,7 +356,7 @@ class FakeAws(FakeAwsClients):
                         ]
                     }
                 },
-            }
+            },
         )
         return client
 
@@ -431,8 +423,7 @@ def test_ecs_service_lookup_and_target_health_report(app_server, fake_aws):
     assert result["broken_thresholds"][-1] == {
         "target": "target group tt-web",
         "threshold": "target_health",
-        "message": "1 of 2 targets not healthy: 10.0.2.7:8000 unhealthy "
-        "(Target.ResponseCodeMismatch: Health checks failed with these codes: [503])",
+        "message": "1 of 2 targets not healthy: 10.0.2.7:8000 unhealthy (Target.ResponseCodeMismatch: Health checks failed with these codes: [503])",
     }
     assert "target group tt-web: 1 of 2 targets not healthy" in result["msg"]
 

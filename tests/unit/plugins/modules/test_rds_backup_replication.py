@@ -9,8 +9,13 @@ from ansible_collections.tracetrack.aws.tests.unit.plugins.modules.utils import 
 
 SOURCE = "arn:aws:rds:ap-south-1:123456789012:db:tracetrack-production-db"
 KEY = "arn:aws:kms:ap-southeast-1:123456789012:key/0123abcd-0123-4567-89ab-0123456789ab"
-REPLICATING = {"DBInstanceArn": SOURCE, "Status": "replicating", "BackupRetentionPeriod": 7, "KmsKeyId": KEY,
-               "DBInstanceAutomatedBackupsArn": "arn:aws:rds:ap-southeast-1:123456789012:auto-backup:ab-1"}
+REPLICATING = {
+    "DBInstanceArn": SOURCE,
+    "Status": "replicating",
+    "BackupRetentionPeriod": 7,
+    "KmsKeyId": KEY,
+    "DBInstanceAutomatedBackupsArn": "arn:aws:rds:ap-southeast-1:123456789012:auto-backup:ab-1",
+}
 
 
 def params(**overrides):
@@ -48,7 +53,8 @@ def test_no_replication_starts_one_with_the_key_and_retention():
     outcome = run(rds_backup_replication.ensure_present, client, fake_module())
     assert outcome.result["changed"] is True
     client.start_db_instance_automated_backups_replication.assert_called_once_with(
-        aws_retry=True, SourceDBInstanceArn=SOURCE, BackupRetentionPeriod=7, KmsKeyId=KEY)
+        aws_retry=True, SourceDBInstanceArn=SOURCE, BackupRetentionPeriod=7, KmsKeyId=KEY
+    )
     assert outcome.result["diff"] == {"before": {}, "after": {"BackupRetentionPeriod": 7, "KmsKeyId": KEY}}
 
 

@@ -147,9 +147,7 @@ def test_apply_sets_the_desired_count(aws):
     assert result["decision"]["limited_by"] == ["min_capacity"]
     assert result["changed"] is True
     assert result["applied"] is True
-    aws.clients["ecs"].update_service.assert_called_once_with(
-        aws_retry=True, cluster=CLUSTER_ARN, service="web", desiredCount=2
-    )
+    aws.clients["ecs"].update_service.assert_called_once_with(aws_retry=True, cluster=CLUSTER_ARN, service="web", desiredCount=2)
 
 
 def test_apply_in_check_mode_only_recommends(aws):
@@ -381,8 +379,6 @@ def test_invalid_options_are_refused(aws, args, message):
 
 
 def test_unreachable_metrics_url_fails(aws):
-    failed, result = run_module(
-        {"max_capacity": 10, "metrics_url": "http://127.0.0.1:9/metrics/scaling", "metrics_samples": 1}
-    )
+    failed, result = run_module({"max_capacity": 10, "metrics_url": "http://127.0.0.1:9/metrics/scaling", "metrics_samples": 1})
     assert failed
     assert result["msg"].startswith("Couldn't read http://127.0.0.1:9/metrics/scaling: ")

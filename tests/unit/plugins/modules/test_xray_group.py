@@ -34,9 +34,7 @@ fake_module = fake_module_for(params)
 
 
 def fake_client(groups, tags=None):
-    client = stub_paginators(
-        MagicMock(), {"get_groups": {"Groups": groups}, "list_tags_for_resource": {"Tags": tags or []}}
-    )
+    client = stub_paginators(MagicMock(), {"get_groups": {"Groups": groups}, "list_tags_for_resource": {"Tags": tags or []}})
     client.create_group.return_value = {"Group": dict(EXISTING)}
     client.update_group.side_effect = lambda aws_retry, GroupARN, **changes: {"Group": {**EXISTING, **changes}}
     return client

@@ -27,8 +27,7 @@ RULE = {
 WHEN = datetime(2026, 11, 1, tzinfo=timezone.utc)
 RECORD = {"SamplingRule": RULE, "CreatedAt": WHEN, "ModifiedAt": WHEN}
 DEFAULT_RECORD = {
-    "SamplingRule": dict(RULE, RuleName="Default", RuleARN=ARN.replace("web", "Default"), Priority=10000,
-                         ServiceName="*", Attributes={}),
+    "SamplingRule": dict(RULE, RuleName="Default", RuleARN=ARN.replace("web", "Default"), Priority=10000, ServiceName="*", Attributes={}),
     "CreatedAt": WHEN,
     "ModifiedAt": WHEN,
 }
@@ -75,8 +74,7 @@ def test_unset_options_are_never_compared():
 
 
 def test_same_values_are_no_change():
-    same = params(priority=100, fixed_rate=0.05, reservoir_size=1, service_name="tracetrack-web", host="*",
-                  attributes={"Tier": "web"})
+    same = params(priority=100, fixed_rate=0.05, reservoir_size=1, service_name="tracetrack-web", host="*", attributes={"Tier": "web"})
     assert xray_sampling_rule.rule_update(RULE, same) == {}
 
 
@@ -157,9 +155,7 @@ def test_changed_rule_is_updated_by_arn_with_the_differences_only():
     client = fake_client([RECORD])
     outcome = run(xray_sampling_rule.ensure_present, client, fake_module(priority=100, reservoir_size=3))
     assert outcome.result["changed"] is True
-    client.update_sampling_rule.assert_called_once_with(
-        aws_retry=True, SamplingRuleUpdate={"RuleARN": ARN, "ReservoirSize": 3}
-    )
+    client.update_sampling_rule.assert_called_once_with(aws_retry=True, SamplingRuleUpdate={"RuleARN": ARN, "ReservoirSize": 3})
     assert outcome.result["sampling_rule"]["reservoir_size"] == 3
 
 

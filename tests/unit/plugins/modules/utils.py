@@ -159,9 +159,7 @@ class FakeAwsClients:
 @contextmanager
 def patched_aws_clients(fake):
     """AnsibleAWSModule.client answers with the clients of ``fake`` (a FakeAwsClients)."""
-    with mock.patch.object(
-        AnsibleAWSModule, "client", autospec=True, side_effect=lambda module, name, **kwargs: fake.client(name, **kwargs)
-    ):
+    with mock.patch.object(AnsibleAWSModule, "client", autospec=True, side_effect=lambda module, name, **kwargs: fake.client(name, **kwargs)):
         yield fake
 
 
