@@ -109,35 +109,11 @@ secret:
       type: dict
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-
-def describe_secret(client, module, name):
-    try:
-        return client.describe_secret(aws_retry=True, SecretId=name)
-    except is_boto3_error_code("ResourceNotFoundException"):
-        return None
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Couldn't describe secret {name}")
-
-
-def format_secret(secret):
-    secret = {k: v for k, v in secret.items() if k != "ResponseMetadata"}
-    result = camel_dict_to_snake_dict({k: v for k, v in secret.items() if k not in ("Tags", "VersionIdsToStages")})
-    result["tags"] = boto3_tag_list_to_ansible_dict(secret.get("Tags") or [])
-    # Version ids are keys chosen by Secrets Manager: keep them as they are.
-    result["version_ids_to_stages"] = secret.get("VersionIdsToStages") or {}
-    return result
+from ansible_collections.tracetrack.aws.plugins.module_utils.secretsmanager import describe_secret
+from ansible_collections.tracetrack.aws.plugins.module_utils.secretsmanager import format_secret
 
 
 def find_secret(client, module, name):
