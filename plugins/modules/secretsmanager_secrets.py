@@ -211,10 +211,12 @@ def ensure_secrets(client, module, params):
 
 def main():
     argument_spec = dict(
+        # A list of secrets, not one: each one's value (secret_string) is the no_log part.
         secrets=dict(
             type="list",
             elements="dict",
             required=True,
+            no_log=False,
             options=dict(
                 name=dict(type="str", required=True),
                 secret_string=dict(type="str", required=True, no_log=True),
