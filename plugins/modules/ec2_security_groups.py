@@ -178,10 +178,22 @@ security_groups:
       description: The group's tags.
       type: dict
 changed_groups:
-  description: The names of the groups that were created or changed, or would be in check mode.
+  description:
+    - Each group that was created or changed, or would be in check mode, with its description, tags and rules (short
+      texts) before and after.
   returned: always
   type: list
-  elements: str
+  elements: dict
+  contains:
+    name:
+      description: The group's name.
+      type: str
+    action:
+      description: V(created) or V(updated).
+      type: str
+    diff:
+      description: The group before and after (C(before), C(after)).
+      type: dict
 """
 
 import re
@@ -343,7 +355,7 @@ def plan(params, current, vpc_id):
                 f"security group {spec['name']}: its description is {existing.get('Description', '')!r}, not {spec['description']!r};"
                 " EC2 cannot change a group's description (delete the group and run again to replace it)"
             )
-        step = {"spec": spec, "existing": existing, "create": existing is None, "set_tags": {}, "unset_tags": []}
+        step = {"spec": spec, "existing": existing, "create": existing is None, "set_tags": {}, "unset_tags": [], "rules": {}}
         if existing:
             step["set_tags"], step["unset_tags"] = ec2_tag_changes(existing.get("Tags"), spec.get("tags"), params["purge_tags"])
         for direction, option, purge in (("ingress", "rules", "purge_rules"), ("egress", "rules_egress", "purge_rules_egress")):
@@ -356,9 +368,40 @@ def plan(params, current, vpc_id):
                 described = existing.get("IpPermissions" if direction == "ingress" else "IpPermissionsEgress", [])
             else:
                 described = [] if direction == "ingress" else DEFAULT_EGRESS
-            step[direction] = rule_changes(wanted, described_parts(described), params[purge])
+            current_parts = described_parts(described)
+            step[direction] = rule_changes(wanted, current_parts, params[purge])
+            authorize, revoke, describe = step[direction]
+            after = {key: desc for key, desc in current_parts.items() if key not in revoke}
+            after.update(authorize)
+            after.update(describe)
+            step["rules"][option] = (current_parts, after)
         steps.append(step)
     return steps, errors, warnings
+
+
+def rule_texts(parts):
+    """A group's rules as short texts, sorted: protocol, ports, peer, description."""
+    texts = []
+    for (proto, start, end, _kind, peer), desc in parts.items():
+        ports = "" if start is None else f" {start}" if start == end else f" {start}-{end}"
+        texts.append(f"{'all' if proto == '-1' else proto}{ports} {peer}" + (f" ({desc})" if desc else ""))
+    return sorted(texts)
+
+
+def change_of(step):
+    """What changes (or would) for one group: name, action and a diff of its description, tags and rules."""
+    spec, existing = step["spec"], step["existing"]
+    tags = boto3_tag_list_to_ansible_dict(existing.get("Tags", [])) if existing else {}
+    before = {} if existing is None else {"description": existing.get("Description", ""), "tags": tags}
+    after = {
+        "description": existing.get("Description", "") if existing else spec["description"],
+        "tags": spec["tags"] if spec.get("tags") is not None else tags,
+    }
+    for option, (current, wanted) in step["rules"].items():
+        if existing is not None:
+            before[option] = rule_texts(current)
+        after[option] = rule_texts(wanted)
+    return {"name": spec["name"], "action": "created" if step["create"] else "updated", "diff": {"before": before, "after": after}}
 
 
 def is_change(step):
@@ -438,10 +481,11 @@ def ensure_groups(client, module, params):
     for warning in warnings:
         module.warn(warning)
 
-    changed = [step["spec"]["name"] for step in steps if is_change(step)]
+    changed = [change_of(step) for step in steps if is_change(step)]
+    diff = {"before": {c["name"]: c["diff"]["before"] for c in changed}, "after": {c["name"]: c["diff"]["after"] for c in changed}}
     if module.check_mode or not changed:
         groups = [format_group(predicted(step, vpc_id) if is_change(step) else step["existing"]) for step in steps]
-        module.exit_json(changed=bool(changed), security_groups=groups, changed_groups=changed)
+        module.exit_json(changed=bool(changed), security_groups=groups, changed_groups=changed, diff=diff)
 
     if any(step["create"] for step in steps):
         # The rules are planned again against the new groups as EC2 describes them (their ids, EC2's outbound rule).
@@ -454,7 +498,8 @@ def ensure_groups(client, module, params):
         if is_change(step):
             apply_rules(client, module, step)
     after = describe_groups(client, module, vpc_id, names)
-    module.exit_json(changed=True, security_groups=[format_group(after[spec["name"]]) for spec in params["groups"]], changed_groups=changed)
+    groups = [format_group(after[spec["name"]]) for spec in params["groups"]]
+    module.exit_json(changed=True, security_groups=groups, changed_groups=changed, diff=diff)
 
 
 RULE_OPTIONS = dict(

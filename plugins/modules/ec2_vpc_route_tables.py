@@ -125,10 +125,21 @@ route_tables:
       description: The route table's tags.
       type: dict
 changed_route_tables:
-  description: The names of the route tables that were created or changed, or would be in check mode.
+  description: Each route table that was created or changed, or would be in check mode, with its routes, subnets and tags
+    before and after.
   returned: always
   type: list
-  elements: str
+  elements: dict
+  contains:
+    name:
+      description: The route table's name.
+      type: str
+    action:
+      description: V(created) or V(updated).
+      type: str
+    diff:
+      description: The route table before and after (C(before), C(after)).
+      type: dict
 """
 
 try:
@@ -305,12 +316,37 @@ def predicted(step, vpc_id):
     return table
 
 
+def table_state(routes, subnets, tags):
+    return {"routes": {dest: f"{member} {target}" for dest, (member, target) in sorted(routes.items())}, "subnets": sorted(subnets), "tags": tags}
+
+
+def change_of(step, params):
+    """What changes (or would) for one table: name, action and a diff of its routes, subnets and tags."""
+    existing = step["existing"]
+    routes_before = described_routes(existing) if existing else {}
+    routes_after = {d: t for d, t in routes_before.items() if d not in step["delete_routes"]}
+    routes_after.update(step["create_routes"])
+    routes_after.update(step["replace_routes"])
+    subnets_before = [a["SubnetId"] for a in (existing or {}).get("Associations", []) if a.get("SubnetId") and not a.get("Main")]
+    subnets_after = sorted(set(step["spec"]["subnets"]) | (set() if params["purge_subnets"] else set(subnets_before)))
+    tags_before = boto3_tag_list_to_ansible_dict(existing.get("Tags", [])) if existing else {}
+    tags_after = step["tags"] if existing is None or step["spec"].get("tags") is not None else tags_before
+    return {
+        "name": step["spec"]["name"],
+        "action": "created" if existing is None else "updated",
+        "diff": {
+            "before": table_state(routes_before, subnets_before, tags_before) if existing else {},
+            "after": table_state(routes_after, subnets_after, tags_after),
+        },
+    }
+
+
 def ensure_route_tables(client, module, params):
     vpc_id = params["vpc_id"]
     steps, errors = plan(params, describe_route_tables(client, module, vpc_id))
     if errors:
         module.fail_json(msg="; ".join(errors))
-    changed = [step["spec"]["name"] for step in steps if is_change(step)]
+    changed = [change_of(step, params) for step in steps if is_change(step)]
     if module.check_mode or not changed:
         tables = [format_table(predicted(step, vpc_id) if is_change(step) else step["existing"]) for step in steps]
         module.exit_json(changed=bool(changed), route_tables=tables, changed_route_tables=changed)

@@ -114,10 +114,21 @@ subnets:
       type: dict
       sample: {"Name": "public-a"}
 changed_subnets:
-  description: The CIDR blocks of the subnets that were created or changed, or would be in check mode.
+  description: Each subnet that was created or changed, or would be in check mode, named by its CIDR block, with its zone,
+    public IP mapping and tags before and after.
   returned: always
   type: list
-  elements: str
+  elements: dict
+  contains:
+    name:
+      description: The subnet's CIDR block.
+      type: str
+    action:
+      description: V(created) or V(updated).
+      type: str
+    diff:
+      description: The subnet before and after (C(before), C(after)).
+      type: dict
 """
 
 try:
@@ -217,6 +228,23 @@ def predicted(spec, existing, vpc_id):
     return subnet
 
 
+def subnet_state(subnet):
+    """What the module compares of a subnet, for its diff."""
+    return {
+        "availability_zone": subnet.get("AvailabilityZone", ""),
+        "map_public_ip_on_launch": bool(subnet.get("MapPublicIpOnLaunch")),
+        "tags": boto3_tag_list_to_ansible_dict(subnet.get("Tags", [])),
+    }
+
+
+def change_of(spec, existing, vpc_id):
+    return {
+        "name": spec["cidr"],
+        "action": "created" if existing is None else "updated",
+        "diff": {"before": subnet_state(existing) if existing else {}, "after": subnet_state(predicted(spec, existing, vpc_id))},
+    }
+
+
 def ensure_subnets(client, module, params):
     vpc_id = params["vpc_id"]
     current = describe_subnets(client, module, vpc_id)
@@ -225,7 +253,7 @@ def ensure_subnets(client, module, params):
         module.fail_json(msg="; ".join(errors))
 
     steps = [(spec, current.get(spec["cidr"]), plan(spec, current.get(spec["cidr"]), params["purge_tags"])) for spec in params["subnets"]]
-    changed = [spec["cidr"] for spec, _existing, step in steps if is_change(step)]
+    changed = [change_of(spec, existing, vpc_id) for spec, existing, step in steps if is_change(step)]
     if module.check_mode or not changed:
         subnets = [format_subnet(predicted(spec, existing, vpc_id) if is_change(step) else existing) for spec, existing, step in steps]
         module.exit_json(changed=bool(changed), subnets=subnets, changed_subnets=changed)

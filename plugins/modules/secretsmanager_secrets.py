@@ -103,10 +103,21 @@ secrets:
       description: The secret's tags.
       type: dict
 changed_secrets:
-  description: The names of the secrets that were created or changed, or would be in check mode.
+  description: Each secret that was created or changed, or would be in check mode, and what changes (never its value).
   returned: always
   type: list
-  elements: str
+  elements: dict
+  contains:
+    name:
+      description: The secret's name.
+      type: str
+    action:
+      description: V(created) or V(updated).
+      type: str
+    changes:
+      description: What changes, among V(create), V(restore), V(update) (value, description or key), V(tag), V(untag).
+      type: list
+      elements: str
 """
 
 try:
@@ -196,7 +207,10 @@ def ensure_secrets(client, module, params):
         existing = describe_secret(client, module, spec["name"])
         value = stored_value(client, module, spec["name"]) if existing is not None and not existing.get("DeletedDate") else None
         steps.append((spec, existing, plan(spec, existing, value, params["purge_tags"])))
-    changed = [spec["name"] for spec, _existing, step in steps if step]
+    # Named with the calls they need, never with their values.
+    changed = [
+        {"name": spec["name"], "action": "created" if step.get("create") else "updated", "changes": sorted(step)} for spec, _existing, step in steps if step
+    ]
 
     if module.check_mode or not changed:
         module.exit_json(changed=bool(changed), secrets=[result_of(spec, existing) for spec, existing, _step in steps], changed_secrets=changed)

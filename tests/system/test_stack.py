@@ -849,7 +849,7 @@ def test_make_plan_lists_exactly_the_drift_and_the_changed_settings_and_writes_n
     roles = sorted((c["role"].rsplit(".", 1)[-1], c["resource"]) for c in plan["changes"])
     assert roles == sorted(
         [
-            ("network", "database"),  # the security group's loop label
+            ("network", f"{PREFIX}-database"),  # the security group, as tracetrack.aws.ec2_security_groups names it
             ("monitoring", DRIFTED_ALARM),
             ("registry", REPOSITORY),
             ("service", SERVICE),
@@ -857,6 +857,9 @@ def test_make_plan_lists_exactly_the_drift_and_the_changed_settings_and_writes_n
             ("monitoring", f"{PREFIX}-web-cpu-warning"),
         ]
     ), json.dumps(plan, indent=1)
+    # The drifted rule is the one the group loses: open to the world before, not after.
+    (group_change,) = by_resource[f"{PREFIX}-database"]
+    assert "0.0.0.0/0" in group_change["changes"], group_change
     assert "+    cpu: '1024'" in result.stdout
     assert "+    desiredCount: 3" in result.stdout
     assert "PLAN: 6 resource(s) would change" in result.stdout

@@ -109,7 +109,7 @@ def test_new_groups_are_created_before_the_rules_that_name_each_other():
     client = client_with([], just_created, created)
     outcome, _module = run(client, [ALB, APP])
     assert outcome.result["changed"] is True
-    assert outcome.result["changed_groups"] == ["tt-alb", "tt-app"]
+    assert [c["name"] for c in outcome.result["changed_groups"]] == ["tt-alb", "tt-app"]
     assert [c.kwargs["GroupName"] for c in client.create_security_group.call_args_list] == ["tt-alb", "tt-app"]
     ingress = {c.kwargs["GroupId"]: c.kwargs["IpPermissions"] for c in client.authorize_security_group_ingress.call_args_list}
     from_alb = [{"GroupId": "sg-alb", "Description": "from the load balancer"}]
@@ -130,13 +130,16 @@ def test_a_rule_not_listed_is_revoked_and_a_changed_description_updated_in_place
     alb["IpPermissions"][0]["IpRanges"][0]["Description"] = "old words"
     client = client_with([alb, app])
     outcome, _module = run(client, [ALB, APP])
-    assert outcome.result["changed_groups"] == ["tt-alb"]
+    assert [c["name"] for c in outcome.result["changed_groups"]] == ["tt-alb"]
     client.revoke_security_group_ingress.assert_called_once_with(
         aws_retry=True, GroupId="sg-alb", IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}]
     )
     described = [{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "from clients"}]}]
     client.update_security_group_rule_descriptions_ingress.assert_called_once_with(aws_retry=True, GroupId="sg-alb", IpPermissions=described)
     client.authorize_security_group_ingress.assert_not_called()
+    (change,) = outcome.result["changed_groups"]
+    assert "tcp 22 10.0.0.0/8" in change["diff"]["before"]["rules"]
+    assert change["diff"]["after"]["rules"] == ["tcp 443 0.0.0.0/0 (from clients)", "tcp 80 0.0.0.0/0 (from clients)"]
 
 
 def test_rules_not_given_are_left_alone_and_purge_off_keeps_extra_rules():
@@ -155,7 +158,7 @@ def test_check_mode_reports_and_writes_nothing():
     alb["Tags"] = []
     client = client_with([alb, app])
     outcome, _module = run(client, [ALB, APP], check_mode=True)
-    assert outcome.result["changed_groups"] == ["tt-alb"]
+    assert [c["name"] for c in outcome.result["changed_groups"]] == ["tt-alb"]
     assert outcome.result["security_groups"][0]["tags"] == {"Name": "tt-alb"}
     for write in WRITES:
         getattr(client, write).assert_not_called()

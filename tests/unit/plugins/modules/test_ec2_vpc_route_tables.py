@@ -85,7 +85,7 @@ def test_a_new_table_is_created_named_with_its_routes_and_takes_its_subnet_from_
     before = converged()[:2] + [table("rtb-old", "tt-elsewhere", ["subnet-a"], [])]
     client = client_with(before, before + [table("rtb-new", "tt-app-a", ["subnet-a"], [])])
     outcome = run(client, [PUBLIC, APP])
-    assert outcome.result["changed_route_tables"] == ["tt-app-a"]
+    assert [c["name"] for c in outcome.result["changed_route_tables"]] == ["tt-app-a"]
     tags = client.create_route_table.call_args.kwargs["TagSpecifications"][0]["Tags"]
     assert {t["Key"]: t["Value"] for t in tags} == {"Project": "tt", "Name": "tt-app-a"}
     client.create_route.assert_called_once_with(aws_retry=True, RouteTableId="rtb-new", DestinationCidrBlock="0.0.0.0/0", NatGatewayId="nat-1")
@@ -104,10 +104,13 @@ def test_a_changed_target_is_replaced_and_unlisted_routes_and_subnets_removed():
     tables[2]["Associations"].append({"RouteTableAssociationId": "assoc-x", "RouteTableId": "rtb-a", "SubnetId": "subnet-x", "Main": False})
     client = client_with(tables)
     outcome = run(client, [PUBLIC, APP])
-    assert outcome.result["changed_route_tables"] == ["tt-app-a"]
+    assert [c["name"] for c in outcome.result["changed_route_tables"]] == ["tt-app-a"]
     client.replace_route.assert_called_once_with(aws_retry=True, RouteTableId="rtb-a", DestinationCidrBlock="0.0.0.0/0", NatGatewayId="nat-1")
     client.delete_route.assert_called_once_with(aws_retry=True, RouteTableId="rtb-a", DestinationCidrBlock="192.168.0.0/16")
     client.disassociate_route_table.assert_called_once_with(aws_retry=True, AssociationId="assoc-x")
+    (change,) = outcome.result["changed_route_tables"]
+    assert change["diff"]["before"]["subnets"] == ["subnet-a", "subnet-x"] and change["diff"]["after"]["subnets"] == ["subnet-a"]
+    assert change["diff"]["after"]["routes"] == {"0.0.0.0/0": "NatGatewayId nat-1"}
 
 
 def test_a_subnet_not_associated_yet_is_associated_and_stray_tags_go():
@@ -123,7 +126,7 @@ def test_a_subnet_not_associated_yet_is_associated_and_stray_tags_go():
 def test_check_mode_reports_and_writes_nothing():
     client = client_with(converged()[:2])
     outcome = run(client, [PUBLIC, APP], check_mode=True)
-    assert outcome.result["changed_route_tables"] == ["tt-app-a"]
+    assert [c["name"] for c in outcome.result["changed_route_tables"]] == ["tt-app-a"]
     assert outcome.result["route_tables"][1]["id"] == ""
     assert outcome.result["route_tables"][1]["tags"] == {"Project": "tt", "Name": "tt-app-a"}
     for write in WRITES:

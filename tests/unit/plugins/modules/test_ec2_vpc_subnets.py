@@ -59,7 +59,7 @@ def test_a_missing_subnet_is_created_with_its_tags_and_public_mapping():
     client = client_with([described("subnet-1", PUBLIC)], after)
     outcome = run(client, [PUBLIC, APP | {"map_public": True}])
     assert outcome.result["changed"] is True
-    assert outcome.result["changed_subnets"] == ["10.0.10.0/24"]
+    assert [c["name"] for c in outcome.result["changed_subnets"]] == ["10.0.10.0/24"]
     request = client.create_subnet.call_args.kwargs
     assert (request["VpcId"], request["CidrBlock"], request["AvailabilityZone"]) == ("vpc-1", "10.0.10.0/24", "eu-west-1a")
     assert request["TagSpecifications"][0]["ResourceType"] == "subnet"
@@ -82,7 +82,11 @@ def test_check_mode_reports_the_changes_and_writes_nothing():
     client = client_with([described("subnet-1", PUBLIC, Tags=[])])
     outcome = run(client, [PUBLIC, APP], check_mode=True)
     assert outcome.result["changed"] is True
-    assert outcome.result["changed_subnets"] == ["10.0.0.0/24", "10.0.10.0/24"]
+    assert [(c["name"], c["action"]) for c in outcome.result["changed_subnets"]] == [("10.0.0.0/24", "updated"), ("10.0.10.0/24", "created")]
+    assert outcome.result["changed_subnets"][0]["diff"] == {
+        "before": {"availability_zone": "eu-west-1a", "map_public_ip_on_launch": True, "tags": {}},
+        "after": {"availability_zone": "eu-west-1a", "map_public_ip_on_launch": True, "tags": PUBLIC["tags"]},
+    }
     assert outcome.result["subnets"][1]["id"] == ""
     assert outcome.result["subnets"][0]["tags"] == PUBLIC["tags"]
     for write in ("create_subnet", "modify_subnet_attribute", "create_tags", "delete_tags"):

@@ -61,7 +61,7 @@ def test_secrets_as_stored_are_two_reads_each_and_no_write_and_no_value_returned
 def test_a_new_value_is_written_with_update_secret_and_a_missing_secret_created():
     client = fake_client({"a": (described("a"), "old")})
     outcome = run(client, [spec("a", "new"), spec("c", "value", kms_key_id="arn:aws:kms:eu-west-1:1:key/k")])
-    assert outcome.result["changed_secrets"] == ["a", "c"]
+    assert [c["name"] for c in outcome.result["changed_secrets"]] == ["a", "c"]
     client.update_secret.assert_called_once_with(aws_retry=True, SecretId="a", SecretString="new")
     created = client.create_secret.call_args.kwargs
     assert created["Name"] == "c" and created["SecretString"] == "value" and created["KmsKeyId"] == "arn:aws:kms:eu-west-1:1:key/k"
@@ -90,7 +90,7 @@ def test_another_kms_key_moves_the_secret_with_its_value_and_a_description_alone
 def test_check_mode_reports_and_writes_nothing():
     client = fake_client({"a": (described("a"), "old")})
     outcome = run(client, [spec("a", "new"), spec("c", "value")], check_mode=True)
-    assert outcome.result["changed_secrets"] == ["a", "c"]
+    assert [c["name"] for c in outcome.result["changed_secrets"]] == ["a", "c"]
     assert outcome.result["secrets"][1]["arn"] == ""
     for write in WRITES:
         getattr(client, write).assert_not_called()
