@@ -8,9 +8,10 @@ name: awx_workflow_nodes
 short_description: A workflow's steps as the workflow_nodes of awx.awx.workflow_job_template
 version_added: 0.4.0
 description:
-  - Takes the steps of a workflow as C(awx/vars/workflows.yml) lists them (C(simplified_workflow_nodes): C(identifier),
-    C(unified_job_template) by name, C(success_nodes) by identifier) and returns the C(workflow_nodes) that
-    M(awx.awx.workflow_job_template) takes, each job template named in the workflow's organization.
+  - Takes the steps of a workflow as C(awx/vars/workflows.yml) lists them in C(simplified_workflow_nodes) - each with
+    C(identifier), C(unified_job_template) by name and C(success_nodes) by identifier - and returns the
+    C(workflow_nodes) that M(awx.awx.workflow_job_template) takes, each job template named in the workflow's
+    organization.
 options:
   _input:
     description: The steps, each with C(identifier), C(unified_job_template) and optionally C(success_nodes).
