@@ -219,12 +219,13 @@ def format_subnet(subnet):
     return result
 
 
-def predicted(spec, existing, vpc_id):
-    """A subnet as it will be once its plan is carried out (check mode)."""
-    subnet = dict(existing or {"SubnetId": "", "CidrBlock": spec["cidr"], "AvailabilityZone": spec["az"], "VpcId": vpc_id})
+def predicted(spec, existing, vpc_id, purge_tags=True):
+    """A subnet as it is once its plan is carried out: in check mode, and after a change (EC2 may not show it yet)."""
+    subnet = {"SubnetId": "", "CidrBlock": spec["cidr"], "AvailabilityZone": spec["az"], "VpcId": vpc_id, **(existing or {})}
     subnet["MapPublicIpOnLaunch"] = spec["map_public"]
     if spec.get("tags") is not None:
-        subnet["Tags"] = ansible_dict_to_boto3_tag_list(spec["tags"])
+        kept = {} if purge_tags else boto3_tag_list_to_ansible_dict(subnet.get("Tags", []))
+        subnet["Tags"] = ansible_dict_to_boto3_tag_list({**kept, **spec["tags"]})
     return subnet
 
 
@@ -237,11 +238,11 @@ def subnet_state(subnet):
     }
 
 
-def change_of(spec, existing, vpc_id):
+def change_of(spec, existing, vpc_id, purge_tags):
     return {
         "name": spec["cidr"],
         "action": "created" if existing is None else "updated",
-        "diff": {"before": subnet_state(existing) if existing else {}, "after": subnet_state(predicted(spec, existing, vpc_id))},
+        "diff": {"before": subnet_state(existing) if existing else {}, "after": subnet_state(predicted(spec, existing, vpc_id, purge_tags))},
     }
 
 
@@ -253,16 +254,25 @@ def ensure_subnets(client, module, params):
         module.fail_json(msg="; ".join(errors))
 
     steps = [(spec, current.get(spec["cidr"]), plan(spec, current.get(spec["cidr"]), params["purge_tags"])) for spec in params["subnets"]]
-    changed = [change_of(spec, existing, vpc_id) for spec, existing, step in steps if is_change(step)]
+    changed = [change_of(spec, existing, vpc_id, params["purge_tags"]) for spec, existing, step in steps if is_change(step)]
     if module.check_mode or not changed:
-        subnets = [format_subnet(predicted(spec, existing, vpc_id) if is_change(step) else existing) for spec, existing, step in steps]
+        subnets = [format_subnet(predicted(spec, existing, vpc_id, params["purge_tags"]) if is_change(step) else existing) for spec, existing, step in steps]
         module.exit_json(changed=bool(changed), subnets=subnets, changed_subnets=changed)
 
+    applied = {}
     for spec, existing, step in steps:
         if is_change(step):
-            apply(client, module, vpc_id, spec, existing, step)
+            applied[spec["cidr"]] = apply(client, module, vpc_id, spec, existing, step)
+    # EC2 is eventually consistent: a subnet just made, or its new tags, may not show yet. A changed subnet is reported
+    # as it was made (its id, its zone, the mapping and the tags written), over what DescribeSubnets answers now.
     after = describe_subnets(client, module, vpc_id)
-    module.exit_json(changed=True, subnets=[format_subnet(after[spec["cidr"]]) for spec in params["subnets"]], changed_subnets=changed)
+    subnets = []
+    for spec, existing, step in steps:
+        subnet = after.get(spec["cidr"]) or existing or {}
+        if is_change(step):
+            subnet = predicted(spec, dict(subnet, SubnetId=applied[spec["cidr"]]), vpc_id, params["purge_tags"])
+        subnets.append(format_subnet(subnet))
+    module.exit_json(changed=True, subnets=subnets, changed_subnets=changed)
 
 
 def main():

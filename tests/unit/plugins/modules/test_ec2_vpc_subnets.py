@@ -100,3 +100,13 @@ def test_a_subnet_in_another_zone_or_a_repeated_block_fails_before_any_change():
     assert "subnet 10.0.0.0/24 (subnet-1) is in eu-west-1b, not eu-west-1a" in outcome.result["msg"]
     assert "subnets lists 10.0.10.0/24 twice" in outcome.result["msg"]
     client.create_subnet.assert_not_called()
+
+
+def test_a_subnet_just_made_is_reported_as_made_while_ec2_does_not_show_it_or_its_tags_yet():
+    # EC2 is eventually consistent: the Describe after the change shows the old tags, and not yet the new subnet.
+    client = client_with([described("subnet-1", PUBLIC, Tags=[])], [described("subnet-1", PUBLIC, Tags=[])])
+    outcome = run(client, [PUBLIC, APP])
+    reported = {s["cidr_block"]: s for s in outcome.result["subnets"]}
+    assert reported["10.0.0.0/24"]["tags"] == PUBLIC["tags"] and reported["10.0.0.0/24"]["id"] == "subnet-1"
+    assert reported["10.0.10.0/24"]["id"] == "subnet-new"
+    assert reported["10.0.10.0/24"]["tags"] == APP["tags"] and reported["10.0.10.0/24"]["availability_zone"] == "eu-west-1a"
