@@ -297,6 +297,7 @@ def apply(client, module, vpc_id, step):
             client.replace_route_table_association(aws_retry=True, AssociationId=association_id, RouteTableId=table_id)
         for subnet in step["associate"]:
             client.associate_route_table(aws_retry=True, RouteTableId=table_id, SubnetId=subnet)
+        return table_id
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError, botocore.exceptions.WaiterError) as e:
         module.fail_json_aws(e, msg=f"Couldn't {'create' if step['existing'] is None else 'update'} route table {name} in {vpc_id}")
 
@@ -351,11 +352,18 @@ def ensure_route_tables(client, module, params):
         tables = [format_table(predicted(step, vpc_id) if is_change(step) else step["existing"]) for step in steps]
         module.exit_json(changed=bool(changed), route_tables=tables, changed_route_tables=changed)
 
+    applied = {step["spec"]["name"]: apply(client, module, vpc_id, step) for step in steps if is_change(step)}
+    # EC2 is eventually consistent: a table just made, or its new tags, may not show yet. A changed table is found by
+    # its id and reported with the tags written.
+    after = {table["RouteTableId"]: table for table in describe_route_tables(client, module, vpc_id)}
+    tables = []
     for step in steps:
-        if is_change(step):
-            apply(client, module, vpc_id, step)
-    after = {table_name(table): table for table in describe_route_tables(client, module, vpc_id)}
-    tables = [format_table(after[spec["name"]]) for spec in params["route_tables"]]
+        name = step["spec"]["name"]
+        table_id = applied.get(name) or step["existing"]["RouteTableId"]
+        table = after.get(table_id) or step["existing"] or {"RouteTableId": table_id, "VpcId": vpc_id, "Associations": [], "Routes": []}
+        if name in applied and (step["existing"] is None or step["spec"].get("tags") is not None):
+            table = dict(table, RouteTableId=table_id, Tags=ansible_dict_to_boto3_tag_list(step["tags"]))
+        tables.append(format_table(table))
     module.exit_json(changed=True, route_tables=tables, changed_route_tables=changed)
 
 
