@@ -27,7 +27,7 @@ import time
 
 SERVICES = (
     "acm", "application-autoscaling", "cloudfront", "cloudwatch", "ec2", "ecr", "ecs", "elasticache", "elbv2", "iam",
-    "kms", "logs", "rds", "secretsmanager", "ssm", "sts", "wafv2", "xray", "s3",
+    "kms", "logs", "rds", "resourcegroupstaggingapi", "secretsmanager", "ssm", "sts", "wafv2", "xray", "s3",
 )  # fmt: skip
 MODELS = ("service-2", "endpoint-rule-set-1", "paginators-1", "waiters-2")
 STATUS = struct.Struct("!i")

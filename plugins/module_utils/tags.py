@@ -15,6 +15,7 @@ try:
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
@@ -101,3 +102,29 @@ def write_ec2_tags(client, resource_id, to_set, to_remove):
         client.delete_tags(aws_retry=True, Resources=[resource_id], Tags=[{"Key": key} for key in to_remove])
     if to_set:
         client.create_tags(aws_retry=True, Resources=[resource_id], Tags=ansible_dict_to_boto3_tag_list(to_set))
+
+
+TAGGING_ARN_BATCH = 100  # Resource Groups Tagging API GetResources takes 1 to 100 ARNs in ResourceARNList
+
+
+def _tag_mapping_pages(tagging, arns):
+    return tagging.get_paginator("get_resources").paginate(ResourceARNList=arns).build_full_result()
+
+
+def read_tags_of_arns(tagging, module, arns, description):
+    """The tags of many resources in one call per 100 ARNs (Resource Groups Tagging API GetResources): {arn: tags}.
+
+    tagging is a client of the service `resourcegroupstaggingapi`. That API lists a resource that carries, or once
+    carried, tags; it is eventually consistent, so a resource it does not list (never tagged, or tagged moments ago)
+    is left out of the answer and is the caller's to read with the service's own ListTagsForResource.
+    """
+    found = {}
+    for start in range(0, len(arns), TAGGING_ARN_BATCH):
+        batch = arns[start : start + TAGGING_ARN_BATCH]
+        try:
+            pages = AWSRetry.jittered_backoff()(_tag_mapping_pages)(tagging, batch)
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+            module.fail_json_aws(e, msg=f"Couldn't read the tags of the {description} (Resource Groups Tagging API GetResources)")
+        for mapping in pages.get("ResourceTagMappingList", []):
+            found[mapping["ResourceARN"]] = boto3_tag_list_to_ansible_dict(mapping.get("Tags") or [])
+    return found

@@ -12,11 +12,15 @@ version_added: 0.2.0
 description:
   - Makes the CloudWatch metric alarms of O(alarms) exist as given, and, with O(purge_pattern), deletes the alarms
     whose names match it but are not listed - the set of alarms of an environment kept in one task (CloudWatch
-    C(DescribeAlarms), C(PutMetricAlarm), C(DeleteAlarms), C(ListTagsForResource), C(TagResource), C(UntagResource)).
+    C(DescribeAlarms), C(PutMetricAlarm), C(DeleteAlarms), C(ListTagsForResource), C(TagResource), C(UntagResource);
+    with O(tags), Resource Groups Tagging API C(GetResources), which needs the permission C(tag:GetResources)).
   - Each alarm is compared as data with what CloudWatch describes (the order of actions and dimensions does not matter)
     and written only when it differs, as M(tracetrack.aws.cloudwatch_alarm) does for one alarm. The alarms are read
-    with one C(DescribeAlarms) (per 100 names, or by their common name prefix with O(purge_pattern)) and one
-    C(ListTagsForResource) each, so a set with nothing to change costs about one read per alarm and one module run.
+    with one C(DescribeAlarms) (per 100 names, or by their common name prefix with O(purge_pattern)) and, with
+    O(tags), their tags with one C(GetResources) per 100 alarms, so a set with nothing to change costs two reads and
+    one module run. That API is eventually consistent and lists only resources that carry or carried tags - an alarm
+    it does not list is read with C(ListTagsForResource); tags changed moments before may be read as they were, and
+    written again.
   - The options at the top level (O(period), O(evaluation_periods), O(alarm_actions)...) apply to every alarm that does
     not set its own.
   - Supports C(--check) and C(--diff); RV(changed_alarms) names each alarm that changed, or would.
@@ -212,6 +216,7 @@ from ansible_collections.tracetrack.aws.plugins.module_utils.cloudwatch import a
 from ansible_collections.tracetrack.aws.plugins.module_utils.cloudwatch import comparable
 from ansible_collections.tracetrack.aws.plugins.module_utils.cloudwatch import put_alarm
 from ansible_collections.tracetrack.aws.plugins.module_utils.cloudwatch import read_alarm_tags
+from ansible_collections.tracetrack.aws.plugins.module_utils.tags import read_tags_of_arns
 from ansible_collections.tracetrack.aws.plugins.module_utils.tags import update_resource_tags
 
 # Options an alarm takes from the top level where it does not set its own.
@@ -287,13 +292,16 @@ def delete(client, module, names):
             module.fail_json_aws(e, msg=f"Couldn't delete the alarms {', '.join(names[i : i + DELETE_BATCH])}")
 
 
-def converge(client, module, params):
+def converge(client, module, params, tagging=None):
+    """tagging: a Resource Groups Tagging API client, to read the listed alarms' tags at once (O(tags) set)."""
     names = [alarm["name"] for alarm in params["alarms"]]
     pattern = re.compile(params["purge_pattern"]) if params.get("purge_pattern") else None
     prefix = None
     if pattern is not None:
         prefix = params.get("name_prefix") if params.get("name_prefix") is not None else os.path.commonprefix(names)
     existing = describe(client, module, names, prefix) if names or prefix else {}
+    listed = [existing[name]["AlarmArn"] for name in names if name in existing]
+    tags_by_arn = read_tags_of_arns(tagging, module, listed, "alarms") if tagging is not None and params.get("tags") is not None and listed else {}
     changes = []
     for alarm in params["alarms"]:
         options = alarm_params(alarm, params)
@@ -315,7 +323,7 @@ def converge(client, module, params):
                 put_alarm(client, module, request)
         if params.get("tags") is None:
             continue
-        tags = read_alarm_tags(client, module, current["AlarmArn"])
+        tags = tags_by_arn[current["AlarmArn"]] if current["AlarmArn"] in tags_by_arn else read_alarm_tags(client, module, current["AlarmArn"])
         tagged, after = update_resource_tags(client, module, current["AlarmArn"], tags, params, f"alarm {alarm['name']}")
         if tagged and have == wanted:
             changes.append({"name": alarm["name"], "action": "tagged", "diff": {"before": {"Tags": tags}, "after": {"Tags": after}}})
@@ -375,7 +383,8 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     validate(module, module.params)
     client = module.client("cloudwatch", retry_decorator=AWSRetry.jittered_backoff())
-    converge(client, module, module.params)
+    tagging = module.client("resourcegroupstaggingapi") if module.params.get("tags") is not None else None
+    converge(client, module, module.params, tagging)
 
 
 if __name__ == "__main__":

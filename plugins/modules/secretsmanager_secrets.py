@@ -11,13 +11,18 @@ short_description: Manage a set of Secrets Manager secrets, their values, descri
 version_added: 0.4.0
 description:
   - Makes each secret of O(secrets) exist with the given value, description, KMS key and tags (Secrets Manager
-    C(DescribeSecret), C(GetSecretValue), C(CreateSecret), C(RestoreSecret), C(UpdateSecret), C(PutSecretValue),
+    C(BatchGetSecretValue), C(ListSecrets), C(DescribeSecret), C(CreateSecret), C(RestoreSecret), C(UpdateSecret),
     C(TagResource), C(UntagResource)).
   - A value is compared with the stored one as a string and written only when it differs (a new version, labelled
     C(AWSCURRENT)), so that an unchanged secret gets no write; write JSON with sorted keys to compare JSON values.
   - A secret scheduled for deletion is restored first.
-  - One module run for the set, where M(community.aws.secretsmanager_secret) takes one per secret; each secret costs one
-    C(DescribeSecret) and one C(GetSecretValue) when nothing changes. The values are never returned.
+  - One module run for the set, where M(community.aws.secretsmanager_secret) takes one per secret, and two reads when
+    nothing changes - the values with C(BatchGetSecretValue), the descriptions, keys and tags with C(ListSecrets) (20
+    and 10 secrets per call). C(ListSecrets) is eventually consistent - a secret it does not list, lists with another
+    current version than the value read, or lists as different from what is wanted, is described (C(DescribeSecret))
+    before anything is decided, so that an earlier answer never causes a write. The values are never returned.
+  - Needs C(secretsmanager:BatchGetSecretValue), C(secretsmanager:ListSecrets), and C(DescribeSecret) and
+    C(GetSecretValue) on each secret.
   - Supports C(--check); RV(changed_secrets) names what changed, or would.
 options:
   secrets:
@@ -96,6 +101,9 @@ secrets:
     version_ids_to_stages:
       description: The secret's versions and their staging labels.
       type: dict
+    current_version_id:
+      description: The version labelled C(AWSCURRENT) - it changes whenever the value does; empty before the secret exists.
+      type: str
     kms_key_id:
       description: The KMS key, when not the default one.
       type: str
@@ -131,16 +139,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.tracetrack.aws.plugins.module_utils.secretsmanager import batch_secret_values
+from ansible_collections.tracetrack.aws.plugins.module_utils.secretsmanager import current_version
 from ansible_collections.tracetrack.aws.plugins.module_utils.secretsmanager import describe_secret
 from ansible_collections.tracetrack.aws.plugins.module_utils.secretsmanager import format_secret
-
-
-def stored_value(client, module, name):
-    """The AWSCURRENT value as a string ("" for a binary or missing one)."""
-    try:
-        return client.get_secret_value(aws_retry=True, SecretId=name).get("SecretString", "")
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Couldn't read the value of secret {name}")
+from ansible_collections.tracetrack.aws.plugins.module_utils.secretsmanager import list_secrets_named
 
 
 def plan(spec, existing, value, purge_tags):
@@ -193,7 +196,31 @@ def apply(client, module, spec, step):
 def result_of(spec, secret):
     result = format_secret(secret) if secret else {"arn": "", "version_ids_to_stages": {}, "tags": dict(spec.get("tags") or {})}
     result["name"] = spec["name"]
+    result["current_version_id"] = current_version(secret) if secret else ""
     return result
+
+
+def read_secrets(client, module, names):
+    """({name: metadata or None}, {name: stored value or None}, the names described) with two reads for the set.
+
+    The values with BatchGetSecretValue; the metadata with ListSecrets, which is eventually consistent: a secret whose
+    listing is not there, or names another AWSCURRENT version than the value read, is described (DescribeSecret).
+    """
+    try:
+        values, _errors = batch_secret_values(client, names)
+        listed = list_secrets_named(client, names)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg=f"Couldn't read the secrets {', '.join(names)}")
+    existing, stored, described = {}, {}, set()
+    for name in names:
+        entry = listed.get(name)
+        read = values.get(name)
+        if entry is None or read is None or entry.get("DeletedDate") or current_version(entry) != read.get("VersionId"):
+            entry = describe_secret(client, module, name)
+            described.add(name)
+        existing[name] = entry
+        stored[name] = read.get("SecretString", "") if read is not None and entry is not None and not entry.get("DeletedDate") else None
+    return existing, stored, described
 
 
 def ensure_secrets(client, module, params):
@@ -201,25 +228,28 @@ def ensure_secrets(client, module, params):
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         module.fail_json(msg=f"secrets lists {', '.join(repeated)} more than once")
-
+    existing, stored, described = read_secrets(client, module, names)
     steps = []
     for spec in params["secrets"]:
-        existing = describe_secret(client, module, spec["name"])
-        value = stored_value(client, module, spec["name"]) if existing is not None and not existing.get("DeletedDate") else None
-        steps.append((spec, existing, plan(spec, existing, value, params["purge_tags"])))
+        secret = existing[spec["name"]]
+        step = plan(spec, secret, stored[spec["name"]], params["purge_tags"])
+        if step and spec["name"] not in described:
+            # Listed, not described: a difference is confirmed with DescribeSecret before anything is written.
+            secret = describe_secret(client, module, spec["name"])
+            step = plan(spec, secret, stored[spec["name"]], params["purge_tags"])
+        steps.append((spec, secret, step))
     # Named with the calls they need, never with their values.
     changed = [
         {"name": spec["name"], "action": "created" if step.get("create") else "updated", "changes": sorted(step)} for spec, _existing, step in steps if step
     ]
-
     if module.check_mode or not changed:
-        module.exit_json(changed=bool(changed), secrets=[result_of(spec, existing) for spec, existing, _step in steps], changed_secrets=changed)
+        module.exit_json(changed=bool(changed), secrets=[result_of(spec, secret) for spec, secret, _step in steps], changed_secrets=changed)
     results = []
-    for spec, existing, step in steps:
+    for spec, secret, step in steps:
         if step:
             apply(client, module, spec, step)
-            existing = describe_secret(client, module, spec["name"])
-        results.append(result_of(spec, existing))
+            secret = describe_secret(client, module, spec["name"])
+        results.append(result_of(spec, secret))
     module.exit_json(changed=True, secrets=results, changed_secrets=changed)
 
 

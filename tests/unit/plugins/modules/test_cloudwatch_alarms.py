@@ -89,6 +89,38 @@ def test_a_set_that_matches_makes_one_describe_a_tag_read_each_and_no_write():
     client.tag_resource.assert_not_called()
 
 
+def tagging_listing(arn_tags):
+    """A Resource Groups Tagging API client whose GetResources lists these ARNs with these tags."""
+    tagging = MagicMock()
+    mappings = [{"ResourceARN": arn, "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]} for arn, tags in arn_tags.items()]
+    tagging.get_paginator.return_value.paginate.return_value.build_full_result.return_value = {"ResourceTagMappingList": mappings}
+    return tagging
+
+
+def test_with_the_tagging_api_a_set_that_matches_costs_one_describe_and_one_tag_read():
+    wanted = [alarm("p-web-cpu"), alarm("p-db-cpu", threshold=80.0)]
+    all_params = params(wanted)
+    alarms = [described(a, all_params) for a in wanted]
+    client = client_holding(alarms)
+    tagging = tagging_listing({a["AlarmArn"]: TAGS for a in alarms})
+    result = outcome_of(cloudwatch_alarms.converge, client, fake_module(all_params), all_params, tagging).result
+    assert result["changed"] is False
+    assert tagging.get_paginator.return_value.paginate.call_args.kwargs == {"ResourceARNList": [a["AlarmArn"] for a in alarms]}
+    client.list_tags_for_resource.assert_not_called()
+    client.tag_resource.assert_not_called()
+
+
+def test_an_alarm_the_tagging_api_does_not_list_yet_is_read_on_its_own_and_its_tags_compared():
+    wanted = [alarm("p-web-cpu"), alarm("p-db-cpu")]
+    all_params = params(wanted)
+    alarms = [described(a, all_params) for a in wanted]
+    client = client_holding(alarms, tags={"Project": "other"})
+    tagging = tagging_listing({alarms[0]["AlarmArn"]: TAGS})
+    result = outcome_of(cloudwatch_alarms.converge, client, fake_module(all_params), all_params, tagging).result
+    client.list_tags_for_resource.assert_called_once_with(aws_retry=True, ResourceARN=alarms[1]["AlarmArn"])
+    assert [(c["name"], c["action"]) for c in result["changed_alarms"]] == [("p-db-cpu", "tagged")]
+
+
 def test_only_the_alarm_that_differs_is_put_again_with_its_diff():
     wanted = [alarm("p-web-cpu"), alarm("p-db-cpu", threshold=80.0)]
     all_params = params(wanted)

@@ -26,17 +26,49 @@ def described(name, **fields):
     }
 
 
-def fake_client(stored):
-    """A client answering for the secrets in stored: name -> (description answer, value)."""
+def listed(answer):
+    """A DescribeSecret answer as ListSecrets lists it."""
+    entry = {k: v for k, v in answer.items() if k != "VersionIdsToStages"}
+    entry["SecretVersionsToStages"] = answer.get("VersionIdsToStages", {})
+    return entry
+
+
+def fake_client(stored, listing=None):
+    """A client answering for the secrets in stored: name -> (DescribeSecret answer, value).
+
+    listing: name -> what ListSecrets shows (by default what DescribeSecret answers; None: not listed yet).
+    """
     client = MagicMock()
+    listing = {name: described for name, (described, _value) in stored.items()} | (listing or {})
 
     def describe(SecretId, **_kwargs):  # noqa: N803 - the API's parameter name
         if SecretId not in stored:
             raise client_error("ResourceNotFoundException", "DescribeSecret")
         return stored[SecretId][0]
 
+    def batch_get(SecretIdList, **_kwargs):  # noqa: N803
+        values, errors = [], []
+        for name in SecretIdList:
+            if name not in stored:
+                errors.append({"SecretId": name, "ErrorCode": "ResourceNotFoundException"})
+            elif stored[name][0].get("DeletedDate"):
+                errors.append({"SecretId": name, "ErrorCode": "InvalidRequestException"})
+            else:
+                answer = stored[name][0]
+                version = next(v for v, stages in answer["VersionIdsToStages"].items() if "AWSCURRENT" in stages)
+                values.append({"ARN": answer["ARN"], "Name": name, "VersionId": version, "SecretString": stored[name][1]})
+        return {"SecretValues": values, "Errors": errors}
+
+    def list_pages(Filters, **_kwargs):  # noqa: N803
+        names = Filters[0]["Values"]
+        found = [listed(answer) for name, answer in listing.items() if answer is not None and any(name.startswith(n) for n in names)]
+        pages = MagicMock()
+        pages.build_full_result.return_value = {"SecretList": found}
+        return pages
+
     client.describe_secret.side_effect = describe
-    client.get_secret_value.side_effect = lambda SecretId, **_kwargs: {"SecretString": stored[SecretId][1]}  # noqa: N803
+    client.batch_get_secret_value.side_effect = batch_get
+    client.get_paginator.return_value.paginate.side_effect = list_pages
     return client
 
 
@@ -46,14 +78,33 @@ def run(client, secrets, check_mode=False):
     return outcome_of(secretsmanager_secrets.ensure_secrets, client, module, params)
 
 
-def test_secrets_as_stored_are_two_reads_each_and_no_write_and_no_value_returned():
-    client = fake_client({"a": (described("a"), '{"k": 1}'), "b": (described("b"), "plain")})
+def test_secrets_as_stored_are_two_reads_for_the_set_and_no_write_and_no_value_returned():
+    client = fake_client({"a": (described("a"), '{"k": 1}'), "ab": (described("ab"), "other"), "b": (described("b"), "plain")})
     outcome = run(client, [spec("a", '{"k": 1}'), spec("b", "plain")])
     assert outcome.result["changed"] is False
     assert [s["arn"] for s in outcome.result["secrets"]] == [ARN.format("a"), ARN.format("b")]
     assert outcome.result["secrets"][0]["version_ids_to_stages"] == {"v1": ["AWSCURRENT"]}
+    assert outcome.result["secrets"][0]["current_version_id"] == "v1"
     assert '{"k": 1}' not in repr(outcome.result) and "plain" not in repr(outcome.result)
-    assert client.describe_secret.call_count == 2 and client.get_secret_value.call_count == 2
+    assert client.batch_get_secret_value.call_count == 1 and client.get_paginator.return_value.paginate.call_count == 1
+    assert client.get_paginator.return_value.paginate.call_args.kwargs == {"Filters": [{"Key": "name", "Values": ["a", "b"]}], "IncludePlannedDeletion": True}
+    client.describe_secret.assert_not_called()
+    client.get_secret_value.assert_not_called()
+    for write in WRITES:
+        getattr(client, write).assert_not_called()
+
+
+def test_a_listing_behind_the_secret_is_described_before_deciding_and_causes_no_write():
+    # ListSecrets is eventually consistent: an old description, an older current version, or no entry yet.
+    now = described("a")
+    client = fake_client(
+        {"a": (now, "v"), "b": (described("b", VersionIdsToStages={"v2": ["AWSCURRENT"]}), "w"), "c": (described("c"), "x")},
+        listing={"a": described("a", Description="before"), "b": described("b"), "c": None},
+    )
+    outcome = run(client, [spec("a", "v"), spec("b", "w"), spec("c", "x")])
+    assert outcome.result["changed"] is False
+    assert sorted(c.kwargs["SecretId"] for c in client.describe_secret.call_args_list) == ["a", "b", "c"]
+    assert outcome.result["secrets"][1]["version_ids_to_stages"] == {"v2": ["AWSCURRENT"]}
     for write in WRITES:
         getattr(client, write).assert_not_called()
 
@@ -72,7 +123,6 @@ def test_a_secret_scheduled_for_deletion_is_restored_then_written_and_tags_corre
     deleted = described("a", DeletedDate="2026-12-01", Tags=[{"Key": "Stray", "Value": "x"}])
     client = fake_client({"a": (deleted, "never read")})
     run(client, [spec("a", "value")])
-    client.get_secret_value.assert_not_called()
     client.restore_secret.assert_called_once_with(aws_retry=True, SecretId="a")
     client.update_secret.assert_called_once_with(aws_retry=True, SecretId="a", SecretString="value")
     client.untag_resource.assert_called_once_with(aws_retry=True, SecretId="a", TagKeys=["Stray"])
@@ -101,3 +151,4 @@ def test_a_name_listed_twice_fails_before_any_call():
     outcome = run(client, [spec("a", "1"), spec("a", "2")])
     assert outcome.failed and outcome.result["msg"] == "secrets lists a more than once"
     client.describe_secret.assert_not_called()
+    client.batch_get_secret_value.assert_not_called()
