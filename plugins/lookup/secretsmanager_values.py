@@ -62,25 +62,28 @@ from ansible_collections.tracetrack.aws.plugins.module_utils.secretsmanager impo
 from ansible_collections.tracetrack.aws.plugins.module_utils.secretsmanager import batch_secret_values
 
 
+def values_of(client, terms, on_missing):
+    """The terms' values in order (see DOCUMENTATION); client is a Secrets Manager client with aws_retry."""
+    if on_missing not in ("error", "empty"):
+        raise AnsibleLookupError(f"on_missing must be error or empty, not {on_missing}")
+    if not terms:
+        return []
+    try:
+        values, errors = batch_secret_values(client, terms)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        raise AnsibleLookupError(f"Couldn't read the secrets {', '.join(terms)}: {to_native(e)}") from e
+    found = []
+    for term in terms:
+        if term in values:
+            found.append(values[term].get("SecretString", ""))
+        elif on_missing == "empty" and errors.get(term) in ABSENT_ERRORS:
+            found.append("")
+        else:
+            raise AnsibleLookupError(f"Couldn't read the secret {term}: {errors.get(term) or 'not returned'}")
+    return found
+
+
 class LookupModule(AWSLookupBase):
     def run(self, terms, variables, **kwargs):
         super().run(terms, variables, **kwargs)
-        on_missing = self.get_option("on_missing")
-        if on_missing not in ("error", "empty"):
-            raise AnsibleLookupError(f"on_missing must be error or empty, not {on_missing}")
-        if not terms:
-            return []
-        client = self.client("secretsmanager", AWSRetry.jittered_backoff())
-        try:
-            values, errors = batch_secret_values(client, terms)
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-            raise AnsibleLookupError(f"Couldn't read the secrets {', '.join(terms)}: {to_native(e)}") from e
-        found = []
-        for term in terms:
-            if term in values:
-                found.append(values[term].get("SecretString", ""))
-            elif on_missing == "empty" and errors.get(term) in ABSENT_ERRORS:
-                found.append("")
-            else:
-                raise AnsibleLookupError(f"Couldn't read the secret {term}: {errors.get(term) or 'not returned'}")
-        return found
+        return values_of(self.client("secretsmanager", AWSRetry.jittered_backoff()), terms, self.get_option("on_missing"))

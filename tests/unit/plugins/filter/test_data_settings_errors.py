@@ -7,7 +7,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.tracetrack.aws.plugins.filter.cache_settings_errors import cache_settings_errors
 from ansible_collections.tracetrack.aws.plugins.filter.database_settings_errors import database_settings_errors
 
-NO_INSIGHTS = "^db[.]t[0-9]g?[.](micro|small)$"  # roles/database/defaults/main.yml: __database_no_insights_classes
+NO_INSIGHTS = "^db[.]t[0-9]g?[.](micro|small)$"  # roles/database/vars/main.yml: __database_no_insights_classes
 
 # The roles' defaults, as templating gives them in a development environment.
 DATABASE = {
