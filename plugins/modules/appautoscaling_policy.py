@@ -148,85 +148,21 @@ policy:
       elements: dict
 """
 
-import copy
-import re
-
 try:
     import botocore
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import CLASSIC_STATISTICS
+from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import PERCENTILE
 from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import appautoscaling_client
+from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import build_configuration
+from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import format_policy
+from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import normalize
+from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import policy_argument_spec
 from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import scalable_resource_of
-
-CLASSIC_STATISTICS = ("Average", "Minimum", "Maximum", "SampleCount", "Sum")
-PERCENTILE = re.compile(r"^p(\d{1,2}(\.\d{1,10})?|100)$")
-
-
-def metric_dimensions(dimensions):
-    return [{"Name": name, "Value": str(value)} for name, value in sorted((dimensions or {}).items())]
-
-
-def build_configuration(params):
-    """The TargetTrackingScalingPolicyConfiguration the options describe."""
-    configuration = {
-        "TargetValue": float(params["target_value"]),
-        "ScaleInCooldown": params["scale_in_cooldown"],
-        "ScaleOutCooldown": params["scale_out_cooldown"],
-        "DisableScaleIn": params["disable_scale_in"],
-    }
-    if params["predefined_metric"]:
-        predefined = {"PredefinedMetricType": params["predefined_metric"]["type"]}
-        if params["predefined_metric"].get("resource_label"):
-            predefined["ResourceLabel"] = params["predefined_metric"]["resource_label"]
-        configuration["PredefinedMetricSpecification"] = predefined
-    else:
-        metric = params["customized_metric"]
-        if metric["statistic"] in CLASSIC_STATISTICS:
-            customized = {
-                "MetricName": metric["metric_name"],
-                "Namespace": metric["namespace"],
-                "Dimensions": metric_dimensions(metric["dimensions"]),
-                "Statistic": metric["statistic"],
-            }
-            if metric.get("unit"):
-                customized["Unit"] = metric["unit"]
-        else:
-            # Extended statistics (percentiles) are only accepted in a metric query.
-            stat = {
-                "Metric": {
-                    "Namespace": metric["namespace"],
-                    "MetricName": metric["metric_name"],
-                    "Dimensions": metric_dimensions(metric["dimensions"]),
-                },
-                "Stat": metric["statistic"],
-            }
-            if metric.get("unit"):
-                stat["Unit"] = metric["unit"]
-            customized = {"Metrics": [{"Id": "m1", "MetricStat": stat, "ReturnData": True}]}
-        configuration["CustomizedMetricSpecification"] = customized
-    return configuration
-
-
-def normalize(configuration):
-    """A stored or requested configuration in the form both are compared in."""
-    result = copy.deepcopy(configuration or {})
-    result["TargetValue"] = float(result.get("TargetValue", 0))
-    result["DisableScaleIn"] = bool(result.get("DisableScaleIn", False))
-    customized = result.get("CustomizedMetricSpecification")
-    if customized:
-        if "Dimensions" in customized:
-            customized["Dimensions"] = sorted(customized["Dimensions"] or [], key=lambda d: d["Name"])
-        for query in customized.get("Metrics") or []:
-            metric = (query.get("MetricStat") or {}).get("Metric") or {}
-            if "Dimensions" in metric:
-                metric["Dimensions"] = sorted(metric["Dimensions"] or [], key=lambda d: d["Name"])
-            query.setdefault("ReturnData", True)
-    return result
 
 
 def describe_policy(client, module, params):
@@ -236,12 +172,6 @@ def describe_policy(client, module, params):
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg=f"Couldn't describe scaling policy {params['policy_name']}")
     return policies[0] if policies else None
-
-
-def format_policy(policy):
-    if not policy:
-        return {}
-    return camel_dict_to_snake_dict(policy)
 
 
 def ensure_present(client, module):
@@ -283,31 +213,7 @@ def ensure_absent(client, module):
 
 
 def main():
-    argument_spec = dict(
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        policy_name=dict(type="str", required=True, aliases=["name"]),
-        service_namespace=dict(type="str", default="ecs"),
-        resource_id=dict(type="str", required=True),
-        scalable_dimension=dict(type="str", default="ecs:service:DesiredCount"),
-        target_value=dict(type="float"),
-        predefined_metric=dict(
-            type="dict",
-            options=dict(type=dict(type="str", required=True), resource_label=dict(type="str")),
-        ),
-        customized_metric=dict(
-            type="dict",
-            options=dict(
-                namespace=dict(type="str", required=True),
-                metric_name=dict(type="str", required=True),
-                dimensions=dict(type="dict", default={}),
-                statistic=dict(type="str", default="Average"),
-                unit=dict(type="str"),
-            ),
-        ),
-        scale_in_cooldown=dict(type="int", default=300),
-        scale_out_cooldown=dict(type="int", default=300),
-        disable_scale_in=dict(type="bool", default=False),
-    )
+    argument_spec = policy_argument_spec()
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
