@@ -959,7 +959,8 @@ def test_check_mode_reports_the_switch_to_blue_green_and_a_release_goes_through_
         "roleArn",
     }, changed
     # Beside it: ECS's infrastructure role to be made, the listeners' rules (hidden: they hold the origin header).
-    assert re.search(r"IAM role ECS shifts the load balancer's traffic with\] \*+\nchanged", plan.stdout), plan.stdout[-6000:]
+    iam = re.search(r"IAM roles the ECS tasks assume, and the one ECS shifts the load balancer's traffic with\] \*+\n(.*?)\nchanged", plan.stdout, re.S)
+    assert iam and f"{PREFIX}-ecs-infrastructure" in iam.group(1), plan.stdout[-6000:]
     assert plan.changed == 3, plan.explain()
 
     # The switch and a release in one run, as an operator would run them.
