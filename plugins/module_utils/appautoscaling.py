@@ -137,6 +137,19 @@ def format_policy(policy):
     return camel_dict_to_snake_dict(policy)
 
 
+def policy_option_problems(policy, where=""):
+    """What AnsibleModule's spec cannot check in one policy's options, each message naming the option (after where)."""
+    problems = []
+    metric = policy["customized_metric"]
+    if metric and metric["statistic"] not in CLASSIC_STATISTICS and not PERCENTILE.match(metric["statistic"]):
+        allowed = ", ".join(CLASSIC_STATISTICS)
+        problems.append(f"{where}customized_metric.statistic must be one of {allowed} or a percentile such as p95, not {metric['statistic']}")
+    for option in ("scale_in_cooldown", "scale_out_cooldown"):
+        if policy[option] < 0:
+            problems.append(f"{where}{option} must be 0 or more seconds")
+    return problems
+
+
 def policy_argument_spec():
     """The options of one target tracking policy (appautoscaling_policy's, and each of appautoscaling_policies')."""
     return dict(

@@ -107,6 +107,7 @@ def write_ec2_tags(client, resource_id, to_set, to_remove):
 TAGGING_ARN_BATCH = 100  # Resource Groups Tagging API GetResources takes 1 to 100 ARNs in ResourceARNList
 
 
+@AWSRetry.jittered_backoff()
 def _tag_mapping_pages(tagging, arns):
     return tagging.get_paginator("get_resources").paginate(ResourceARNList=arns).build_full_result()
 
@@ -122,7 +123,7 @@ def read_tags_of_arns(tagging, module, arns, description):
     for start in range(0, len(arns), TAGGING_ARN_BATCH):
         batch = arns[start : start + TAGGING_ARN_BATCH]
         try:
-            pages = AWSRetry.jittered_backoff()(_tag_mapping_pages)(tagging, batch)
+            pages = _tag_mapping_pages(tagging, batch)
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
             module.fail_json_aws(e, msg=f"Couldn't read the tags of the {description} (Resource Groups Tagging API GetResources)")
         for mapping in pages.get("ResourceTagMappingList", []):

@@ -163,13 +163,12 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import CLASSIC_STATISTICS
-from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import PERCENTILE
 from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import appautoscaling_client
 from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import build_configuration
 from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import format_policy
 from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import normalize
 from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import policy_argument_spec
+from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import policy_option_problems
 from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import scalable_resource_of
 
 
@@ -186,14 +185,7 @@ def problems_of(policies):
                 problems.append(f"{where}.target_value is required with state present")
             if bool(policy["predefined_metric"]) == bool(policy["customized_metric"]):
                 problems.append(f"{where} needs one of predefined_metric and customized_metric")
-        metric = policy["customized_metric"]
-        if metric and metric["statistic"] not in CLASSIC_STATISTICS and not PERCENTILE.match(metric["statistic"]):
-            problems.append(
-                f"{where}.customized_metric.statistic must be one of {', '.join(CLASSIC_STATISTICS)} or a percentile such as p95, not {metric['statistic']}"
-            )
-        for option in ("scale_in_cooldown", "scale_out_cooldown"):
-            if policy[option] < 0:
-                problems.append(f"{where}.{option} must be 0 or more seconds")
+        problems.extend(policy_option_problems(policy, f"{where}."))
     return problems
 
 

@@ -155,13 +155,12 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import CLASSIC_STATISTICS
-from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import PERCENTILE
 from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import appautoscaling_client
 from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import build_configuration
 from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import format_policy
 from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import normalize
 from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import policy_argument_spec
+from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import policy_option_problems
 from ansible_collections.tracetrack.aws.plugins.module_utils.appautoscaling import scalable_resource_of
 
 
@@ -220,18 +219,11 @@ def main():
         mutually_exclusive=[["predefined_metric", "customized_metric"]],
         required_if=[("state", "present", ["target_value"]), ("state", "present", ["predefined_metric", "customized_metric"], True)],
     )
-    params = module.params
-    metric = params["customized_metric"]
-    if metric and metric["statistic"] not in CLASSIC_STATISTICS and not PERCENTILE.match(metric["statistic"]):
-        module.fail_json(
-            msg=f"customized_metric.statistic must be one of {', '.join(CLASSIC_STATISTICS)} or a percentile such as p95, not {metric['statistic']}"
-        )
-    for option in ("scale_in_cooldown", "scale_out_cooldown"):
-        if params[option] < 0:
-            module.fail_json(msg=f"{option} must be 0 or more seconds")
-
+    problems = policy_option_problems(module.params)
+    if problems:
+        module.fail_json(msg=problems[0])
     client = appautoscaling_client(module)
-    if params["state"] == "present":
+    if module.params["state"] == "present":
         ensure_present(client, module)
     else:
         ensure_absent(client, module)

@@ -182,7 +182,7 @@ def read_role(client, name):
         return None, {}, []
     inline = {}
     for policy in list_iam_role_policies(client, name):
-        inline[policy] = AWSRetry.jittered_backoff()(client.get_role_policy)(RoleName=name, PolicyName=policy)["PolicyDocument"]
+        inline[policy] = client.get_role_policy(aws_retry=True, RoleName=name, PolicyName=policy)["PolicyDocument"]
     managed = sorted(p["PolicyArn"] for p in list_iam_role_attached_policies(client, name))
     return role, inline, managed
 
@@ -231,7 +231,6 @@ def plan(spec, wanted, current, purge_tags):
 
 def apply(client, spec, wanted, step):
     """Make the calls of step; returns the CreateRole answer for a new role. botocore errors are the caller's."""
-    call = AWSRetry.jittered_backoff()
     name = spec["name"]
     created = None
     if step.get("create"):
@@ -240,24 +239,24 @@ def apply(client, spec, wanted, step):
             request["MaxSessionDuration"] = spec["max_session_duration"]
         if spec.get("tags"):
             request["Tags"] = ansible_dict_to_boto3_tag_list(spec["tags"])
-        created = call(client.create_role)(**request)["Role"]
+        created = client.create_role(aws_retry=True, **request)["Role"]
         step = {"put": sorted(wanted["inline"]), "delete": [], "attach": wanted["managed"], "detach": []}
     if step.get("trust"):
-        call(client.update_assume_role_policy)(RoleName=name, PolicyDocument=json.dumps(step["trust"]))
+        client.update_assume_role_policy(aws_retry=True, RoleName=name, PolicyDocument=json.dumps(step["trust"]))
     if step.get("update"):
-        call(client.update_role)(RoleName=name, **step["update"])
+        client.update_role(aws_retry=True, RoleName=name, **step["update"])
     for policy in step.get("put", []):
-        call(client.put_role_policy)(RoleName=name, PolicyName=policy, PolicyDocument=json.dumps(wanted["inline"][policy]))
+        client.put_role_policy(aws_retry=True, RoleName=name, PolicyName=policy, PolicyDocument=json.dumps(wanted["inline"][policy]))
     for policy in step.get("delete", []):
-        call(client.delete_role_policy)(RoleName=name, PolicyName=policy)
+        client.delete_role_policy(aws_retry=True, RoleName=name, PolicyName=policy)
     for arn in step.get("attach", []):
-        call(client.attach_role_policy)(RoleName=name, PolicyArn=arn)
+        client.attach_role_policy(aws_retry=True, RoleName=name, PolicyArn=arn)
     for arn in step.get("detach", []):
-        call(client.detach_role_policy)(RoleName=name, PolicyArn=arn)
+        client.detach_role_policy(aws_retry=True, RoleName=name, PolicyArn=arn)
     if step.get("untag"):
-        call(client.untag_role)(RoleName=name, TagKeys=step["untag"])
+        client.untag_role(aws_retry=True, RoleName=name, TagKeys=step["untag"])
     if step.get("tag"):
-        call(client.tag_role)(RoleName=name, Tags=ansible_dict_to_boto3_tag_list(step["tag"]))
+        client.tag_role(aws_retry=True, RoleName=name, Tags=ansible_dict_to_boto3_tag_list(step["tag"]))
     return created
 
 

@@ -36,13 +36,13 @@ def iam_holding(roles, inline=None, attached=None):
     attached = attached or {}
     client = MagicMock()
 
-    def get_role(RoleName):  # noqa: N803 - the API's parameter name
+    def get_role(RoleName, **_kwargs):  # noqa: N803 - the API's parameter name
         if RoleName not in roles:
             raise client_error("NoSuchEntity", "GetRole")
         return {"Role": roles[RoleName]}
 
     client.get_role.side_effect = get_role
-    client.get_role_policy.side_effect = lambda RoleName, PolicyName: {"PolicyDocument": inline[RoleName][PolicyName]}  # noqa: N803
+    client.get_role_policy.side_effect = lambda RoleName, PolicyName, **_kwargs: {"PolicyDocument": inline[RoleName][PolicyName]}  # noqa: N803
     client.create_role.side_effect = lambda **request: {"Role": existing(request["RoleName"], Description=request["Description"])}
     stub_paginators(client, {
         "list_role_policies": lambda RoleName: {"PolicyNames": sorted(inline.get(RoleName, {}))},  # noqa: N803
@@ -79,7 +79,7 @@ def test_a_new_role_is_created_with_its_policies_and_reported_from_create_role()
     assert json.loads(created["AssumeRolePolicyDocument"]) == TRUST and created["Tags"] == [{"Key": "Project", "Value": "tt"}]
     client.put_role_policy.assert_called_once()
     assert json.loads(client.put_role_policy.call_args.kwargs["PolicyDocument"]) == LOGS
-    client.attach_role_policy.assert_called_once_with(RoleName="a", PolicyArn=MANAGED)
+    client.attach_role_policy.assert_called_once_with(aws_retry=True, RoleName="a", PolicyArn=MANAGED)
     assert outcome.result["roles"][0]["arn"] == "arn:aws:iam::123456789012:role/a"
     assert client.get_role.call_count == 1  # not read back: IAM may not show it yet
 
@@ -94,12 +94,12 @@ def test_drift_is_corrected_part_by_part_and_unlisted_policies_removed():
     outcome = run(client, [spec("a")])
     assert [(c["name"], c["action"]) for c in outcome.result["changed_roles"]] == [("a", "updated")]
     assert json.loads(client.update_assume_role_policy.call_args.kwargs["PolicyDocument"]) == TRUST
-    client.update_role.assert_called_once_with(RoleName="a", Description="a role")
+    client.update_role.assert_called_once_with(aws_retry=True, RoleName="a", Description="a role")
     assert [c.kwargs["PolicyName"] for c in client.put_role_policy.call_args_list] == ["logs"]
-    client.delete_role_policy.assert_called_once_with(RoleName="a", PolicyName="extra")
-    client.detach_role_policy.assert_called_once_with(RoleName="a", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
-    client.untag_role.assert_called_once_with(RoleName="a", TagKeys=["Stray"])
-    client.tag_role.assert_called_once_with(RoleName="a", Tags=[{"Key": "Project", "Value": "tt"}])
+    client.delete_role_policy.assert_called_once_with(aws_retry=True, RoleName="a", PolicyName="extra")
+    client.detach_role_policy.assert_called_once_with(aws_retry=True, RoleName="a", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    client.untag_role.assert_called_once_with(aws_retry=True, RoleName="a", TagKeys=["Stray"])
+    client.tag_role.assert_called_once_with(aws_retry=True, RoleName="a", Tags=[{"Key": "Project", "Value": "tt"}])
     diff = outcome.result["changed_roles"][0]["diff"]
     assert diff["before"]["inline_policies"] == ["extra", "logs"] and diff["after"]["inline_policies"] == ["logs"]
 
