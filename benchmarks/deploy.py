@@ -12,12 +12,18 @@ Create*, Register* or Allocate*, except those that make a part of one (CreateTag
 (CreateInvalidation, CreateLogStream), and PutMetricAlarm, PutDashboard, PutScalingPolicy, PutParameter and
 PutRolePolicy. The reads of a later run are then given per managed resource. The stack is left running, as after
 `make deploy`.
+
+The wall time follows the host's speed at the minute, which varies a lot on a shared machine. Each run also prints
+the CPU time of the processes it started (Ansible and its modules; the emulator, started before, is not counted),
+and the script times a fixed piece of pure-Python work before the first run and after the last ("host speed"):
+compare runs by those as well as by their wall time.
 """
 
 import argparse
 import os
 import platform
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -43,6 +49,18 @@ def make(target: str) -> None:
     subprocess.run(["make", target], cwd=REPO_ROOT, check=True, stdout=subprocess.DEVNULL)
 
 
+def host_speed_ms() -> float:
+    """CPU milliseconds this process takes to add up the first ten million integers: the host's speed at this minute."""
+    started = time.process_time()
+    sum(range(10_000_000))
+    return (time.process_time() - started) * 1000
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def recap_changed(output: str) -> int:
     """The changed count of the last play recap (Ansible's recap counts the whole run)."""
     found = re.findall(r"changed=(\d+)", output)
@@ -56,15 +74,16 @@ def main() -> int:
     args = parser.parse_args()
     url = f"http://127.0.0.1:{os.environ.get('EMULATOR_PORT', '5100')}"
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, load {os.getloadavg()[0]:.2f}")
+    print(f"host speed: {host_speed_ms():.0f} ms of CPU for sum(range(10**7))")
     make("emulator-down")
     make("emulator-up")
-    print(f"{'run':<6}{'wall s':>8}{'changed':>9}{'calls':>7}{'reads':>7}{'writes':>8}{'reads/resource':>16}")
+    print(f"{'run':<6}{'wall s':>8}{'cpu s':>7}{'changed':>9}{'calls':>7}{'reads':>7}{'writes':>8}{'reads/resource':>16}")
     resources = 0
     for run in range(1, args.runs + 1):
         with record_calls(url) as calls:
-            started = time.monotonic()
+            started, cpu = time.monotonic(), children_cpu()
             finished = subprocess.run(["make", "deploy"], cwd=REPO_ROOT, capture_output=True, text=True, check=False)
-            wall = time.monotonic() - started
+            wall, cpu = time.monotonic() - started, children_cpu() - cpu
         if finished.returncode != 0:
             print(finished.stdout[-4000:], finished.stderr[-2000:])
             return 1
@@ -73,13 +92,15 @@ def main() -> int:
             resources = sum(made.values())
         summary = calls.summary()
         per_resource = f"{summary['reads'] / resources:.2f}" if resources else "-"
-        print(f"{run:<6}{wall:>8.1f}{recap_changed(finished.stdout):>9}{summary['total']:>7}{summary['reads']:>7}{summary['writes']:>8}{per_resource:>16}")
+        changed = recap_changed(finished.stdout)
+        print(f"{run:<6}{wall:>8.1f}{cpu:>7.1f}{changed:>9}{summary['total']:>7}{summary['reads']:>7}{summary['writes']:>8}{per_resource:>16}")
         top = Counter(str(c) for c in calls.answered).most_common(args.top)
         print("      " + ", ".join(f"{op} x{n}" for op, n in top))
         if run == 1:
             print(f"      managed resources made by the first run: {resources} (" + ", ".join(f"{op} x{n}" for op, n in sorted(made.items())) + ")")
         elif calls.writes:
             print("      writes: " + ", ".join(calls.writes))
+    print(f"host speed: {host_speed_ms():.0f} ms of CPU for sum(range(10**7))")
     return 0
 
 
