@@ -81,9 +81,9 @@ def main() -> int:
     resources = 0
     for run in range(1, args.runs + 1):
         with record_calls(url) as calls:
-            started, cpu = time.monotonic(), children_cpu()
+            started, cpu_at_start = time.monotonic(), children_cpu()
             finished = subprocess.run(["make", "deploy"], cwd=REPO_ROOT, capture_output=True, text=True, check=False)
-            wall, cpu = time.monotonic() - started, children_cpu() - cpu
+            wall, cpu = time.monotonic() - started, children_cpu() - cpu_at_start
         if finished.returncode != 0:
             print(finished.stdout[-4000:], finished.stderr[-2000:])
             return 1

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from tests.support.certificates import self_signed_certificate
-from tests.support.clients import edge_get, emulator_client
+from tests.support.clients import edge_get, emulator_client, every
 from tests.support.environments import optional_kinds
 from tests.support.playbook import REPO_ROOT, run_playbook
 from tests.support.stack import leftovers, missing_kinds, stack_resources
@@ -291,7 +291,7 @@ def test_task_manager_watches_scales_and_keeps_logs_at_seed_003s_figures(converg
     assert memory["TargetValue"] == 80.0
     # Application logs 30 days, database logs 7 days (the primary's exported PostgreSQL and upgrade logs).
     logs = client(emulator, "logs")
-    retention = {g["logGroupName"]: g.get("retentionInDays") for g in logs.describe_log_groups()["logGroups"]}
+    retention = {g["logGroupName"]: g.get("retentionInDays") for g in every(logs, "describe_log_groups", "logGroups")}
     assert retention[f"/{prefix}/backend"] == 30
     assert {name: days for name, days in retention.items() if name.startswith(f"/aws/rds/instance/{prefix}-db/")} == {
         f"/aws/rds/instance/{prefix}-db/postgresql": 7,

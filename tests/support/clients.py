@@ -25,6 +25,20 @@ def emulator_client(emulator, service: str, region: str = REGION):
     )
 
 
+def every(client, operation: str, key: str, **params) -> list:
+    """All of a listing's items, page after page: a listing's first page (10 scaling policies, 10 SSM parameters)
+    holds only some of what a region has once several environments share it."""
+    pages = client.get_paginator(operation).paginate(**params) if client.can_paginate(operation) else [getattr(client, operation)(**params)]
+    return [item for page in pages for item in _at(page, key)]
+
+
+def _at(page: dict, key: str) -> list:
+    """`key` in a page, a dotted path where the items are nested (CloudFront's `DistributionList.Items`)."""
+    for part in key.split("."):
+        page = page.get(part, {})
+    return page or []
+
+
 def edge_get(emulator, domain: str, path: str) -> tuple[int, bytes]:
     """GET `path` from the distribution whose domain is `domain`, as a viewer (the emulator's cloudfront_edge)."""
     request = urllib.request.Request(f"{emulator.url}{path}", headers={"Host": domain})

@@ -3,7 +3,7 @@
 import json
 import re
 
-from tests.support.clients import emulator_client
+from tests.support.clients import emulator_client, every
 from tests.support.environments import inventory
 
 SECRET_KINDS = ("database-master", "database-users", "app", "redis-auth", "scanner-api-keys", "app-admin")
@@ -90,7 +90,7 @@ def assert_torn_down(emulator, prefix):
     assert instances(emulator, prefix) == {}
     assert [g for g in client.describe_db_subnet_groups()["DBSubnetGroups"] if g["DBSubnetGroupName"] == f"{prefix}-db"] == []
     assert [g for g in client.describe_db_parameter_groups()["DBParameterGroups"] if g["DBParameterGroupName"].startswith(prefix)] == []
-    names = [s["Name"] for s in emulator_client(emulator, "secretsmanager").list_secrets()["SecretList"]]
+    names = [s["Name"] for s in every(emulator_client(emulator, "secretsmanager"), "list_secrets", "SecretList")]
     assert [n for n in names if n.startswith(f"{prefix}/")] == []
     snapshots = [s["DBSnapshotIdentifier"] for s in client.describe_db_snapshots(SnapshotType="manual")["DBSnapshots"]]
     return [s for s in snapshots if s.startswith(f"{prefix}-db-final-")]

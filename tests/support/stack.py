@@ -8,7 +8,7 @@ Names follow the roles: `<prefix>-...` for most resources, `<prefix>/...` for se
 `<project>/<env>` for the image repository. Deleted or deleting resources do not count.
 """
 
-from tests.support.clients import REGION, emulator_client
+from tests.support.clients import REGION, emulator_client, every
 
 # Kinds an environment has only with some settings: (kind, why it may be empty).
 OPTIONAL_KINDS = {
@@ -19,20 +19,6 @@ OPTIONAL_KINDS = {
     "sns_subscriptions": "monitoring_alert_emails",
     "ssm_parameters": "a release recorded by playbooks/deploy.yml",
 }
-
-
-def every(client, operation: str, key: str, **params) -> list:
-    """All of a listing's items, page after page: a listing's first page (10 scaling policies, 10 SSM parameters)
-    holds only some of what a region has once several environments share it."""
-    pages = client.get_paginator(operation).paginate(**params) if client.can_paginate(operation) else [getattr(client, operation)(**params)]
-    return [item for page in pages for item in _at(page, key)]
-
-
-def _at(page: dict, key: str) -> list:
-    """`key` in a page, a dotted path where the items are nested (CloudFront's `DistributionList.Items`)."""
-    for part in key.split("."):
-        page = page.get(part, {})
-    return page or []
 
 
 def _tagged_name(resource: dict) -> str:
