@@ -3,8 +3,12 @@
 import io
 import json
 import logging
+import runpy
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from gunicorn.config import Config
 
 from tracetrack.jsonlog import JsonFormatter
 from tracetrack.telemetry import EMF_MAX_VALUES, EmfPublisher, summarize
@@ -87,6 +91,26 @@ def test_log_lines_are_json_with_the_request_id(make_app, capsys):
     assert line["status"] == 401
     assert line["level"] == "INFO"
     assert isinstance(line["duration_ms"], float)
+
+
+def test_gunicorn_leaves_the_access_log_to_the_application(monkeypatch):
+    """The server settings configure logging with ``logconfig_dict``, which alone would make gunicorn build an
+    access log line for every request (every header and environ entry) for a logger that has no handler."""
+    monkeypatch.setenv("TRACETRACK_ENV", "test")  # the settings file makes production the default
+    config = Config()
+    for name, value in runpy.run_path(str(Path(__file__).parent.parent / "gunicorn.conf.py")).items():
+        if name in config.settings:
+            config.set(name, value)
+    assert config.logconfig_dict
+    logger = config.logger_class.__new__(config.logger_class)  # not set up: that would reconfigure logging here
+    logger.cfg = config
+
+    class Unread:
+        def __getattr__(self, name):
+            raise AssertionError(f"gunicorn read the request's {name} for its access log")
+
+    logger.access(Unread(), Unread(), {"PATH_INFO": "/api/v1/scans/child"}, timedelta(milliseconds=3))
+    assert logger.access_log_enabled is False
 
 
 def test_formatter_keeps_extra_fields_and_exceptions():
