@@ -98,10 +98,16 @@ def load_cost_estimate():
     return module.cost_estimate
 
 
-def benchmark_rows(text):
-    """The rows of the application benchmark's table: {scenario: {connections: {'rps': .., 'cpu_ms': ..}}}.
+# A row of app/benchmarks/run.py sent at a fixed rate: its Connections cell.
+PACED_LOAD = re.compile(r"\d+, paced at \d+/s")
 
-    Columns are found by their headings (Scenario, Connections, Req/s, server CPU ms/req), wherever they stand."""
+
+def benchmark_rows(text):
+    """The rows of the application benchmark's table: {scenario: {load: {'rps': .., 'cpu_ms': ..}}}.
+
+    Columns are found by their headings (Scenario, Connections, Req/s, server CPU ms/req), wherever they stand. The
+    load is the connection count, or "50, paced at 500/s" for a row sent at a fixed rate: a request at a steady rate
+    below the server's most costs more CPU than one at saturation (threads wake from sleep for it), so both count."""
     if "## Application" in text:
         text = text.split("## Application", 1)[1]
     rows, columns = {}, None
@@ -113,10 +119,13 @@ def benchmark_rows(text):
         if {"scenario", "connections", "req/s", "server cpu ms/req"} <= set(headings):
             columns = {name: headings.index(name) for name in ("scenario", "connections", "req/s", "server cpu ms/req")}
             continue
-        if columns is None or len(cells) < len(columns) or not cells[columns["connections"]].isdigit():
+        if columns is None or len(cells) < len(columns):
+            continue
+        load = cells[columns["connections"]]
+        if not (load.isdigit() or PACED_LOAD.fullmatch(load)):
             continue
         by_connections = rows.setdefault(cells[columns["scenario"]], {})
-        by_connections[int(cells[columns["connections"]])] = {
+        by_connections[int(load) if load.isdigit() else load] = {
             "rps": float(cells[columns["req/s"]].replace(",", "")),
             "cpu_ms": float(cells[columns["server cpu ms/req"]]),
         }
@@ -356,13 +365,15 @@ def money(value):
 def report(result):
     i, t, task, db, cache = result["inputs"], result["targets"], result["task"], result["database"], result["cache"]
     baseline = t["peak_rps"] / t["spike_factor"]
+    load = i["scenario_connections"]
+    load = f"{load} connections" if isinstance(load, int) else load
     out = [
         "# Production sizing (benchmarks/sizing.py)",
         "",
         "## Inputs",
         "",
         f"- Application benchmark ({i['benchmark']}): the most expensive API request is {i['scenario']}, {i['cpu_ms']:.2f} ms of server CPU "
-        f"(at {i['scenario_connections']} connections); one vCPU as fast as the benchmark machine's core serves 1000 / {i['cpu_ms']:.2f} = "
+        f"(at {load}); one vCPU as fast as the benchmark machine's core serves 1000 / {i['cpu_ms']:.2f} = "
         f"{1000 / i['cpu_ms']:.1f} such requests a second.",
         f"- Application settings (app/tracetrack/config.py): {i['app']['GUNICORN_THREADS']} threads per worker, a pool of "
         f"{i['app']['DB_POOL_SIZE']} + {i['app']['DB_MAX_OVERFLOW']} overflow connections per engine, {ENGINES_PER_WORKER} engines per worker "

@@ -7,8 +7,8 @@ done = function(summary, latency, requests)
     lookups = lookups + (thread:get("cache_lookups") or 0)
   end
   io.write(string.format(
-    'RESULT {"requests":%d,"duration_us":%d,"p50_us":%d,"p95_us":%d,"p99_us":%d,'
+    'RESULT {"requests":%d,"duration_us":%d,"mean_us":%d,"p50_us":%d,"p95_us":%d,"p99_us":%d,'
       .. '"status_errors":%d,"socket_errors":%d,"cache_hits":%d,"cache_lookups":%d}\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95), latency:percentile(99),
+    summary.requests, summary.duration, latency.mean, latency:percentile(50), latency:percentile(95), latency:percentile(99),
     errors.status, errors.connect + errors.read + errors.write + errors.timeout, hits, lookups))
 end

@@ -1,11 +1,14 @@
 """Load benchmark: gunicorn + PostgreSQL + Redis on loopback, driven by wrk.
 
-    cd app && python benchmarks/run.py [--duration 15] [--connections 50,500]
+    cd app && python benchmarks/run.py [--duration 15] [--connections 50,500] [--rate 500]
 
 Seeds a fresh schema with the demo data set, starts the application and a bare Flask app with the same
 gunicorn settings (the ceiling), then measures readiness, parent scans, child scans and lookups at each
-connection count. Everything listens on 127.0.0.1 and every wrk run is bounded by --duration. Prints a
-Markdown table; the database schema and Redis keys it created are removed at the end.
+connection count, each connection sending its next request as soon as it has an answer (the most the
+server can do). Then the bare endpoint, scans and lookups again at a fixed rate (--rate requests a second from
+50 connections, as scanners with people behind them send them): the latency at that rate. Everything
+listens on 127.0.0.1 and every wrk run is bounded by --duration. Prints a Markdown table; the database
+schema and Redis keys it created are removed at the end.
 """
 
 import argparse
@@ -41,6 +44,11 @@ ACTIVE_PARENTS = 50
 PARENT_BASE = 6_000_000
 CHILD_BASE = 20_000_000
 WARMUP_SECONDS = 3
+# Where each row's walk over the seeded bags starts: past what the rows before it looked up (half parents,
+# half children), so that a row finds cached only what it looked up itself, or the parents it comes round to.
+LOOKUPS_PER_RUN = 12_000
+# The paced rows: scanners on a floor, each waiting for its answer (see --rate).
+PACED_CONNECTIONS = 50
 
 
 def cpu_model() -> str:
@@ -182,6 +190,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=15, help="seconds per measurement (default 15)")
     parser.add_argument("--connections", default="50,500", help="comma-separated wrk connection counts")
+    parser.add_argument(
+        "--rate", type=int, default=500, help="requests a second of the paced rows, from 50 connections (0: none)"
+    )
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--workers", default=os.environ.get("WEB_CONCURRENCY", "2"))
     parser.add_argument("--threads", default=os.environ.get("GUNICORN_THREADS", "8"))
@@ -194,7 +205,10 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     connection_counts = [int(c) for c in args.connections.split(",")]
-    runs = 1 + len(connection_counts)  # the warm-up takes its own numbers too
+    # (connections, requests a second or 0 for as many as the server answers); the warm-up comes first
+    loads = [(50, 0), *((count, 0) for count in connection_counts)]
+    paced = [(PACED_CONNECTIONS, args.rate)] if args.rate else []
+    runs = len(loads) + len(paced)  # each run takes numbers of its own
 
     schema = f"tt_bench_{os.getpid()}"
     prefix = f"tt-bench-{os.getpid()}:"
@@ -228,58 +242,67 @@ def main() -> None:
 
         app_url, bare_url = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{bare_port}"
         scenarios = [
-            ("bare Flask (ceiling)", bare_url, servers[1], {"SCENARIO": "get", "PATH": "/"}),
-            ("GET /health/elb", app_url, servers[0], {"SCENARIO": "get", "PATH": "/health/elb"}),
-            ("POST parent scan", app_url, servers[0], {"SCENARIO": "parent_scan"}),
-            ("POST child scan", app_url, servers[0], {"SCENARIO": "child_scan"}),
-            ("GET bag lookup", app_url, servers[0], {"SCENARIO": "lookup"}),
+            ("bare Flask (ceiling)", bare_url, servers[1], {"SCENARIO": "get", "PATH": "/"}, paced),
+            ("GET /health/elb", app_url, servers[0], {"SCENARIO": "get", "PATH": "/health/elb"}, []),
+            ("POST parent scan", app_url, servers[0], {"SCENARIO": "parent_scan"}, paced),
+            ("POST child scan", app_url, servers[0], {"SCENARIO": "child_scan"}, paced),
+            ("GET bag lookup", app_url, servers[0], {"SCENARIO": "lookup"}, paced),
         ]
         results = []
-        for name, url, server, settings in scenarios:
+        for name, url, server, settings, paced_loads in scenarios:
             settings |= {
+                "WRK_THREADS": args.wrk_threads,
                 "API_KEY": key,
                 "PARENTS_PER_THREAD": PARENTS_PER_THREAD,
                 "ACTIVE_PARENTS": ACTIVE_PARENTS,
                 "SEEDED_PARENTS": seeded_parents,
                 "SEEDED_CHILDREN": seeded_children,
             }
-            for run, connections in enumerate([50, *connection_counts]):
+            for run, (connections, rate) in enumerate([*loads, *paced_loads]):
                 per_run = {
                     "PARENT_BASE": PARENT_BASE + run * PARENTS_PER_THREAD * args.wrk_threads,
                     "CHILD_BASE": CHILD_BASE + run * 4_000_000,
+                    "RATE": rate,
+                    "WALK_START": run * LOOKUPS_PER_RUN,
                 }
                 duration = WARMUP_SECONDS if run == 0 else args.duration
                 before = server_cpu_seconds(server.pid), store_cpu_seconds(), machine_busy_seconds()
                 result = wrk(url, settings | per_run, connections, duration, args.wrk_threads, workdir)
+                result["rate"] = rate
                 after = server_cpu_seconds(server.pid), store_cpu_seconds(), machine_busy_seconds()
                 per_request = [(b - a) * 1000 / max(result["requests"], 1) for a, b in zip(before, after, strict=True)]
                 result["cpu_ms"], result["store_cpu_ms"], result["machine_cpu_ms"] = per_request
                 if run:
                     results.append((name, connections, result))
-                    print(f"  {name:<22} c={connections:<4} {result['rps']:>8.0f} req/s", flush=True)
+                    paced_at = f" (paced at {rate}/s)" if rate else ""
+                    print(f"  {name:<22} c={connections:<4} {result['rps']:>8.0f} req/s{paced_at}", flush=True)
         integrity = check_integrity(config)
 
-        bare = {c: r["rps"] for n, c, r in results if n.startswith("bare")}
+        bare = {c: r["rps"] for n, c, r in results if n.startswith("bare") and not r["rate"]}
         print(
             f"\nMachine: {os.cpu_count()} cores, {cpu_model()}, "
             f"Python {platform.python_version()}; gunicorn gthread {args.workers} workers x {args.threads} threads; "
             f"wrk -t{args.wrk_threads}, {args.duration} s per row; PostgreSQL, Redis, wrk and gunicorn share the cores."
         )
-        columns = ["Scenario", "Connections", "Req/s", "p50 ms", "p95 ms", "p99 ms", "Errors (HTTP/socket)", "vs bare"]
+        columns = ["Scenario", "Connections", "Req/s", "mean ms", "p50 ms", "p95 ms", "p99 ms"]
+        columns += ["Errors (HTTP/socket)", "vs bare"]
         cpu_columns = ["server CPU ms/req", "PostgreSQL+Redis CPU ms/req", "machine CPU ms/req"]
         print("\n| " + " | ".join([*columns, *cpu_columns]) + " |")
         print("|---|" + "---:|" * (len(columns) + len(cpu_columns) - 1))
         for name, connections, r in results:
             errors = f"{r['status_errors']}/{r['socket_errors']}"
+            load = f"{connections}, paced at {r['rate']}/s" if r["rate"] else str(connections)
+            versus = "-" if r["rate"] else f"{r['rps'] / bare[connections]:.0%}"
             print(
-                f"| {name} | {connections} | {r['rps']:,.0f} | {r['p50_us'] / 1000:.1f} | {r['p95_us'] / 1000:.1f} | "
-                f"{r['p99_us'] / 1000:.1f} | {errors} | {r['rps'] / bare[connections]:.0%} | {r['cpu_ms']:.2f} | "
+                f"| {name} | {load} | {r['rps']:,.0f} | {r['mean_us'] / 1000:.1f} | {r['p50_us'] / 1000:.1f} | "
+                f"{r['p95_us'] / 1000:.1f} | {r['p99_us'] / 1000:.1f} | {errors} | {versus} | {r['cpu_ms']:.2f} | "
                 f"{r['store_cpu_ms']:.2f} | {r['machine_cpu_ms']:.2f} |"
             )
         for _name, connections, r in results:
             if r["cache_lookups"]:
                 ratio = r["cache_hits"] / r["cache_lookups"]
-                print(f"Lookup cache hit ratio, {connections} connections: {ratio:.1%} of {r['cache_lookups']:,}")
+                load = f"{connections} connections" + (f" paced at {r['rate']}/s" if r["rate"] else "")
+                print(f"Lookup cache hit ratio, {load}: {ratio:.1%} of {r['cache_lookups']:,}")
         print(f"\nCapacity integrity after the run: {integrity}")
         print(f"1-minute load average before the run {load_before:.1f}, after {os.getloadavg()[0]:.1f}")
     finally:

@@ -30,8 +30,9 @@ local generators = {
     return post("/api/v1/scans/child", string.format('{"qr_id":"CB%d","parent_qr_id":"SB%d"}', child, parent))
   end,
   lookup = function()
-    -- Alternate between seeded parents and seeded children, walking through all of them.
-    local n = thread_id * 7919 + counter
+    -- Alternate between seeded parents and seeded children, walking through all of them; each row starts its
+    -- walk at WALK_START, past where the rows before it went.
+    local n = WALK_START + thread_id * 7919 + counter
     local path
     if n % 2 == 0 then
       path = string.format("/api/v1/bags/SB%d", 10000 + math.floor(n / 2) % SEEDED_PARENTS)
@@ -41,6 +42,31 @@ local generators = {
     return wrk.format("GET", path, {["X-API-Key"] = API_KEY})
   end,
 }
+
+-- Paced rows (RATE > 0): each thread sends its share of RATE requests a second on a fixed schedule, as scanners
+-- with people behind them do, instead of a new request the moment an answer arrives. A connection that
+-- answers late loses its slot's wait, so the schedule catches up; latency is timed from the send as usual.
+if RATE > 0 then
+  local ffi = require("ffi")
+  ffi.cdef([[
+    typedef struct { long tv_sec; long tv_nsec; } tracetrack_timespec;
+    int clock_gettime(int clock, tracetrack_timespec *now);
+  ]])
+  local clock = ffi.new("tracetrack_timespec")
+  local function now_ms()
+    ffi.C.clock_gettime(1, clock) -- CLOCK_MONOTONIC
+    return tonumber(clock.tv_sec) * 1000 + tonumber(clock.tv_nsec) / 1e6
+  end
+  local interval_ms = WRK_THREADS * 1000 / RATE
+  local slot = nil
+  delay = function()
+    local now = now_ms()
+    if slot == nil then slot = now end
+    local wait = slot - now
+    slot = slot + interval_ms
+    return wait > 0 and math.floor(wait + 0.5) or 0
+  end
+end
 
 request = function()
   local generated = generators[SCENARIO]()
